@@ -1,0 +1,50 @@
+# Two commands do all set-up: `make run` serves the app, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test test-fast lint bench browser-deps htmx clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+# The pinned htmx, fetched from the npm registry into the git-ignored static/vendor/.
+htmx: $(VENV)/.installed-dev
+	$(PY) scripts/fetch_htmx.py
+
+# Debian's chromium for the browser tests (needs root; skipped politely otherwise).
+browser-deps:
+	@scripts/ensure_chromium.sh
+
+test: $(VENV)/.installed-dev browser-deps htmx
+	$(PY) -m pytest
+
+test-fast: $(VENV)/.installed-dev
+	$(PY) -m pytest -m "not browser and not server and not slow"
+
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check app tests bench scripts
+
+bench: $(VENV)/.installed-bench
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis static/vendor

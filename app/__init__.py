@@ -1,0 +1,1 @@
+"""convstep: convolution, step by step."""

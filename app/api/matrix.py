@@ -1,0 +1,5 @@
+"""JSON API: matrix (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["matrix"])

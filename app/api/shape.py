@@ -1,0 +1,5 @@
+"""JSON API: shape (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["shape"])

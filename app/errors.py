@@ -1,0 +1,54 @@
+"""Turn engine and validation errors into 4xx JSON with a ``detail`` a person can act on."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from .engine.errors import ParameterError
+
+
+class HTTPProblem(Exception):
+    """An error with its HTTP status, raised anywhere below the routes (imaging, store…)."""
+
+    def __init__(self, status_code: int, detail: str, param: str | None = None) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+        self.param = param
+
+
+def describe_validation(exc: RequestValidationError) -> str:
+    """One readable line per problem: ``stride: Input should be greater than or equal to 1``."""
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or "request"
+        parts.append(f"{field}: {err.get('msg', 'invalid value')}")
+    return "; ".join(parts) or "the request is not valid"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ParameterError)
+    async def _parameter_error(request: Request, exc: ParameterError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, "field": exc.param}, status_code=422)
+
+    @app.exception_handler(HTTPProblem)
+    async def _problem(request: Request, exc: HTTPProblem) -> JSONResponse:
+        body = {"detail": exc.detail}
+        if exc.param:
+            body["field"] = exc.param
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": describe_validation(exc), "errors": _jsonable(exc.errors())},
+            status_code=422,
+        )
+
+
+def _jsonable(errors: list[dict]) -> list[dict]:
+    # pydantic puts exception objects in ``ctx``; keep only what JSON can carry
+    return [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]

@@ -1,0 +1,29 @@
+"""Wire the app together: settings, middleware, routers, static files. No logic lives here."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from . import api, errors, security, web
+from .paths import STATIC_DIR
+from .settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="convstep",
+        summary="Convolution, step by step: every window, every product, the weight matrix.",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    security.install(app, settings)
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+app = create_app()

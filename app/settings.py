@@ -1,0 +1,43 @@
+"""All tunable limits in one place (env prefix ``CONVSTEP_``).
+
+Every limit here is enforced *before* work starts and quoted in the error a caller sees.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "convstep"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONVSTEP_")
+
+    data_dir: Path = Field(default_factory=_default_data_dir, description="upload store folder")
+    max_upload_bytes: int = Field(20 * 1024 * 1024, description="largest upload body, bytes")
+    max_image_pixels: int = Field(50_000_000, description="largest decoded image, width×height")
+    working_size: int = Field(512, description="longest side of a stored working image, px")
+    store_cap_bytes: int = Field(512 * 1024 * 1024, description="upload store size before LRU eviction")
+    memory_cache_items: int = Field(32, description="decoded arrays each worker keeps in RAM")
+    max_array_cells: int = Field(4_194_304, description="largest array (cells) the API accepts")
+    max_kernel_size: int = Field(31, description="largest kernel side")
+    max_kernels: int = Field(64, description="most filters in one request")
+    max_matrix_cells: int = Field(1_048_576, description="largest dense weight matrix (rows×cols)")
+    max_grid_size: int = Field(16, description="largest editable numbers grid side on pages")
+    max_text_tokens: int = Field(40, description="most tokens in the text-CNN sentence")
+    htmx_source: str = Field("auto", description="auto | local | cdn | none")
+    frame_ancestors: str = Field("", description="space-separated origins allowed to embed pages")
+    workers: int = Field(1, description="uvicorn worker processes (Docker CMD)")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
