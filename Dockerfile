@@ -1,0 +1,33 @@
+# convstep: slim base, dependencies layer first, non-root user, healthcheck on /healthz.
+FROM python:3.11-slim AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    CONVSTEP_DATA_DIR=/data \
+    CONVSTEP_WORKERS=2
+
+WORKDIR /srv/convstep
+
+# Dependencies first, so editing the app does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir app && touch app/__init__.py \
+    && pip install . \
+    && pip uninstall -y convstep && rm -rf app
+
+COPY app ./app
+COPY templates ./templates
+COPY static ./static
+RUN pip install --no-deps .
+
+RUN useradd --system --uid 10001 --home-dir /srv/convstep convstep \
+    && mkdir -p /data && chown convstep /data
+USER convstep
+VOLUME ["/data"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"]
+
+# Exec form; the worker count comes from CONVSTEP_WORKERS (read by app.serve).
+CMD ["python", "-m", "app.serve"]
