@@ -1,0 +1,208 @@
+"""The convolution weight matrix: correlation as one matrix product.
+
+For an input ``x`` of shape ``(n,)`` or ``(H, W)`` and a kernel ``w``, the weight matrix ``W``
+has one **row per output cell** (row-major over the output, ``prod(out_shape)`` rows) and one
+**column per input cell** (row-major over the *unpadded* input, ``prod(input_shape)`` columns),
+so that::
+
+    W @ x.ravel() == correlate(x, w, stride=s, padding=p, dilation=d).ravel()
+
+Element formula: for output cell ``o`` (row ``r``) and kernel tap ``j``, the tap reads input
+cell ``i = o·s − p_before + j·d`` (per axis); if ``i`` is inside the input,
+``W[r, ravel(i)] = w[j]``. Taps that land on zero padding have no column: padding contributes
+nothing, which is why the columns can index the unpadded input.
+
+In 1-D this is the banded Toeplitz matrix of the lecture (stride 2 makes consecutive rows skip
+two columns). In 2-D it is *doubly-block Toeplitz*: an ``H' × H`` grid of ``W' × W`` blocks
+where block ``(a, b)`` is the 1-D Toeplitz matrix of kernel row ``b − a·s + p_before`` (divided
+by ``d``) and zero where no kernel row lands.
+
+>>> W = weight_matrix((5,), [1, 2, 3])
+>>> W.astype(int)
+array([[1, 2, 3, 0, 0],
+       [0, 1, 2, 3, 0],
+       [0, 0, 1, 2, 3]])
+>>> weight_matrix((4, 4), [[1, 0, 0], [0, 0, 0], [0, 0, 0]], padding=1).shape
+(16, 16)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .arrays import as_array, flip_spatial
+from .errors import ParameterError
+from .shapes import Geometry, PaddingSpec, geometry
+
+DEFAULT_MAX_CELLS = 1_048_576
+
+
+def _setup(input_shape, kernel, stride, padding, dilation, flip) -> tuple[Geometry, np.ndarray]:
+    shape = tuple(int(v) for v in input_shape)
+    w = as_array(kernel, "kernel", ranks=(len(shape),) if len(shape) in (1, 2) else (1, 2))
+    g = geometry(shape, w.shape, stride, padding, dilation)
+    return g, (flip_spatial(w, w.ndim) if flip else w)
+
+
+def _rows_of(g: Geometry, rows: range | slice | Sequence[int] | None) -> np.ndarray:
+    total = g.steps
+    if rows is None:
+        return np.arange(total)
+    if isinstance(rows, slice):
+        rows = range(total)[rows]
+    idx = np.asarray(rows, dtype=np.intp).reshape(-1)
+    if idx.size and (idx.min() < 0 or idx.max() >= total):
+        raise ParameterError("rows", f"rows must lie between 0 and {total - 1} (W has {total} rows)")
+    return idx
+
+
+def taps(g: Geometry, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns read by each tap of each row, and whether the tap is inside the input.
+
+    Returns ``cols`` and ``inside``, both ``(len(rows), k_taps)``; ``cols`` is 0 where the tap
+    reads padding (check ``inside``).
+    """
+    out_idx = np.unravel_index(rows, g.out_shape)
+    k_idx = np.indices(g.kernel_shape).reshape(len(g.axes), -1)
+    inside = np.ones((rows.size, k_idx.shape[1]), dtype=bool)
+    cols = np.zeros((rows.size, k_idx.shape[1]), dtype=np.intp)
+    for axis, a in enumerate(g.axes):
+        pos = out_idx[axis][:, None] * a.stride - a.pad[0] + k_idx[axis][None, :] * a.dilation
+        inside &= (pos >= 0) & (pos < a.n)
+        cols = cols * a.n + np.clip(pos, 0, a.n - 1)
+    return np.where(inside, cols, 0), inside
+
+
+def weight_matrix(
+    input_shape: Sequence[int],
+    kernel: object,
+    *,
+    stride: int | Sequence[int] = 1,
+    padding: PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    flip: bool = False,
+    rows: range | slice | Sequence[int] | None = None,
+    max_cells: int = DEFAULT_MAX_CELLS,
+) -> np.ndarray:
+    """Dense weight matrix ``W`` (or only the requested ``rows`` of it).
+
+    Parameters
+    ----------
+    input_shape : (n,) or (H, W)
+    kernel : array_like, same rank as the input
+    rows : range, slice or sequence of int, optional
+        Flat output indices to build; the rest of ``W`` is never built.
+    max_cells : int
+        Refuse (``ParameterError`` on ``input_shape``) a dense result larger than this.
+
+    Returns
+    -------
+    ndarray, shape (len(rows), prod(input_shape))
+
+    >>> weight_matrix((8,), [1, 2, 3], stride=2).astype(int)
+    array([[1, 2, 3, 0, 0, 0, 0, 0],
+           [0, 0, 1, 2, 3, 0, 0, 0],
+           [0, 0, 0, 0, 1, 2, 3, 0]])
+    """
+    g, w = _setup(input_shape, kernel, stride, padding, dilation, flip)
+    idx = _rows_of(g, rows)
+    n_cols = int(np.prod(g.in_shape))
+    if idx.size * n_cols > max_cells:
+        raise ParameterError(
+            "input_shape",
+            f"the dense weight matrix would have {idx.size}×{n_cols} = {idx.size * n_cols} cells;"
+            f" the limit is {max_cells}: ask for fewer rows",
+        )
+    cols, inside = taps(g, idx)
+    values = np.broadcast_to(w.ravel(), cols.shape)
+    out = np.zeros((idx.size, n_cols), dtype=w.dtype)
+    row_of = np.broadcast_to(np.arange(idx.size)[:, None], cols.shape)
+    out[row_of[inside], cols[inside]] = values[inside]
+    return out
+
+
+def matrix_row(
+    input_shape: Sequence[int],
+    kernel: object,
+    row: int,
+    *,
+    stride: int | Sequence[int] = 1,
+    padding: PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    flip: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The nonzero pattern of one row of ``W``: ``(columns, values)``, sorted by column. O(k²).
+
+    Zero kernel entries that land inside the input are kept (they are structural entries of
+    the band), so the columns are exactly the input cells under the window.
+
+    >>> cols, vals = matrix_row((4, 4), [[1, 2], [3, 4]], 0)
+    >>> cols.tolist(), vals.tolist()
+    ([0, 1, 4, 5], [1.0, 2.0, 3.0, 4.0])
+    """
+    g, w = _setup(input_shape, kernel, stride, padding, dilation, flip)
+    g.out_index(row)  # validates the row number with the step message
+    cols, inside = taps(g, np.array([row], dtype=np.intp))
+    c, v = cols[0][inside[0]], w.ravel()[inside[0]]
+    order = np.argsort(c, kind="stable")
+    return c[order], v[order]
+
+
+def band_overview(
+    input_shape: Sequence[int],
+    kernel: object,
+    *,
+    stride: int | Sequence[int] = 1,
+    padding: PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    max_side: int = 64,
+    chunk: int = 65_536,
+) -> np.ndarray:
+    """A small picture of where ``W`` is nonzero, built without ``W``.
+
+    Returns a boolean array of at most ``max_side × max_side``; pixel ``(a, b)`` is True when
+    any row in row-bin ``a`` has a nonzero entry in column-bin ``b``. Cost O(rows·k²), in chunks.
+    """
+    g, w = _setup(input_shape, kernel, stride, padding, dilation, False)
+    n_rows, n_cols = g.steps, int(np.prod(g.in_shape))
+    ph, pw = min(max_side, n_rows), min(max_side, n_cols)
+    picture = np.zeros((ph, pw), dtype=bool)
+    nonzero_tap = w.ravel() != 0
+    for start in range(0, n_rows, chunk):
+        idx = np.arange(start, min(start + chunk, n_rows))
+        cols, inside = taps(g, idx)
+        keep = inside & nonzero_tap[None, :]
+        r_bin = np.broadcast_to((idx * ph // n_rows)[:, None], cols.shape)[keep]
+        picture[r_bin, cols[keep] * pw // n_cols] = True
+    return picture
+
+
+def block_structure(
+    input_shape: Sequence[int],
+    kernel: object,
+    *,
+    stride: int | Sequence[int] = 1,
+    padding: PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+) -> list[tuple[int, int, int]]:
+    """For a 2-D input: the nonzero blocks of the doubly-block Toeplitz ``W``.
+
+    Returns ``(output_row, input_row, kernel_row)`` triples: block ``(output_row, input_row)``
+    of ``W`` is the 1-D Toeplitz matrix of kernel row ``kernel_row``.
+
+    >>> block_structure((3, 3), [[1, 2], [3, 4]])
+    [(0, 0, 0), (0, 1, 1), (1, 1, 0), (1, 2, 1)]
+    """
+    g, _ = _setup(input_shape, kernel, stride, padding, dilation, False)
+    if len(g.axes) != 2:
+        raise ParameterError("input_shape", "block structure needs a 2-D input (H, W)")
+    a = g.axes[0]
+    blocks = []
+    for o in range(a.out):
+        for j in range(a.k):
+            i = o * a.stride - a.pad[0] + j * a.dilation
+            if 0 <= i < a.n:
+                blocks.append((o, i, j))
+    return blocks
