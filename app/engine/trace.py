@@ -1,0 +1,225 @@
+"""One step of a sliding window, as data: the window, the products, the sum, the result.
+
+Traces are built where the arithmetic happens (micrograd's way) and rendered later by the
+pages. A step reads only its own window with bounds checks — it never pads the whole input nor
+computes the whole output — so it costs O(k²) whatever the input size.
+
+>>> s = conv_step([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 0], [0, 1]], 3)
+>>> s.out_index, s.window.tolist(), s.sum
+((1, 1), [[5.0, 6.0], [8.0, 9.0]], 14.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from .arrays import as_array, flip_spatial
+from .errors import ParameterError
+from .matrix import matrix_row
+from .shapes import Geometry, PaddingSpec, geometry
+
+
+def _window(x: np.ndarray, g: Geometry, out_index: tuple[int, ...]):
+    """Tap positions ``(*k, ndim)``, inside mask ``k`` and values (0 at padding) of a window."""
+    origin = g.origin(out_index)
+    k_idx = np.indices(g.kernel_shape)
+    positions = np.stack(
+        [o + k_idx[a] * g.axes[a].dilation for a, o in enumerate(origin)], axis=-1
+    )
+    inside = np.all((positions >= 0) & (positions < np.array(g.in_shape)), axis=-1)
+    values = np.zeros(g.kernel_shape + x.shape[len(g.axes):], dtype=np.float64)
+    values[inside] = x[tuple(positions[inside].T)]
+    return origin, positions, inside, values
+
+
+def _number(value: float) -> float | int:
+    """JSON-friendly: integral values print as ints (35, not 35.0)."""
+    value = float(value)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _listify(array: np.ndarray | None):
+    if array is None:
+        return None
+    if array.dtype == bool or np.issubdtype(array.dtype, np.integer):
+        return array.tolist()
+    return np.vectorize(_number, otypes=[object])(array).tolist() if array.size else []
+
+
+@dataclass
+class ConvStep:
+    """Everything that happens at step ``index`` of a correlation."""
+
+    index: int
+    total: int
+    out_index: tuple[int, ...]
+    origin: tuple[int, ...]
+    positions: np.ndarray  # (*k, ndim) input coordinates of each tap (unpadded)
+    inside: np.ndarray  # (*k,) False where the tap reads zero padding
+    window: np.ndarray  # (*k,) or (kh, kw, C)
+    kernel: np.ndarray  # as applied (flipped for true convolution)
+    products: np.ndarray
+    channel_sums: np.ndarray | None
+    sum: float
+    bias: float
+    result: float
+    w_columns: np.ndarray | None = field(default=None)  # this output's row of W: columns…
+    w_values: np.ndarray | None = field(default=None)  # …and their weights
+
+    def as_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "total": self.total,
+            "out_index": list(self.out_index),
+            "origin": list(self.origin),
+            "positions": self.positions.tolist(),
+            "inside": self.inside.tolist(),
+            "window": _listify(self.window),
+            "kernel": _listify(self.kernel),
+            "products": _listify(self.products),
+            "channel_sums": _listify(self.channel_sums),
+            "sum": _number(self.sum),
+            "bias": _number(self.bias),
+            "result": _number(self.result),
+            "w_row": None
+            if self.w_columns is None
+            else {"columns": self.w_columns.tolist(), "values": _listify(self.w_values)},
+        }
+
+
+def _conv_setup(x, kernel, stride, padding, dilation, flip):
+    x = as_array(x, "input")
+    w = as_array(kernel, "kernel")
+    volume = x.ndim == 3
+    if volume and w.ndim != 3:
+        raise ParameterError(
+            "kernel", f"a volume input (H, W, C) needs a kernel (kh, kw, C); got rank {w.ndim}"
+            " — to step one channel, pass that channel as a 2-D input"
+        )
+    if not volume and w.ndim != x.ndim:
+        raise ParameterError("kernel", f"kernel must have rank {x.ndim} like the input, got {w.ndim}")
+    if volume and w.shape[2] != x.shape[2]:
+        raise ParameterError(
+            "kernel", f"kernel has {w.shape[2]} channel(s) but the input has {x.shape[2]}"
+        )
+    spatial = x.shape[:2] if volume else x.shape
+    g = geometry(spatial, w.shape[: len(spatial)], stride, padding, dilation)
+    return x, (flip_spatial(w, len(spatial)) if flip else w), g, volume
+
+
+def conv_step(
+    x: object,
+    kernel: object,
+    step: int,
+    *,
+    bias: float = 0.0,
+    stride: int | tuple[int, ...] = 1,
+    padding: PaddingSpec = 0,
+    dilation: int | tuple[int, ...] = 1,
+    flip: bool = False,
+) -> ConvStep:
+    """Trace step ``step`` (0-based, row by row over the output) of ``correlate``.
+
+    Parameters
+    ----------
+    x : (n,), (H, W) or (H, W, C)
+    kernel : same rank as ``x``; a volume kernel is (kh, kw, C) and its channel sums are reported
+    """
+    x, w, g, volume = _conv_setup(x, kernel, stride, padding, dilation, flip)
+    return _trace(x, w, g, volume, step, float(bias), flip)
+
+
+def conv_steps(x, kernel, steps: range, *, bias=0.0, stride=1, padding=0, dilation=1, flip=False):
+    """Several steps of the same configuration, validated once."""
+    x, w, g, volume = _conv_setup(x, kernel, stride, padding, dilation, flip)
+    return [_trace(x, w, g, volume, i, float(bias), flip) for i in steps]
+
+
+def _trace(x, w, g: Geometry, volume: bool, step: int, bias: float, flip: bool) -> ConvStep:
+    out_index = g.out_index(step)
+    origin, positions, inside, window = _window(x, g, out_index)
+    products = window * w
+    channel_sums = products.sum(axis=(0, 1)) if volume else None
+    total = float(products.sum())
+    cols = vals = None
+    if not volume:
+        cols, vals = matrix_row(
+            g.in_shape, w, step, stride=g.stride, padding=g.padding, dilation=g.dilation
+        )
+    return ConvStep(
+        step, g.steps, out_index, origin, positions, inside, window, w, products,
+        channel_sums, total, bias, total + bias, cols, vals,
+    )
+
+
+@dataclass
+class PoolStep:
+    """Step ``index`` of max or average pooling."""
+
+    index: int
+    total: int
+    op: str
+    out_index: tuple[int, ...]
+    origin: tuple[int, ...]
+    positions: np.ndarray
+    inside: np.ndarray
+    window: np.ndarray
+    result: float
+    winner: tuple[int, ...] | None  # input coordinates of the max (never a padding cell)
+
+    def as_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "total": self.total,
+            "op": self.op,
+            "out_index": list(self.out_index),
+            "origin": list(self.origin),
+            "positions": self.positions.tolist(),
+            "inside": self.inside.tolist(),
+            "window": _listify(self.window),
+            "result": _number(self.result),
+            "winner": None if self.winner is None else list(self.winner),
+        }
+
+
+def pool_step(
+    x: object,
+    size: int | tuple[int, ...],
+    step: int,
+    *,
+    stride: int | tuple[int, ...] | None = None,
+    padding: PaddingSpec = 0,
+    op: Literal["max", "avg"] = "max",
+) -> PoolStep:
+    """Trace step ``step`` of pooling a (n,) or (H, W) input.
+
+    Max ignores padding (as if it were −∞); average divides by the full window size, counting
+    padded zeros (PyTorch's defaults).
+
+    >>> pool_step([[1, 5], [7, 2]], 2, 0).winner
+    (1, 0)
+    """
+    x = as_array(x, "input", ranks=(1, 2))
+    if op not in ("max", "avg"):
+        raise ParameterError("op", f'op must be "max" or "avg", got {op!r}')
+    sizes = (size,) * x.ndim if isinstance(size, int) else tuple(size)
+    g = geometry(x.shape, sizes, sizes if stride is None else stride, padding)
+    for a in g.axes:
+        if max(a.pad) > a.k // 2:
+            raise ParameterError(
+                "padding", f"padding {max(a.pad)} must be at most half the pool size {a.k} (≤ {a.k // 2})"
+            )
+    out_index = g.out_index(step)
+    origin, positions, inside, window = _window(x, g, out_index)
+    winner = None
+    if op == "max":
+        masked = np.where(inside, window, -np.inf)
+        best = np.unravel_index(int(np.argmax(masked)), masked.shape)
+        winner = tuple(int(v) for v in positions[best])
+        result = float(masked[best])
+    else:
+        result = float(window.sum() / window.size)
+    return PoolStep(step, g.steps, op, out_index, origin, positions, inside, window, result, winner)
