@@ -69,7 +69,7 @@ def resolve_padding(
     ``"valid"`` is no padding. ``"same"`` pads ``d·(k − 1)`` in total per axis, the odd cell
     after (PyTorch); with stride 1 the output keeps the input's size, with stride s it has
     ``ceil(n / s)`` cells. An int pads every side; a list gives one value per axis (symmetric)
-    or one ``[before, after]`` pair per axis.
+    or one ``[before, after]`` pair per axis (for a 1-D input, ``[before, after]`` itself).
 
     >>> resolve_padding("same", (3, 4), (1, 1))
     ((1, 1), (1, 2))
@@ -98,6 +98,8 @@ def resolve_padding(
         items = list(padding)
     except TypeError:
         raise ParameterError("padding", f"padding must be a number or a list, got {padding!r}") from None
+    if ndim == 1 and len(items) == 2 and all(isinstance(i, int) for i in items):
+        items = [items]  # a 1-D input's [before, after]
     if len(items) != ndim:
         raise ParameterError("padding", f"padding needs {ndim} value(s), one per axis, got {len(items)}")
     pairs = []

@@ -1,0 +1,171 @@
+"""The weight matrix against an independent plain-loop correlation: W·x must equal it exactly."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.engine.errors import ParameterError
+from app.engine.matrix import band_overview, block_structure, matrix_row, weight_matrix
+from app.engine.shapes import geometry
+
+
+def loop_correlate(x, w, stride=1, padding=0, dilation=1):
+    """Plain loops over output cells and taps, reading zero outside the input."""
+    x, w = np.asarray(x, float), np.asarray(w, float)
+    g = geometry(x.shape, w.shape, stride, padding, dilation)
+    out = np.zeros(g.out_shape)
+    for o in itertools.product(*(range(n) for n in g.out_shape)):
+        total = 0.0
+        for j in itertools.product(*(range(k) for k in w.shape)):
+            i = tuple(
+                oi * a.stride - a.pad[0] + ji * a.dilation
+                for oi, ji, a in zip(o, j, g.axes, strict=True)
+            )
+            if all(0 <= ii < n for ii, n in zip(i, x.shape, strict=True)):
+                total += x[i] * w[j]
+        out[o] = total
+    return out
+
+
+CASES_1D = [(8, 3, 1, 0, 1), (8, 3, 2, 0, 1), (9, 4, 3, 1, 1), (10, 3, 1, "same", 2), (7, 2, 2, (1, 2), 1)]
+CASES_2D = [
+    ((4, 4), (3, 3), 1, 1, 1),
+    ((4, 4), (3, 3), 2, 1, 1),
+    ((5, 6), (2, 3), (1, 2), "same", 1),
+    ((7, 7), (3, 3), 2, "valid", 2),
+    ((6, 5), (3, 2), 3, [(1, 0), (2, 1)], 1),
+]
+
+
+@pytest.mark.parametrize("flip", [False, True])
+@pytest.mark.parametrize(("n", "k", "stride", "padding", "dilation"), CASES_1D)
+def test_w_times_x_equals_1d_correlation(rng, n, k, stride, padding, dilation, flip):
+    x, w = rng.integers(-9, 10, n), rng.integers(-5, 6, k)
+    W = weight_matrix((n,), w, stride=stride, padding=padding, dilation=dilation, flip=flip)
+    expected = loop_correlate(x, w[::-1] if flip else w, stride, padding, dilation)
+    np.testing.assert_array_equal(W @ x, expected.ravel())
+
+
+@pytest.mark.parametrize("flip", [False, True])
+@pytest.mark.parametrize(("shape", "kshape", "stride", "padding", "dilation"), CASES_2D)
+def test_w_times_x_equals_2d_correlation(rng, shape, kshape, stride, padding, dilation, flip):
+    x, w = rng.integers(-9, 10, shape), rng.integers(-5, 6, kshape)
+    W = weight_matrix(shape, w, stride=stride, padding=padding, dilation=dilation, flip=flip)
+    expected = loop_correlate(x, w[::-1, ::-1] if flip else w, stride, padding, dilation)
+    assert W.shape == (expected.size, x.size)
+    np.testing.assert_array_equal(W @ x.ravel(), expected.ravel())
+
+
+def test_matches_scipy_for_valid_correlation(rng):
+    from scipy.signal import correlate
+
+    x, w = rng.standard_normal((9, 8)), rng.standard_normal((3, 4))
+    W = weight_matrix(x.shape, w)
+    np.testing.assert_allclose(W @ x.ravel(), correlate(x, w, mode="valid").ravel())
+
+
+def test_notes_toeplitz_stride_1_and_2():
+    w = np.array([1.0, 2.0, 3.0])
+    W1 = weight_matrix((8,), w)
+    assert W1.shape == (6, 8)
+    for r in range(6):  # each row is the kernel shifted one column right
+        np.testing.assert_array_equal(W1[r, r : r + 3], w)
+        assert np.count_nonzero(W1[r]) == 3
+    W2 = weight_matrix((8,), w, stride=2)
+    assert W2.shape == (3, 8)
+    for r in range(3):  # with stride 2 consecutive rows skip two columns
+        np.testing.assert_array_equal(W2[r, 2 * r : 2 * r + 3], w)
+
+
+def test_notes_grid_with_padding_gives_16_by_16():
+    grid = np.array([[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]])
+    w = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
+    W = weight_matrix(grid.shape, w, padding=1)
+    assert W.shape == (16, 16)
+    np.testing.assert_array_equal(W @ grid.ravel(), loop_correlate(grid, w, padding=1).ravel())
+
+
+@pytest.mark.parametrize("rows", [range(0, 5), range(7, 16, 3), slice(4, 9), [15, 0, 3]])
+def test_rows_are_the_matching_rows_of_the_full_matrix(rng, rows):
+    w = rng.standard_normal((3, 3))
+    full = weight_matrix((4, 4), w, padding=1)
+    part = weight_matrix((4, 4), w, padding=1, rows=rows)
+    expected_rows = range(16)[rows] if isinstance(rows, slice) else list(rows)
+    np.testing.assert_array_equal(part, full[list(expected_rows)])
+
+
+def test_matrix_row_is_the_dense_row(rng):
+    w = rng.integers(1, 9, (3, 3)).astype(float)
+    full = weight_matrix((5, 6), w, stride=2, padding=1)
+    for r in range(full.shape[0]):
+        cols, vals = matrix_row((5, 6), w, r, stride=2, padding=1)
+        np.testing.assert_array_equal(np.flatnonzero(full[r]), cols)
+        np.testing.assert_array_equal(full[r, cols], vals)
+
+
+def test_band_overview_marks_exactly_the_nonzero_bins(rng):
+    w = rng.integers(1, 5, (3, 3))
+    W = weight_matrix((8, 8), w, padding=1)
+    pic = band_overview((8, 8), w, padding=1, max_side=16)
+    assert pic.shape == (16, 16)
+    expected = (W != 0).reshape(16, 4, 16, 4).any(axis=(1, 3))
+    np.testing.assert_array_equal(pic, expected)
+
+
+def test_band_overview_of_a_large_image_never_builds_w():
+    pic = band_overview((512, 512), np.ones((3, 3)), padding=1, max_side=64)
+    assert pic.shape == (64, 64)
+    assert pic.diagonal().all() and not pic[0, -1]
+
+
+def test_block_structure_is_doubly_block_toeplitz(rng):
+    w = rng.integers(1, 5, (3, 3))
+    H = Wd = 4
+    W = weight_matrix((H, Wd), w, padding=1)
+    blocks = block_structure((H, Wd), w, padding=1)
+    nonzero = {
+        (a, b) for a in range(4) for b in range(4) if W[a * 4 : a * 4 + 4, b * 4 : b * 4 + 4].any()
+    }
+    assert {(a, b) for a, b, _ in blocks} == nonzero
+    for a, b, j in blocks:  # the block is the 1-D Toeplitz matrix of kernel row j
+        np.testing.assert_array_equal(
+            W[a * 4 : a * 4 + 4, b * 4 : b * 4 + 4], weight_matrix((4,), w[j], padding=1)
+        )
+
+
+def test_dense_limit_names_input_shape_and_hints_rows():
+    with pytest.raises(ParameterError) as err:
+        weight_matrix((256, 256), np.ones((3, 3)), max_cells=1000)
+    assert err.value.param == "input_shape"
+    assert "limit is 1000" in str(err.value) and "fewer rows" in str(err.value)
+
+
+def test_row_out_of_range():
+    with pytest.raises(ParameterError, match="step must be between 0 and 15"):
+        matrix_row((4, 4), np.ones((3, 3)), 16, padding=1)
+    with pytest.raises(ParameterError, match="rows must lie between 0 and 15"):
+        weight_matrix((4, 4), np.ones((3, 3)), padding=1, rows=[16])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(2, 7),
+    m=st.integers(2, 7),
+    k=st.integers(1, 3),
+    stride=st.integers(1, 3),
+    pad=st.integers(0, 2),
+    dilation=st.integers(1, 2),
+    seed=st.integers(0, 2**16),
+)
+def test_property_w_times_x_equals_loop(n, m, k, stride, pad, dilation, seed):
+    if min(n, m) + 2 * pad < dilation * (k - 1) + 1:
+        return
+    r = np.random.default_rng(seed)
+    x, w = r.integers(-5, 6, (n, m)), r.integers(-3, 4, (k, k))
+    W = weight_matrix((n, m), w, stride=stride, padding=pad, dilation=dilation)
+    np.testing.assert_array_equal(W @ x.ravel(), loop_correlate(x, w, stride, pad, dilation).ravel())
