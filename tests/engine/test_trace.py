@@ -1,0 +1,122 @@
+"""Every step's trace must agree with the whole correlation computed independently."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.engine.errors import ParameterError
+from app.engine.matrix import weight_matrix
+from app.engine.trace import conv_step, conv_steps, pool_step
+from tests.engine.test_matrix import loop_correlate
+
+NOTES_GRID = [[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]]
+
+
+@pytest.mark.parametrize(
+    ("shape", "kshape", "stride", "padding", "dilation"),
+    [((4, 4), (3, 3), 1, 1, 1), ((6, 5), (3, 2), 2, "same", 1), ((7, 7), (2, 2), 3, 0, 2), ((9,), (3,), 2, 1, 1)],
+)
+@pytest.mark.parametrize("flip", [False, True])
+def test_every_step_sums_to_the_output_cell(rng, shape, kshape, stride, padding, dilation, flip):
+    x, w = rng.integers(-9, 10, shape), rng.integers(-4, 5, kshape)
+    w_applied = w[(slice(None, None, -1),) * w.ndim] if flip else w
+    expected = loop_correlate(x, w_applied, stride, padding, dilation) + 2.5
+    W = weight_matrix(shape, w, stride=stride, padding=padding, dilation=dilation, flip=flip)
+    for s in conv_steps(x, w, range(expected.size), bias=2.5, stride=stride, padding=padding,
+                        dilation=dilation, flip=flip):
+        assert s.result == expected[s.out_index]
+        assert s.sum + s.bias == s.result
+        np.testing.assert_array_equal(s.products, s.window * s.kernel)
+        np.testing.assert_array_equal(s.kernel, w_applied)
+        # padding taps read zero and are marked; inside taps read the input
+        assert (s.window[~s.inside] == 0).all()
+        for pos in s.positions[s.inside]:
+            assert x[tuple(pos)] in s.window
+        # the W row the page shows is the dense row of W
+        np.testing.assert_array_equal(np.flatnonzero(W[s.index]), s.w_columns[s.w_values != 0])
+
+
+def test_notes_grid_first_step_with_padding():
+    s = conv_step(NOTES_GRID, [[0, -1, 0], [-1, 5, -1], [0, -1, 0]], 0, padding=1)
+    assert s.total == 16 and s.out_index == (0, 0) and s.origin == (-1, -1)
+    assert s.inside.tolist() == [[False] * 3, [False, True, True], [False, True, True]]
+    assert s.window.tolist() == [[0, 0, 0], [0, 35, 19], [0, 13, 22]]
+    assert s.result == 5 * 35 - 19 - 13 == 143
+    d = s.as_dict()
+    assert d["w_row"] == {"columns": [0, 1, 4, 5], "values": [5, -1, -1, 0]}
+    assert d["window"][1] == [0, 35, 19] and isinstance(d["result"], int)
+
+
+def test_volume_step_reports_channel_sums(rng):
+    x, w = rng.integers(0, 5, (5, 5, 3)), rng.integers(-1, 2, (3, 3, 3))
+    s = conv_step(x, w, 4, bias=1, stride=2, padding=1)
+    per_channel = [loop_correlate(x[..., c], w[..., c], 2, 1) for c in range(3)]
+    assert s.out_index == (1, 1)
+    np.testing.assert_array_equal(s.channel_sums, [p[1, 1] for p in per_channel])
+    assert s.result == sum(p[1, 1] for p in per_channel) + 1
+    assert s.w_columns is None
+
+
+def test_step_cost_does_not_depend_on_image_size():
+    # a 2048² image: one step reads only its 3×3 window (no padding of the whole image)
+    big = np.zeros((2048, 2048), dtype=np.float32)
+    big[1000:1003, 500:503] = 1
+    g_step = 1000 * 2048 + 500
+    s = conv_step(big, np.ones((3, 3)), g_step, padding=1)
+    assert s.out_index == (1000, 500) and s.result == 4
+
+
+def test_step_out_of_range_names_step():
+    with pytest.raises(ParameterError, match=r"step must be between 0 and 15 \(there are 16\), got 16") as e:
+        conv_step(NOTES_GRID, np.ones((3, 3)), 16, padding=1)
+    assert e.value.param == "step"
+
+
+@pytest.mark.parametrize(
+    ("x", "kernel", "param"),
+    [([[1, np.nan]], [[1]], "input"), (NOTES_GRID, [[1, 2], [3]], "kernel"),
+     (NOTES_GRID, [1, 2], "kernel"), (np.zeros((4, 4, 3)), np.ones((3, 3)), "kernel")],
+)
+def test_bad_arrays_name_the_field(x, kernel, param):
+    with pytest.raises(ParameterError) as e:
+        conv_step(x, kernel, 0)
+    assert e.value.param == param
+
+
+def loop_pool(x, size, stride, pad, op):
+    x = np.asarray(x, float)
+    n_out = [(n + 2 * pad - size) // stride + 1 for n in x.shape]
+    out, win = np.zeros(n_out), {}
+    for i in range(n_out[0]):
+        for j in range(n_out[1]):
+            cells = [(i * stride - pad + a, j * stride - pad + b) for a in range(size) for b in range(size)]
+            real = [c for c in cells if 0 <= c[0] < x.shape[0] and 0 <= c[1] < x.shape[1]]
+            if op == "max":
+                best = max(real, key=lambda c: x[c])
+                out[i, j], win[i, j] = x[best], best
+            else:
+                out[i, j] = sum(x[c] for c in real) / size**2
+    return out, win
+
+
+@pytest.mark.parametrize("op", ["max", "avg"])
+@pytest.mark.parametrize(("size", "stride", "pad"), [(2, 2, 0), (3, 2, 1), (2, 1, 1)])
+def test_pool_steps_match_a_loop(rng, op, size, stride, pad):
+    x = rng.permutation(36).reshape(6, 6) - 18  # distinct values: the max is unique
+    expected, winners = loop_pool(x, size, stride, pad, op)
+    for step in range(expected.size):
+        s = pool_step(x, size, step, stride=stride, padding=pad, op=op)
+        assert s.result == pytest.approx(expected[s.out_index])
+        if op == "max":
+            assert s.winner == winners[s.out_index]
+
+
+def test_pool_padding_never_wins():
+    s = pool_step([[-5, -6], [-7, -8]], 2, 0, stride=1, padding=1)
+    assert s.result == -5 and s.winner == (0, 0)
+
+
+def test_pool_padding_rule():
+    with pytest.raises(ParameterError, match="at most half the pool size 2"):
+        pool_step(NOTES_GRID, 2, 0, padding=2)
