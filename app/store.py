@@ -1,0 +1,177 @@
+"""Content-addressed upload store shared by every worker process through the data directory.
+
+An image's id is the SHA-256 of its normalised pixels (and shape), so the same picture uploaded
+twice is stored once and any worker can serve any id. Files are written to a temporary name and
+renamed into place (atomic on POSIX), so a reader never sees half a file. When the directory
+grows past its cap the least recently used images are evicted; an evicted id answers 404 with
+"upload it again". Each process keeps a small in-memory LRU of decoded arrays so stepping never
+re-reads the disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from .errors import HTTPProblem
+from .settings import Settings
+
+ID_LENGTH = 32
+ID_PATTERN = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")
+
+
+def image_id(pixels: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    digest.update(repr((pixels.shape, pixels.dtype.str)).encode())
+    digest.update(np.ascontiguousarray(pixels).tobytes())
+    return digest.hexdigest()[:ID_LENGTH]
+
+
+def check_id(value: str) -> str:
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        raise HTTPProblem(
+            422, f"image id must be {ID_LENGTH} lowercase hex characters, got {str(value)[:80]!r}", "image"
+        )
+    return value
+
+
+class ImageStore:
+    def __init__(self, root: Path, cap_bytes: int, memory_items: int = 32) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.cap_bytes = cap_bytes
+        self.memory_items = memory_items
+        self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _path(self, image_id: str, suffix: str) -> Path:
+        return self.root / f"{check_id(image_id)}{suffix}"
+
+    def _write_atomic(self, path: Path, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=path.suffix)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _remember(self, image_id: str, pixels: np.ndarray) -> None:
+        with self._lock:
+            self._memory[image_id] = pixels
+            self._memory.move_to_end(image_id)
+            while len(self._memory) > self.memory_items:
+                self._memory.popitem(last=False)
+
+    def put(self, pixels: np.ndarray) -> str:
+        """Store uint8 pixels, return their id (idempotent)."""
+        pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+        pixels.flags.writeable = False
+        key = image_id(pixels)
+        path = self._path(key, ".npy")
+        if path.exists():
+            os.utime(path)
+        else:
+            buffer = io.BytesIO()
+            np.save(buffer, pixels, allow_pickle=False)
+            self._write_atomic(path, buffer.getvalue())
+            self.evict(keep=key)
+        self._remember(key, pixels)
+        return key
+
+    def get(self, image_id: str) -> np.ndarray:
+        """The stored pixels (read-only). 422 for a malformed id, 404 when not stored."""
+        path = self._path(image_id, ".npy")
+        with self._lock:
+            cached = self._memory.get(image_id)
+            if cached is not None:
+                self._memory.move_to_end(image_id)
+                return cached
+        try:
+            with open(path, "rb") as f:  # an open file survives eviction by another worker
+                pixels = np.load(f, allow_pickle=False)
+            os.utime(path)
+        except FileNotFoundError:
+            raise HTTPProblem(
+                404, f"image {image_id} is not stored (it may have been evicted to make room):"
+                " upload it again", "image"
+            ) from None
+        except ValueError:
+            raise HTTPProblem(404, f"image {image_id} is damaged on disk: upload it again", "image") from None
+        pixels.flags.writeable = False
+        self._remember(image_id, pixels)
+        return pixels
+
+    def png(self, image_id: str) -> bytes:
+        """The stored image as PNG, encoded once and kept beside the pixels."""
+        from .imaging import render_png  # local: the store itself needs no Pillow
+
+        path = self._path(image_id, ".png")
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            data = render_png(self.get(image_id), "clip")
+            self._write_atomic(path, data)
+            return data
+
+    def usage(self) -> int:
+        total = 0
+        for entry in os.scandir(self.root):
+            try:
+                total += entry.stat().st_size
+            except FileNotFoundError:
+                pass
+        return total
+
+    def evict(self, keep: str | None = None) -> list[str]:
+        """Delete least recently used images until the store fits its cap."""
+        entries = []
+        for entry in os.scandir(self.root):
+            if entry.name.startswith(".tmp-") or not entry.name.endswith(".npy"):
+                continue
+            key = entry.name[:-4]
+            if key == keep or not ID_PATTERN.fullmatch(key):
+                continue
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:  # another worker evicted it meanwhile
+                continue
+            entries.append((stat.st_mtime, key))
+        usage, evicted = self.usage(), []
+        for _, key in sorted(entries):
+            if usage <= self.cap_bytes:
+                break
+            for suffix in (".npy", ".png"):
+                path = self.root / f"{key}{suffix}"
+                try:
+                    usage -= path.stat().st_size
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
+            with self._lock:
+                self._memory.pop(key, None)
+            evicted.append(key)
+        return evicted
+
+
+_stores: dict[Path, ImageStore] = {}
+_stores_lock = threading.Lock()
+
+
+def get_store(settings: Settings) -> ImageStore:
+    """This process's store for ``settings.data_dir`` (created on first use)."""
+    root = Path(settings.data_dir) / "images"
+    with _stores_lock:
+        store = _stores.get(root)
+        if store is None:
+            store = _stores[root] = ImageStore(root, settings.store_cap_bytes, settings.memory_cache_items)
+        return store
