@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,25 +9,7 @@ from hypothesis import strategies as st
 
 from app.engine.errors import ParameterError
 from app.engine.matrix import band_overview, block_structure, matrix_row, weight_matrix
-from app.engine.shapes import geometry
-
-
-def loop_correlate(x, w, stride=1, padding=0, dilation=1):
-    """Plain loops over output cells and taps, reading zero outside the input."""
-    x, w = np.asarray(x, float), np.asarray(w, float)
-    g = geometry(x.shape, w.shape, stride, padding, dilation)
-    out = np.zeros(g.out_shape)
-    for o in itertools.product(*(range(n) for n in g.out_shape)):
-        total = 0.0
-        for j in itertools.product(*(range(k) for k in w.shape)):
-            i = tuple(
-                oi * a.stride - a.pad[0] + ji * a.dilation
-                for oi, ji, a in zip(o, j, g.axes, strict=True)
-            )
-            if all(0 <= ii < n for ii, n in zip(i, x.shape, strict=True)):
-                total += x[i] * w[j]
-        out[o] = total
-    return out
+from tests.oracles import loop_correlate
 
 
 CASES_1D = [(8, 3, 1, 0, 1), (8, 3, 2, 0, 1), (9, 4, 3, 1, 1), (10, 3, 1, "same", 2), (7, 2, 2, (1, 2), 1)]

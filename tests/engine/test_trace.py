@@ -8,7 +8,7 @@ import pytest
 from app.engine.errors import ParameterError
 from app.engine.matrix import weight_matrix
 from app.engine.trace import conv_step, conv_steps, pool_step
-from tests.engine.test_matrix import loop_correlate
+from tests.oracles import loop_correlate, loop_pool
 
 NOTES_GRID = [[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]]
 
@@ -82,22 +82,6 @@ def test_bad_arrays_name_the_field(x, kernel, param):
     with pytest.raises(ParameterError) as e:
         conv_step(x, kernel, 0)
     assert e.value.param == param
-
-
-def loop_pool(x, size, stride, pad, op):
-    x = np.asarray(x, float)
-    n_out = [(n + 2 * pad - size) // stride + 1 for n in x.shape]
-    out, win = np.zeros(n_out), {}
-    for i in range(n_out[0]):
-        for j in range(n_out[1]):
-            cells = [(i * stride - pad + a, j * stride - pad + b) for a in range(size) for b in range(size)]
-            real = [c for c in cells if 0 <= c[0] < x.shape[0] and 0 <= c[1] < x.shape[1]]
-            if op == "max":
-                best = max(real, key=lambda c: x[c])
-                out[i, j], win[i, j] = x[best], best
-            else:
-                out[i, j] = sum(x[c] for c in real) / size**2
-    return out, win
 
 
 @pytest.mark.parametrize("op", ["max", "avg"])

@@ -1,0 +1,82 @@
+"""Max and average pooling on the same window geometry as correlation.
+
+Pooling learns nothing (0 parameters); it shrinks each axis to
+``floor((n + p_before + p_after − size) / stride) + 1`` — the correlation formula with the pool
+size in place of the kernel size. PyTorch's conventions: stride defaults to the size; max
+ignores padding (as if −∞) and reports which cell won; average divides by the full window,
+counting padded zeros; padding may be at most half the pool size.
+
+>>> r = pool([[1, 5, 2, 0], [7, 2, 1, 3], [0, 0, 4, 4], [1, 9, 4, 4]], 2)
+>>> r.output.tolist(), r.argmax[1, 0].tolist()
+([[7.0, 3.0], [9.0, 4.0]], [3, 1])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .arrays import as_array
+from .errors import ParameterError
+from .shapes import Geometry, PaddingSpec, as_tuple, geometry
+
+
+@dataclass
+class PoolResult:
+    output: np.ndarray  # (*out,) or (H', W', C)
+    argmax: np.ndarray | None  # (*out, ndim) or (H', W', C, 2) winning input coordinates; None for avg
+
+
+def pool_geometry(
+    shape: Sequence[int],
+    size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: PaddingSpec = 0,
+) -> Geometry:
+    """Validated pooling geometry (``stride`` defaults to ``size``)."""
+    sizes = as_tuple(size, len(shape), "size", minimum=1)
+    g = geometry(shape, sizes, sizes if stride is None else stride, padding)
+    for a in g.axes:
+        if max(a.pad) > a.k // 2:
+            raise ParameterError(
+                "padding",
+                f"padding {max(a.pad)} must be at most half the pool size {a.k} (≤ {a.k // 2})",
+            )
+    return g
+
+
+def pool(
+    x: object,
+    size: int | Sequence[int],
+    *,
+    stride: int | Sequence[int] | None = None,
+    padding: PaddingSpec = 0,
+    op: Literal["max", "avg"] = "max",
+) -> PoolResult:
+    """Pool a (n,), (H, W) or (H, W, C) input (a volume is pooled channel by channel)."""
+    x = as_array(x, "input")
+    if op not in ("max", "avg"):
+        raise ParameterError("op", f'op must be "max" or "avg", got {op!r}')
+    nd = 1 if x.ndim == 1 else 2
+    g = pool_geometry(x.shape[:nd], size, stride, padding)
+    fill = -np.inf if op == "max" else 0.0
+    pads = list(g.padding) + [(0, 0)] * (x.ndim - nd)
+    xp = np.pad(x, pads, constant_values=fill) if any(map(any, g.padding)) else x
+    windows = sliding_window_view(xp, g.kernel_shape, axis=tuple(range(nd)))
+    windows = windows[tuple(slice(None, a.out * a.stride, a.stride) for a in g.axes)]
+    flat = windows.reshape(windows.shape[: x.ndim] + (-1,))  # (*out, [C,] taps)
+    if op == "avg":
+        return PoolResult(flat.mean(axis=-1), None)
+    best = flat.argmax(axis=-1)
+    output = np.take_along_axis(flat, best[..., None], axis=-1)[..., 0]
+    tap = np.unravel_index(best, g.kernel_shape)
+    out_idx = np.indices(g.out_shape)
+    coords = []
+    for axis, a in enumerate(g.axes):
+        o = out_idx[axis].reshape(out_idx[axis].shape + (1,) * (x.ndim - nd))
+        coords.append(o * a.stride - a.pad[0] + tap[axis])
+    return PoolResult(output, np.stack(coords, axis=-1))

@@ -1,0 +1,112 @@
+"""correlate/correlate_many against the loop twin and scipy (tests only)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import ndimage, signal
+
+from app.engine.conv import correlate, correlate_many
+from app.engine.errors import ParameterError
+from tests.oracles import loop_correlate
+
+CONFIGS = [
+    ((9,), (3,), 1, 0, 1), ((10,), (4,), 2, 1, 1), ((11,), (3,), 3, "same", 2), ((8,), (2,), 1, (0, 3), 1),
+    ((5, 5), (3, 3), 2, 1, 1), ((7, 6), (3, 2), 1, "same", 1), ((9, 9), (3, 3), (2, 1), [1, (0, 2)], (1, 2)),
+    ((6, 7), (2, 2), 3, "valid", 2), ((4, 4), (3, 3), 1, 1, 1),
+]
+
+
+@pytest.mark.parametrize("flip", [False, True])
+@pytest.mark.parametrize(("shape", "kshape", "stride", "padding", "dilation"), CONFIGS)
+def test_matches_loop_twin(rng, shape, kshape, stride, padding, dilation, flip):
+    x, w = rng.integers(-9, 10, shape).astype(float), rng.standard_normal(kshape)
+    got = correlate(x, w, bias=0.5, stride=stride, padding=padding, dilation=dilation, flip=flip)
+    applied = w[(slice(None, None, -1),) * w.ndim] if flip else w
+    np.testing.assert_allclose(got, loop_correlate(x, applied, stride, padding, dilation) + 0.5, atol=1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 3, 5, 11])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_same_padding_matches_scipy_ndimage(rng, k, dtype):
+    x, w = rng.random((64, 80)).astype(dtype), rng.standard_normal((k, k)).astype(dtype)
+    got = correlate(x, w, padding="same")
+    assert got.dtype == dtype
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(got, ndimage.correlate(x, w, mode="constant"), rtol=tol, atol=tol)
+
+
+def test_flip_is_scipy_convolution(rng):
+    x, w = rng.standard_normal((12, 10)), rng.standard_normal((3, 4))
+    np.testing.assert_allclose(correlate(x, w, flip=True), signal.convolve(x, w, mode="valid"))
+    np.testing.assert_allclose(correlate(x, w), signal.correlate(x, w, mode="valid"))
+
+
+def test_volume_kernel_sums_over_channels(rng):
+    x, w = rng.integers(0, 5, (5, 5, 3)), rng.integers(-1, 2, (3, 3, 3))
+    got = correlate(x, w, stride=2, padding=1, bias=1)
+    expected = sum(loop_correlate(x[..., c], w[..., c], 2, 1) for c in range(3)) + 1
+    assert got.shape == (3, 3)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_2d_kernel_on_volume_is_per_channel(rng):
+    x, w = rng.random((8, 9, 3)), rng.standard_normal((3, 3))
+    got = correlate(x, w, padding=1)
+    assert got.shape == (8, 9, 3)
+    for c in range(3):
+        np.testing.assert_allclose(got[..., c], loop_correlate(x[..., c], w, 1, 1))
+
+
+def test_notes_ex1_many_filters_give_depth(rng):
+    x, ks = rng.integers(0, 3, (5, 5, 3)), rng.integers(-1, 2, (2, 3, 3, 3))
+    out = correlate_many(x, ks, bias=[1, 0], stride=2, padding=1)
+    assert out.shape == (3, 3, 2)
+    for n in range(2):
+        np.testing.assert_array_equal(out[..., n], correlate(x, ks[n], stride=2, padding=1) + [1, 0][n])
+
+
+def test_large_float32_image_matches_scipy(rng):
+    x = rng.random((300, 257), dtype=np.float32)
+    w = rng.standard_normal((5, 5)).astype(np.float32)
+    got = correlate(x, w, padding=2, stride=2)
+    np.testing.assert_allclose(got, ndimage.correlate(x, w, mode="constant")[::2, ::2], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("x", "w", "kwargs", "param", "text"),
+    [
+        ([[1, float("nan")]], [[1]], {}, "input", "finite"),
+        ([[1, 2]], [[float("inf")]], {}, "kernel", "finite"),
+        ([[1, 2], [3]], [[1]], {}, "input", "rectangular"),
+        (np.ones((3, 3)), np.ones((5, 5)), {}, "kernel", "does not fit"),
+        (np.ones((3, 3)), np.ones(2), {}, "kernel", "rank"),
+        (np.ones((4, 4, 3)), np.ones((2, 2, 2)), {}, "kernel", "channel"),
+        (np.ones((4, 4)), np.ones((2, 2)), {"stride": 0}, "stride", "at least 1"),
+        (np.ones((4, 4)), np.ones((2, 2)), {"padding": -1}, "padding", "at least 0"),
+        (np.ones((4, 4)), np.ones((2, 2)), {"dilation": 0}, "dilation", "at least 1"),
+        (np.ones((4, 4)), np.ones((2, 2)), {"padding": "full"}, "padding", "valid"),
+        (np.ones((2, 2, 2, 2)), np.ones((2, 2)), {}, "input", "rank"),
+    ],
+)
+def test_errors_name_the_parameter(x, w, kwargs, param, text):
+    with pytest.raises(ParameterError) as e:
+        correlate(x, w, **kwargs)
+    assert e.value.param == param and text in str(e.value)
+
+
+def test_bias_count_must_match_filters():
+    with pytest.raises(ParameterError, match="2 filter"):
+        correlate_many(np.ones((4, 4)), np.ones((2, 2, 2)), bias=[1, 2, 3])
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**16), a=st.floats(-3, 3), b=st.floats(-3, 3), stride=st.integers(1, 3))
+def test_linearity(seed, a, b, stride):
+    r = np.random.default_rng(seed)
+    x, y, w = r.standard_normal((7, 6)), r.standard_normal((7, 6)), r.standard_normal((3, 3))
+    lhs = correlate(a * x + b * y, w, stride=stride, padding=1)
+    rhs = a * correlate(x, w, stride=stride, padding=1) + b * correlate(y, w, stride=stride, padding=1)
+    np.testing.assert_allclose(lhs, rhs, atol=1e-9)

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from app.engine.errors import ParameterError
+from app.engine.pool import pool
+from app.engine.shapes import POOL_PARAMS
+from tests.oracles import loop_pool
+
+
+@pytest.mark.parametrize("op", ["max", "avg"])
+@pytest.mark.parametrize(("shape", "size", "stride", "pad"), [((6, 6), 2, 2, 0), ((7, 7), 3, 2, 1), ((5, 6), 2, 1, 1)])
+def test_matches_loop_twin(rng, op, shape, size, stride, pad):
+    x = rng.permutation(np.prod(shape)).reshape(shape) - 10.0
+    result = pool(x, size, stride=stride, padding=pad, op=op)
+    expected, winners = loop_pool(x, size, stride, pad, op)
+    np.testing.assert_allclose(result.output, expected)
+    if op == "max":
+        for idx, cell in winners.items():
+            assert tuple(result.argmax[idx]) == cell
+    else:
+        assert result.argmax is None
+
+
+def test_stride_defaults_to_size_and_volume_pools_per_channel(rng):
+    x = rng.random((6, 6, 3))
+    r = pool(x, 2)
+    assert r.output.shape == (3, 3, 3) and r.argmax.shape == (3, 3, 3, 2)
+    for c in range(3):
+        np.testing.assert_allclose(r.output[..., c], loop_pool(x[..., c], 2, 2, 0, "max")[0])
+        i, j = r.argmax[1, 2, c]
+        assert x[i, j, c] == r.output[1, 2, c]
+
+
+def test_notes_ex2b_pool_143_gives_71():
+    r = pool(np.zeros((143, 143)), 3, stride=2)
+    assert r.output.shape == (71, 71)
+    assert POOL_PARAMS.total == 0
+
+
+def test_1d_pooling():
+    r = pool([3, 1, 4, 1, 5, 9, 2, 6], 2)
+    assert r.output.tolist() == [3, 4, 9, 6] and r.argmax[:, 0].tolist() == [0, 2, 5, 7]
+
+
+@pytest.mark.parametrize(("kwargs", "param"), [({"padding": 2}, "padding"), ({"op": "min"}, "op"), ({"stride": 0}, "stride")])
+def test_errors(kwargs, param):
+    with pytest.raises(ParameterError) as e:
+        pool(np.ones((6, 6)), 2, **kwargs)
+    assert e.value.param == param
