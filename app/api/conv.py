@@ -1,5 +1,111 @@
-"""JSON API: conv (being written)."""
+"""POST /api/conv and /api/trace: correlation (or convolution) of an array or an uploaded image."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["conv"])
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from ..engine import trace
+from ..engine.conv import correlate, correlate_many
+from ..engine.errors import ParameterError
+from ..engine.shapes import geometry
+from ..imaging import MAPPINGS, render_png
+from ..settings import Settings
+from ..sources import load_image
+from .schemas import (
+    ERROR_RESPONSES,
+    ConvRequest,
+    ConvResponse,
+    TraceRequest,
+    checked_array,
+    checked_kernel,
+    finite_output,
+)
+
+router = APIRouter(tags=["convolution"])
+
+
+def _input(body: ConvRequest, settings: Settings) -> np.ndarray:
+    if (body.input is None) == (body.image_id is None):
+        raise ParameterError("input", "give exactly one of input (an array) and image_id")
+    if body.image_id is not None:
+        return load_image(body.image_id, settings).astype(np.float64)
+    return checked_array(body.input, "input", settings)
+
+
+def _geometry_warnings(x: np.ndarray, k: np.ndarray, body: ConvRequest) -> list[str]:
+    nd = 1 if x.ndim == 1 else 2
+    return geometry(x.shape[:nd], k.shape[:nd], body.stride, body.padding, body.dilation).warnings()
+
+
+def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str]]:
+    """Validate the request and run the engine; shared by JSON and PNG answers."""
+    x = _input(body, settings)
+    if (body.kernel is None) == (body.kernels is None):
+        raise ParameterError("kernel", "give exactly one of kernel and kernels")
+    geo = {"stride": body.stride, "padding": body.padding, "dilation": body.dilation, "flip": body.flip}
+    if body.kernel is not None:
+        k = checked_kernel(body.kernel, "kernel", settings)
+        if isinstance(body.bias, list):
+            raise ParameterError("bias", "with one kernel, bias must be a single number")
+        out = correlate(x, k, bias=body.bias or 0.0, **geo)
+        return finite_output(out), _geometry_warnings(x, k, body)
+    if not body.kernels:
+        raise ParameterError("kernels", "kernels must hold at least one kernel")
+    if len(body.kernels) > settings.max_kernels:
+        raise ParameterError(
+            "kernels", f"{len(body.kernels)} kernels given; the limit is {settings.max_kernels}"
+            " (CONVSTEP_MAX_KERNELS)"
+        )
+    ks = [checked_kernel(k, "kernels", settings) for k in body.kernels]
+    if len({k.shape for k in ks}) != 1:
+        raise ParameterError("kernels", "all kernels must have the same shape")
+    out = correlate_many(x, np.stack(ks), bias=body.bias, **geo)
+    return finite_output(out), _geometry_warnings(x, ks[0], body)
+
+
+@router.post(
+    "/conv",
+    response_model=ConvResponse,
+    responses={**ERROR_RESPONSES, 200: {"content": {"image/png": {}}, "description": "JSON, or PNG with ?format=png"}},
+    summary="Cross-correlate (or convolve) an input with one or N kernels",
+)
+def conv(
+    body: ConvRequest,
+    request: Request,
+    format: str = Query("json", pattern="^(json|png)$", description="json or png"),  # noqa: A002
+    mapping: str = Query("stretch", pattern="^(clip|stretch|signed)$", description=f"PNG display mapping: {', '.join(MAPPINGS)}"),
+):
+    """Output shape per axis: ``floor((n + p_before + p_after − d·(k − 1) − 1) / s) + 1``.
+
+    A volume input (H, W, C) with a volume kernel (kh, kw, C) gives (H', W'); a 2-D kernel on a
+    volume is applied to each channel (H', W', C); ``kernels`` (N of them) give depth N.
+    ``warnings`` says when the stride does not tile the padded input exactly.
+    """
+    settings = request.app.state.settings
+    out, warnings = compute(body, settings)
+    wants_png = format == "png" or "image/png" in request.headers.get("accept", "")
+    if wants_png:
+        if out.ndim == 1 or (out.ndim == 3 and out.shape[2] not in (1, 3)):
+            raise ParameterError("format", f"a PNG needs a 2-D output or 3 channels; this output is {out.shape}")
+        return Response(render_png(out, mapping), media_type="image/png", headers={"X-Display-Mapping": mapping})
+    return {"output": out.tolist(), "shape": list(out.shape), "warnings": warnings}
+
+
+@router.post("/trace", responses=ERROR_RESPONSES, summary="One step of a correlation, every number shown")
+def conv_trace(body: TraceRequest, request: Request) -> dict:
+    """The window, kernel, products, (per-channel sums,) sum, bias and result of step ``step``,
+    plus that output cell's row of the weight matrix W (columns and values)."""
+    settings = request.app.state.settings
+    x = _input(body, settings)
+    if body.kernel is None or body.kernels is not None:
+        raise ParameterError("kernel", "a trace needs exactly one kernel")
+    k = checked_kernel(body.kernel, "kernel", settings)
+    if isinstance(body.bias, list):
+        raise ParameterError("bias", "with one kernel, bias must be a single number")
+    step = trace.conv_step(
+        x, k, body.step, bias=body.bias or 0.0, stride=body.stride, padding=body.padding,
+        dilation=body.dilation, flip=body.flip,
+    )
+    return step.as_dict()

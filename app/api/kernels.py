@@ -1,5 +1,22 @@
-"""JSON API: kernels (being written)."""
+"""GET /api/kernels: the preset catalogue."""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ..engine.kernels import PRESETS, get_preset
+from .schemas import ERROR_RESPONSES
+
 router = APIRouter(tags=["kernels"])
+
+
+@router.get("/kernels", summary="The preset kernels with exact matrices")
+def kernels() -> list[dict]:
+    """Each preset: name, label, matrix, exact numerators/denominator, display text, sum,
+    description, and where the lecture notes print it differently, ``notes_slip``."""
+    return [p.as_dict() for p in PRESETS.values()]
+
+
+@router.get("/kernels/{name}", responses=ERROR_RESPONSES, summary="One preset kernel")
+def kernel(name: str) -> dict:
+    return get_preset(name).as_dict()

@@ -1,5 +1,96 @@
-"""JSON API: shape (being written)."""
+"""GET /api/shape, /api/shape/solve and /api/params: shape arithmetic and parameter counts."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["shape"])
+from typing import Literal
+
+from fastapi import APIRouter, Query
+
+from ..engine.errors import ParameterError
+from ..engine.shapes import POOL_PARAMS, conv_params, geometry, solve
+from .schemas import ERROR_RESPONSES
+
+router = APIRouter(tags=["shapes"])
+
+
+def ints(text: str | None, name: str, axes: int | None = None) -> list[int] | None:
+    """ "5" or "5,5" (one per axis) → list of ints; errors name the parameter."""
+    if text is None or text.strip() == "":
+        return None
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",")]
+    except ValueError:
+        raise ParameterError(name, f"{name} must be a whole number or numbers separated by commas, got {text[:40]!r}") from None
+    if axes is not None and len(values) == 1:
+        values *= axes
+    return values
+
+
+def padding_spec(text: str | None, axes: int):
+    if text is None or text.strip() == "":
+        return 0
+    if text.strip().lower() in ("valid", "same"):
+        return text.strip().lower()
+    return ints(text, "padding", axes)
+
+
+@router.get("/shape", responses=ERROR_RESPONSES, summary="Output size, exactness and parameter count")
+def shape(
+    input: str = Query(..., description='Input size: "5" or "5,5" (H,W)', examples=["5"]),  # noqa: A002
+    kernel: str = Query(..., description='Kernel (or pool) size: "3" or "3,3"', examples=["3"]),
+    stride: str = Query("1"),
+    padding: str = Query("0", description='"valid", "same", a number, or one per axis'),
+    dilation: str = Query("1"),
+    channels: int = Query(1, ge=1, le=1_000_000, description="Input channels C"),
+    filters: int = Query(1, ge=1, le=1_000_000, description="Number of filters N = output depth"),
+    layer: Literal["conv", "pool"] = Query("conv", description="pool: same formula, no parameters, depth = C"),
+) -> dict:
+    """``W2 = (W1 + 2p − F) / s + 1`` per axis (with dilation, F becomes d·(F − 1) + 1).
+    ``valid`` is false when the division is not exact; ``output`` is then the floor value that
+    frameworks use and ``explanation`` says which cells are never visited."""
+    n = ints(input, "input", 2)  # one number means a square input, as in the lecture
+    axes = len(n)
+    if axes != 2:
+        raise ParameterError("input", f"input takes 1 or 2 sizes (a square side, or height,width), got {axes}")
+    k = ints(kernel, "kernel", axes)
+    g = geometry(n, k, ints(stride, "stride", axes), padding_spec(padding, axes), ints(dilation, "dilation", axes))
+    params = POOL_PARAMS if layer == "pool" else conv_params(k, channels, filters)
+    depth = channels if layer == "pool" else filters
+    return {
+        "output": list(g.out_shape),
+        "depth": depth,
+        "output_volume": list(g.out_shape) + [depth],
+        "valid": g.exact,
+        "explanation": "; ".join(g.explanations()) + f"; depth = {'C' if layer == 'pool' else 'N'} = {depth}",
+        "axes": [{"name": a.name, "output": a.out, "exact": a.exact, "formula": a.formula(), "unvisited": a.unvisited} for a in g.axes],
+        "params": params.as_dict(),
+    }
+
+
+@router.get("/shape/solve", responses=ERROR_RESPONSES, summary="Solve for one unknown of the output-size formula")
+def shape_solve(
+    input: int | None = Query(None, ge=1, le=1_000_000),  # noqa: A002
+    kernel: int | None = Query(None, ge=1, le=1_000_000),
+    stride: int | None = Query(None, ge=1, le=1_000_000),
+    padding: int | None = Query(None, ge=0, le=1_000_000),
+    output: int | None = Query(None, ge=1, le=1_000_000),
+    dilation: int = Query(1, ge=1, le=1_000),
+) -> dict:
+    """Leave exactly one of input, kernel, stride, padding and output out. ``solutions`` lists
+    the values that tile exactly; ``floor_solutions`` those frameworks accept by rounding down.
+    The notes' Ex2 a: ``?input=288&stride=2&padding=0&output=143`` → kernel 4."""
+    s = solve(input=input, kernel=kernel, stride=stride, padding=padding, output=output, dilation=dilation)
+    return {s.name: s.value, "unknown": s.name, "solutions": list(s.solutions),
+            "floor_solutions": list(s.floor_solutions), "explanation": s.explanation}
+
+
+@router.get("/params", responses=ERROR_RESPONSES, summary="Learnable parameters of a conv layer")
+def params(
+    kernel: str = Query(..., description='Kernel size: "11" or "11,11"'),
+    channels: int = Query(..., ge=1, le=1_000_000),
+    filters: int = Query(..., ge=1, le=1_000_000),
+) -> dict:
+    """``W_c = k²·C·N`` weights and ``B_c = N`` biases (one per filter)."""
+    k = ints(kernel, "kernel", 2)
+    count = conv_params(k, channels, filters)
+    return {**count.as_dict(), "formula": f"{'×'.join(map(str, k))}×{channels}×{filters} = {count.weights} weights + {filters} biases = {count.total}"}
