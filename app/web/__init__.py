@@ -2,4 +2,8 @@
 
 from fastapi import APIRouter
 
+from . import conv2d, conv2d_images, upload
+
 router = APIRouter(include_in_schema=False)
+for module in (conv2d_images, conv2d, upload):
+    router.include_router(module.router)

@@ -1,0 +1,55 @@
+"""Rendering pages and fragments: the same URL answers a whole page, or only the fragment htmx
+asked for (``HX-Request``), always with ``Vary: HX-Request`` so caches keep them apart."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from .. import htmx
+from ..paths import TEMPLATES_DIR
+from .params import format_number
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescapes .html
+templates.env.filters["num"] = format_number
+templates.env.filters["signed_num"] = lambda v: format_number(v).replace("-", "−")
+
+TOPICS = [  # the lecture in the notes' order; the home page and the nav both read this
+    ("/conv1d", "1-D convolution"),
+    ("/conv2d", "2-D stepper"),
+    ("/pool", "Pooling"),
+    ("/volume", "Volumes & filters"),
+    ("/shapes", "Shapes & parameters"),
+    ("/flip", "Convolution vs correlation"),
+    ("/text", "CNN for text"),
+]
+
+
+def is_fragment_request(request: Request) -> bool:
+    """htmx asks for a fragment, except when restoring history (then it needs the whole page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def render(
+    request: Request, page: str, fragments: str | dict[str, str], context: dict, status_code: int = 200
+) -> HTMLResponse:
+    """Render ``page``, or for htmx the fragment for its target (``HX-Target`` → template;
+    a plain string, or the ``"default"`` entry, serves any other target)."""
+    settings = request.app.state.settings
+    if is_fragment_request(request):
+        if isinstance(fragments, str):
+            template = fragments
+        else:
+            template = fragments.get(request.headers.get("HX-Target", ""), fragments["default"])
+    else:
+        template = page
+    context = {
+        "htmx": htmx.script(settings.htmx_source),
+        "topics": TOPICS,
+        "path": request.url.path,
+        **context,
+    }
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response

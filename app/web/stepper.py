@@ -1,0 +1,148 @@
+"""View models shared by every stepping page: labelled grids, the computation, the W panel.
+
+Nothing here computes convolution values: the numbers come from the engine's trace, output and
+weight-matrix rows; this module only decides which cell gets which highlight and link.
+Cells carry classes (``pad``, ``win``, ``cur``, ``done``, ``todo``, ``wcol``) that the stylesheet
+colours *and* outlines, so no meaning rests on colour alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine.matrix import matrix_row
+from ..engine.shapes import Geometry
+from ..engine.trace import ConvStep
+
+
+@dataclass
+class Cell:
+    value: float | None
+    classes: str = ""
+    href: str | None = None
+    title: str = ""
+    data: dict = field(default_factory=dict)
+
+
+def as_2d(array: np.ndarray) -> np.ndarray:
+    """A 1-D vector shows as one row."""
+    return array[None, :] if array.ndim == 1 else array
+
+
+def padded_input(
+    x: np.ndarray, g: Geometry, window: set[tuple[int, ...]], href: Callable[[int, int], str | None]
+) -> list[list[Cell]]:
+    """The input with its zero padding as ghost cells; window taps marked ``win``."""
+    x2 = as_2d(x)
+    pads = g.padding if len(g.axes) == 2 else ((0, 0), g.padding[0])
+    (top, bottom), (left, right) = pads
+    one_d = len(g.axes) == 1
+    rows = []
+    for r in range(-top, x2.shape[0] + bottom):
+        row = []
+        for c in range(-left, x2.shape[1] + right):
+            inside = 0 <= r < x2.shape[0] and 0 <= c < x2.shape[1]
+            key = (c,) if one_d else (r, c)
+            classes = ("in" if inside else "pad") + (" win" if key in window else "")
+            where = f"x[{c}]" if one_d else f"row {r}, column {c}"
+            row.append(Cell(float(x2[r, c]) if inside else 0.0, classes,
+                            href(r, c) if inside else None,
+                            f"{where}" + ("" if inside else " (zero padding)")))
+        rows.append(row)
+    return rows
+
+
+def output_cells(out: np.ndarray, step: int, href: Callable[[int], str]) -> list[list[Cell]]:
+    """Output cells: computed ones (``done``) show values, the current one is ``cur``."""
+    out2 = as_2d(out)
+    rows = []
+    for r in range(out2.shape[0]):
+        row = []
+        for c in range(out2.shape[1]):
+            i = r * out2.shape[1] + c
+            state = "cur" if i == step else ("done" if i < step else "todo")
+            row.append(Cell(float(out2[r, c]) if i <= step else None, f"out {state}", href(i), f"output cell {i}"))
+        rows.append(row)
+    return rows
+
+
+def window_set(trace: ConvStep) -> set[tuple[int, ...]]:
+    return {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, trace.positions.shape[-1])}
+
+
+def computation_rows(trace: ConvStep) -> list[list[dict]]:
+    """Per tap: window value × kernel weight = product, laid out in the kernel's shape."""
+    window, kernel, products, inside = (as_2d(a) for a in (trace.window, trace.kernel, trace.products, trace.inside))
+    return [
+        [{"x": float(window[i, j]), "w": float(kernel[i, j]), "p": float(products[i, j]), "pad": not bool(inside[i, j])}
+         for j in range(window.shape[1])]
+        for i in range(window.shape[0])
+    ]
+
+
+def _column_runs(columns: list[int], n_cols: int, context: int = 1) -> list[int | None]:
+    """Columns to show: the given ones plus ``context`` neighbours; None marks an elided run."""
+    keep = sorted({c + d for c in columns for d in range(-context, context + 1) if 0 <= c + d < n_cols})
+    shown: list[int | None] = []
+    for c in keep:
+        if shown and shown[-1] is not None and c != shown[-1] + 1:
+            shown.append(None)
+        shown.append(c)
+    return shown
+
+
+def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep, full_limit: int = 400) -> dict:
+    """The rows of W around the current step (all of W when it is small), aligned with x.
+
+    Returns header columns (None = elided zero run), rows of cells, the current row's y = W·x
+    terms, and whether the whole matrix is shown.
+    """
+    xs = x.ravel()
+    n_rows, n_cols = g.steps, xs.size
+    whole = n_rows * n_cols <= full_limit * full_limit // 4 and n_cols <= 64
+    geo = {"stride": g.stride, "padding": g.padding, "dilation": g.dilation}
+    row_ids = list(range(n_rows)) if whole else [r for r in range(trace.index - 2, trace.index + 3) if 0 <= r < n_rows]
+    sparse = {r: matrix_row(g.in_shape, kernel, r, **geo) for r in row_ids}
+    columns = list(range(n_cols)) if whole else _column_runs([int(c) for r in row_ids for c in sparse[r][0]], n_cols)
+    current = set(int(c) for c in trace.w_columns)
+    rows = []
+    for r in row_ids:
+        entries = dict(zip(sparse[r][0].tolist(), sparse[r][1].tolist(), strict=True))
+        cells = [None if c is None else Cell(entries.get(c, 0.0), ("nz" if c in entries else "z") + (" wcol" if c in current else ""))
+                 for c in columns]
+        rows.append({"index": r, "current": r == trace.index, "cells": cells})
+    width = g.in_shape[-1]
+    headers = [None if c is None else {"index": c, "label": _cell_label(c, width, len(g.axes)), "wcol": c in current} for c in columns]
+    terms = [{"w": float(v), "x": float(xs[c]), "col": int(c), "label": _cell_label(int(c), width, len(g.axes))}
+             for c, v in zip(trace.w_columns, trace.w_values, strict=True)]
+    return {
+        "whole": whole, "shape": (n_rows, n_cols), "headers": headers, "rows": rows, "terms": terms,
+        "x_values": [None if c is None else float(xs[c]) for c in columns],
+        "elided_rows_before": row_ids[0] if row_ids else 0,
+        "elided_rows_after": n_rows - 1 - row_ids[-1] if row_ids else 0,
+    }
+
+
+def _cell_label(col: int, width: int, ndim: int) -> str:
+    return f"x{col}" if ndim == 1 else f"x{col // width},{col % width}"
+
+
+def magnifier(x: np.ndarray, trace: ConvStep, margin: int = 2) -> list[list[Cell]]:
+    """Pixel values around the window of a large image (padding shown as ghost zeros)."""
+    pos = trace.positions.reshape(-1, 2)
+    window = window_set(trace)
+    r0, c0 = pos.min(axis=0) - margin
+    r1, c1 = pos.max(axis=0) + margin
+    rows = []
+    for r in range(r0, r1 + 1):
+        row = []
+        for c in range(c0, c1 + 1):
+            inside = 0 <= r < x.shape[0] and 0 <= c < x.shape[1]
+            row.append(Cell(float(x[r, c]) if inside else 0.0,
+                            ("in" if inside else "pad") + (" win" if (r, c) in window else ""),
+                            title=f"row {r}, column {c}"))
+        rows.append(row)
+    return rows

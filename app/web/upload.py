@@ -1,0 +1,27 @@
+"""POST /upload: the stepper's upload form (file picker or drag-and-drop), then back to /conv2d."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse
+
+from ..api.images import read_capped
+from ..errors import HTTPProblem
+from ..imaging import decode_upload
+from ..store import get_store
+from .params import link
+from .conv2d import error_response
+
+router = APIRouter()
+
+
+@router.post("/upload")
+async def upload(request: Request, file: UploadFile, kernel: str = Form("sharpen"), projector: str = Form("")):
+    settings = request.app.state.settings
+    try:
+        decoded = decode_upload(await read_capped(file, settings.max_upload_bytes), settings)
+    except HTTPProblem as exc:
+        return error_response(request, {"kernel": kernel}, exc.detail, "file", exc.status_code)
+    image_id = get_store(settings).put(decoded.pixels)
+    target = link("/conv2d", {"image": image_id, "kernel": kernel, "padding": "1", "projector": projector or None})
+    return RedirectResponse(target, status_code=303)
