@@ -161,7 +161,8 @@ def error_response(request: Request, state: dict[str, str], message: str, field:
     ctx = {"state": state, "error": {"message": message, "field": field}, "presets": PRESETS.values(),
            "samples": SAMPLES.values(), "kernel_text": state.get("kernel", ""),
            "toggle_projector": link("/conv2d", state, projector=None if state.get("projector") else "1")}
-    return render(request, "pages/conv2d.html", "partials/error_panel.html", ctx,
+    fragments = {"workspace": "partials/error_panel.html", "default": "partials/conv2d_app.html"}
+    return render(request, "pages/conv2d.html", fragments, ctx,
                   status_code=status if 400 <= status < 500 else 422)
 
 

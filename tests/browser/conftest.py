@@ -1,0 +1,105 @@
+"""A real server on loopback and Debian's headless Chromium, driven by Playwright.
+
+Browser tests skip (with the reason) when /usr/bin/chromium is missing, except under CI=true
+where a missing browser is a failure: CI installs it (scripts/ensure_chromium.sh).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app import htmx
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(tmp: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    environ = {**os.environ, "CONVSTEP_DATA_DIR": str(tmp), **{f"CONVSTEP_{k.upper()}": v for k, v in env.items()}}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=environ, cwd=Path(__file__).resolve().parents[2],
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("the server did not start")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing in CI: scripts/ensure_chromium.sh should have installed it")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app with the pinned htmx served locally when fetched (make htmx), else without htmx."""
+    source = "local" if htmx.LOCAL_FILE.is_file() else "none"
+    proc, base = start_server(tmp_path_factory.mktemp("data"), htmx_source=source)
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def bare_server(tmp_path_factory):
+    """The app with no htmx at all: what a classroom behind a CDN-blocking firewall gets."""
+    proc, base = start_server(tmp_path_factory.mktemp("bare"), htmx_source="none")
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.console_errors = errors  # a test that provokes an error on purpose clears it
+    yield pg
+    context.close()
+    assert not [e for e in errors if "favicon" not in e], errors
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

@@ -1,0 +1,182 @@
+"""The /conv2d page through TestClient: page vs fragment, URL state, numbers from the engine."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import pytest
+
+from app.engine.conv import correlate
+from app.engine.kernels import PRESETS
+from app.engine.trace import conv_step
+
+GRID = np.array([[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]], dtype=float)
+
+
+def cells(html: str, table_class: str) -> list[str]:
+    """Text of every <td> of the first table whose class list contains ``table_class``."""
+    m = re.search(rf'<table class="[^"]*\b{table_class}\b[^"]*".*?</table>', html, re.S)
+    assert m, f"no table .{table_class}"
+    return [re.sub(r"<[^>]+>", "", unescape(td)).strip() for td in re.findall(r"<td[^>]*>(.*?)</td>", m.group(0), re.S)]
+
+
+def num(text: str) -> float:
+    return float(text.replace("−", "-"))
+
+
+def test_default_page_is_the_notes_grid_with_ghost_padding(client):
+    r = client.get("/conv2d")
+    assert r.status_code == 200 and r.headers["vary"] == "HX-Request"
+    assert "<html" in r.text and 'id="workspace"' in r.text
+    padded = cells(r.text, "input")
+    assert len(padded) == 36  # 4×4 grid + padding 1 all round
+    assert padded[:6] == ["0"] * 6 and padded[7:11] == ["35", "19", "25", "6"]
+    table = re.search(r'<table class="grid input".*?</table>', r.text, re.S).group(0)
+    assert table.count('class="pad') == 20  # 36 − 16 ghost zero cells
+
+
+@pytest.mark.parametrize("step", [0, 5, 15])
+@pytest.mark.parametrize("kernel", ["sharpen", "edge", "box_blur"])
+def test_numbers_shown_are_the_engines(client, step, kernel):
+    html = client.get(f"/conv2d?kernel={kernel}&step={step}").text
+    trace = conv_step(GRID, PRESETS[kernel].matrix, step, padding=1)
+    kernel_cells = [num(c) for c in cells(html, "kernel")]
+    np.testing.assert_allclose(kernel_cells, PRESETS[kernel].matrix.ravel(), rtol=1e-3)
+    products = cells(html, "products")  # "x·w=p"
+    np.testing.assert_allclose([num(p.split("=")[-1]) for p in products], trace.products.ravel(), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose([num(p.split("·")[0]) for p in products], trace.window.ravel(), atol=1e-3)
+    out = correlate(GRID, PRESETS[kernel].matrix, padding=1).ravel()
+    shown = cells(html, "output")
+    for i, text in enumerate(shown):
+        if i <= step:
+            assert num(text) == pytest.approx(out[i], rel=1e-3, abs=1e-3)  # shown to 4 significant digits
+        else:
+            assert text == "·"
+    result = re.search(r'class="big result">([^<]+)<', html).group(1)
+    assert num(result) == pytest.approx(trace.result, abs=1e-3)
+
+
+def test_weight_matrix_row_matches_w(client):
+    html = client.get("/conv2d?kernel=sharpen&step=5").text
+    m = re.search(r'<table class="matrix whole".*?</table>', html, re.S).group(0)
+    current = re.search(r'<tr class="current">(.*?)</tr>', m, re.S).group(1)
+    values = [num(re.sub(r"<[^>]+>", "", v)) for v in re.findall(r"<td[^>]*>(.*?)</td>", current)]
+    from app.engine.matrix import weight_matrix
+
+    np.testing.assert_allclose(values, weight_matrix((4, 4), PRESETS["sharpen"].matrix, padding=1)[5])
+    assert m.count("<tr") == 16 + 2  # 16 rows of W, plus header and the x row
+
+
+def test_fragment_on_htmx_request(client):
+    r = client.get("/conv2d?step=3", headers={"HX-Request": "true", "HX-Target": "workspace"})
+    assert r.status_code == 200 and r.text.lstrip().startswith('<section id="workspace"')
+    assert "<html" not in r.text and r.headers["vary"] == "HX-Request"
+    r = client.get("/conv2d?step=3", headers={"HX-Request": "true", "HX-Target": "app"})
+    assert r.text.lstrip().startswith('<div id="app"')
+    r = client.get("/conv2d?step=3", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in r.text
+
+
+def test_links_carry_every_parameter(client):
+    query = "grid=1,2,3;4,5,6;7,8,9&kernel=1,0;0,-1&stride=2&padding=1&dilation=1&bias=0.5&step=1&projector=1"
+    html = client.get(f"/conv2d?{query}").text
+    nxt = unescape(re.search(r'href="([^"]+)"[^>]*data-key="next"', html).group(1))
+    got = {k: v[0] for k, v in parse_qs(urlparse(nxt).query).items()}
+    assert got == {"grid": "1,2,3;4,5,6;7,8,9", "kernel": "1,0;0,-1", "stride": "2", "padding": "1",
+                   "dilation": "1", "bias": "0.5", "step": "2", "projector": "1"}
+    assert 'class="projector"' in html
+
+
+def test_custom_kernel_from_the_form(client):
+    html = client.get("/conv2d?kernel=&custom_kernel=1,0,-1;2,0,-2;1,0,-1&step=0").text
+    trace = conv_step(GRID, [[1, 0, -1], [2, 0, -2], [1, 0, -1]], 0, padding=1)
+    assert f'class="big result">{int(trace.result)}<'.replace("-", "−") in html
+
+
+def test_stride_that_does_not_tile_is_explained(client):
+    html = client.get("/conv2d?grid=1,2,3,4,5;1,2,3,4,5;1,2,3,4,5;1,2,3,4,5;1,2,3,4,5&kernel=box_blur&stride=3&padding=1").text
+    assert "7/3" in html and "round down to 2" in html
+
+
+def test_image_mode_and_cached_pictures(client):
+    r = client.get("/conv2d?image=shapes&kernel=sobel_x&step=200")
+    assert r.status_code == 200
+    assert 'class="picture"' in r.text and "Magnifier" in r.text and "band.png" in r.text
+    for url in re.findall(r'(?:href|src)="(/conv2d/(?:output|input|band)\.png\?[^"]+)"', r.text):
+        png = client.get(unescape(url))
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png", url
+        assert "immutable" in png.headers["cache-control"]
+        again = client.get(unescape(url), headers={"If-None-Match": png.headers["etag"]})
+        assert again.status_code == 304
+
+
+def test_colour_image_channel_and_crop(client):
+    html = client.get("/conv2d?image=colour&channel=2&crop=50,40,8&kernel=identity&step=9").text
+    from app.samples import sample_pixels
+
+    crop = sample_pixels("colour")[50:58, 40:48, 2].astype(float)
+    trace = conv_step(crop, PRESETS["identity"].matrix, 9, padding=1)
+    assert num(re.search(r'class="big result">([^<]+)<', html).group(1)) == trace.result
+    assert "blue" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "status"),
+    [("stride=0", "stride", 422), ("padding=-2", "padding", 422), ("padding=wide", "padding", 422),
+     ("kernel=blurry", "kernel", 422), ("kernel=1,2;3", "kernel", 422), ("grid=1,a", "grid", 422),
+     ("step=99", "step", 422), ("dilation=9", "dilation", 422), ("bias=nan", "bias", 422),
+     ("grid=1,2;3,4&kernel=box_blur&padding=0", "kernel", 422), ("image=nope", "image", 422),
+     ("image=" + "a" * 32, "image", 404), ("image=colour&channel=5", "channel", 422),
+     ("image=colour&crop=1,2", "crop", 422), ("mapping=rainbow", "mapping", 422),
+     ("kernel=" + ";".join(["1,1,1,1,1,1,1,1"] * 8), "kernel", 422)],
+)
+def test_bad_parameters_get_a_friendly_panel(client, query, field, status):
+    r = client.get(f"/conv2d?{query}&stride_keep=1&kernel_keep=1")
+    assert r.status_code == status
+    assert 'class="error-panel"' in r.text and f"<code>{field}</code>" in r.text
+    assert 'id="settings"' in r.text  # the form stays, with the user's other choices
+    frag = client.get(f"/conv2d?{query}", headers={"HX-Request": "true", "HX-Target": "workspace"})
+    assert frag.status_code == status and frag.text.lstrip().startswith('<div class="error-panel"')
+    app_frag = client.get(f"/conv2d?{query}", headers={"HX-Request": "true", "HX-Target": "app"})
+    assert app_frag.text.lstrip().startswith('<div id="app"') and 'class="error-panel"' in app_frag.text
+
+
+def test_errors_keep_other_choices(client):
+    html = client.get("/conv2d?stride=0&padding=2&kernel=emboss&bias=3").text
+    assert 'name="padding" list="padding-modes" value="2"' in html
+    assert '<option value="emboss" selected>' in html and 'name="bias" inputmode="decimal" value="3"' in html
+
+
+def test_works_without_htmx_and_loads_pinned_htmx_when_asked(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from app import htmx
+    from app.main import create_app
+    from app.settings import Settings
+
+    with TestClient(create_app(Settings(data_dir=tmp_path, htmx_source="none"))) as c:
+        assert "htmx" not in c.get("/conv2d").text.split("</head>")[0].replace("htmx-config", "")
+    with TestClient(create_app(Settings(data_dir=tmp_path, htmx_source="cdn"))) as c:
+        r = c.get("/conv2d")
+        assert f'src="{htmx.CDN_URL}" integrity="{htmx.SRI}" crossorigin="anonymous"' in r.text
+        assert htmx.CDN_ORIGIN in r.headers["content-security-policy"]
+
+
+def test_upload_form_redirects_to_the_stepper(client):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8)).save(buf, "PNG")
+    r = client.post("/upload", files={"file": ("x.png", buf.getvalue(), "image/png")}, data={"kernel": "edge"}, follow_redirects=False)
+    assert r.status_code == 303
+    target = r.headers["location"]
+    assert target.startswith("/conv2d?image=") and "kernel=edge" in target
+    page = client.get(target)
+    assert page.status_code == 200 and "35" not in cells(page.text, "input")[:8]
+    bad = client.post("/upload", files={"file": ("x.png", b"not an image", "image/png")})
+    assert bad.status_code == 415 and 'class="error-panel"' in bad.text
