@@ -1,0 +1,107 @@
+"""The content-addressed store: ids, atomic writes, eviction, concurrency, hostile ids."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from app.errors import HTTPProblem
+from app.store import ID_PATTERN, ImageStore, image_id
+
+
+def test_put_get_roundtrip_and_same_content_same_id(tmp_path, rng):
+    store = ImageStore(tmp_path, cap_bytes=10**8)
+    pixels = rng.integers(0, 255, (20, 30, 3), dtype=np.uint8)
+    key = store.put(pixels)
+    assert ID_PATTERN.fullmatch(key) and key == image_id(pixels)
+    assert store.put(pixels.copy()) == key
+    fresh = ImageStore(tmp_path, cap_bytes=10**8)  # another worker: reads from disk
+    np.testing.assert_array_equal(fresh.get(key), pixels)
+    assert fresh.png(key).startswith(b"\x89PNG")
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".tmp-")]
+
+
+def test_different_shapes_with_same_bytes_differ(tmp_path):
+    store = ImageStore(tmp_path, cap_bytes=10**8)
+    flat = np.arange(12, dtype=np.uint8)
+    assert store.put(flat.reshape(3, 4)) != store.put(flat.reshape(4, 3))
+
+
+@pytest.mark.parametrize("bad", ["../etc/passwd", "/etc/passwd", "%2e%2e%2f", "A" * 32, "a" * 31, "a" * 33, "", "g" * 32])
+def test_hostile_ids_are_refused(tmp_path, bad):
+    store = ImageStore(tmp_path, cap_bytes=10**8)
+    with pytest.raises(HTTPProblem) as e:
+        store.get(bad)
+    assert e.value.status_code == 422 and e.value.param == "image"
+
+
+def test_missing_id_says_upload_again(tmp_path):
+    with pytest.raises(HTTPProblem) as e:
+        ImageStore(tmp_path, cap_bytes=10**8).get("0" * 32)
+    assert e.value.status_code == 404 and "upload it again" in e.value.detail
+
+
+def test_lru_eviction_keeps_recently_used(tmp_path, rng):
+    images = [rng.integers(0, 255, (50, 50), dtype=np.uint8) for _ in range(4)]
+    one = len(np.lib.format.header_data_from_array_1_0(images[0])) + 2500 + 128
+    store = ImageStore(tmp_path, cap_bytes=3 * one, memory_items=0)
+    keys = []
+    for i, img in enumerate(images[:3]):
+        keys.append(store.put(img))
+        os.utime(tmp_path / f"{keys[-1]}.npy", (1000 + i, 1000 + i))
+    store.get(keys[0])  # touch the oldest: now most recently used
+    keys.append(store.put(images[3]))
+    present = {k for k in keys if (tmp_path / f"{k}.npy").exists()}
+    assert keys[1] not in present and {keys[0], keys[2], keys[3]} <= present
+    with pytest.raises(HTTPProblem) as e:
+        store.get(keys[1])
+    assert e.value.status_code == 404
+
+
+def test_eviction_never_breaks_a_reader(tmp_path, rng):
+    """Readers hold an open file; another worker unlinking it must not corrupt what they read."""
+    store = ImageStore(tmp_path, cap_bytes=10**9, memory_items=0)
+    pixels = rng.integers(0, 255, (200, 200), dtype=np.uint8)
+    key = store.put(pixels)
+    stop, failures = threading.Event(), []
+
+    def reader():
+        reading = ImageStore(tmp_path, cap_bytes=10**9, memory_items=0)
+        while not stop.is_set():
+            try:
+                np.testing.assert_array_equal(reading.get(key), pixels)
+            except HTTPProblem as e:
+                if e.status_code != 404:
+                    failures.append(e)
+            except AssertionError as e:
+                failures.append(e)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        (tmp_path / f"{key}.npy").unlink(missing_ok=True)
+        store.put(pixels.copy())
+    stop.set()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
+def test_concurrent_puts_from_threads(tmp_path, rng):
+    store = ImageStore(tmp_path, cap_bytes=10**9)
+    images = [rng.integers(0, 255, (30, 30), dtype=np.uint8) for _ in range(8)]
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda img=img: results.append(store.put(img))) for img in images * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(results)) == 8
+    for img in images:
+        np.testing.assert_array_equal(ImageStore(tmp_path, 10**9).get(image_id(img)), img)
