@@ -41,7 +41,11 @@ def test_body_limit_stops_reading_a_stream(tmp_path):
     scope = {"type": "http", "method": "POST", "path": "/api/images", "raw_path": b"/api/images", "query_string": b"",
              "headers": [(b"content-type", b"multipart/form-data; boundary=x")], "http_version": "1.1",
              "scheme": "http", "server": ("test", 80), "client": ("test", 1), "root_path": "", "app": app}
-    asyncio.run(app(scope, receive, send))
+    import threading  # a thread of its own: other tests may leave an event loop running here
+
+    worker = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
+    worker.start()
+    worker.join(30)
     assert sent[0]["status"] == 413
     assert len(consumed) < 10  # stopped after the cap, not after 65 MB
 
