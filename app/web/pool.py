@@ -1,0 +1,52 @@
+"""/pool — max and average pooling, window by window; the max's winning cell is marked."""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi import APIRouter, Request
+
+from ..engine.pool import pool, pool_geometry
+from ..engine.trace import pool_step
+from . import stepper
+from .params import link, parse_int, parse_matrix
+from .render import respond
+
+router = APIRouter()
+KEYS = ("input", "size", "stride", "padding", "op", "step")
+DEFAULT_INPUT = "1,1,2,4;5,6,7,8;3,2,1,0;1,2,3,4"  # CS231n's classic 4×4 example
+
+
+def build(state: dict[str, str], max_side: int) -> dict:
+    x = np.array(parse_matrix(state.get("input") or DEFAULT_INPUT, "input", max_side))
+    size = parse_int(state.get("size"), "size", 2, 1, 8)
+    stride = parse_int(state.get("stride"), "stride", size, 1, 8)
+    padding = parse_int(state.get("padding"), "padding", 0, 0, 4)
+    op = state.get("op") or "max"
+    g = pool_geometry(x.shape, size, stride, padding)
+    step = parse_int(state.get("step"), "step", 0, 0, g.steps - 1)
+    trace = pool_step(x, size, step, stride=stride, padding=padding, op=op)
+    result = pool(x, size, stride=stride, padding=padding, op=op)
+    here = lambda **changes: link("/pool", state, **changes)  # noqa: E731
+    window = {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, 2)}
+    rows = stepper.padded_input(x, g, window, lambda r, c: None)
+    if trace.winner is not None:
+        pt, pl = g.padding[0][0], g.padding[1][0]
+        rows[trace.winner[0] + pt][trace.winner[1] + pl].classes += " winner"
+    last, out_w = g.steps - 1, g.out_shape[1]
+    return {
+        "state": state, "g": g, "trace": trace, "step": step, "last": last, "op": op, "size": size,
+        "input_rows": rows, "output_rows": stepper.output_cells(result.output, step, lambda i: here(step=i)),
+        "window_values": [[{"v": float(v), "pad": not bool(i)} for v, i in zip(rv, ri, strict=True)]
+                          for rv, ri in zip(trace.window, trace.inside, strict=True)],
+        "nav": {"first": here(step=0), "prev": here(step=max(0, step - 1)), "next": here(step=min(last, step + 1)),
+                "last": here(step=last), "prev_row": here(step=max(0, step - out_w)), "next_row": here(step=min(last, step + out_w))},
+        "link": here, "action": "/pool", "hx_target": "#app",
+        "fragment_query": {k: v for k, v in state.items() if k != "step"},
+    }
+
+
+@router.get("/pool")
+def pool_page(request: Request):
+    state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
+    max_side = request.app.state.settings.max_grid_size
+    return respond(request, "pages/pool.html", "partials/lecture_pool.html", lambda: build(state, max_side), {"state": state})
