@@ -65,6 +65,12 @@ def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str
     return finite_output(out), _geometry_warnings(x, ks[0], body)
 
 
+def compute_quietly(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str]]:
+    # overflow is reported to the caller by finite_output, not as a RuntimeWarning in the log
+    with np.errstate(over="ignore", invalid="ignore"):
+        return compute(body, settings)
+
+
 @router.post(
     "/conv",
     response_model=ConvResponse,
@@ -84,7 +90,7 @@ def conv(
     ``warnings`` says when the stride does not tile the padded input exactly.
     """
     settings = request.app.state.settings
-    out, warnings = compute(body, settings)
+    out, warnings = compute_quietly(body, settings)
     wants_png = format == "png" or "image/png" in request.headers.get("accept", "")
     if wants_png:
         if out.ndim == 1 or (out.ndim == 3 and out.shape[2] not in (1, 3)):
