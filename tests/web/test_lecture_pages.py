@@ -1,0 +1,144 @@
+"""The lecture pages through TestClient: values from the engine, URL state, friendly errors."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import numpy as np
+import pytest
+
+from app.engine.conv import correlate, correlate_many
+from app.engine.pool import pool
+from app.engine.text import text_cnn
+from app.web.home import CARDS
+from app.web.volume import example
+from tests.web.test_conv2d import cells, num
+
+
+def result(html: str) -> float:
+    return num(re.search(r'class="big result">([^<]+)<', html).group(1))
+
+
+def test_home_links_every_topic_and_every_worked_example(client):
+    html = client.get("/").text
+    for path in ("/conv1d", "/conv2d", "/pool", "/volume", "/shapes", "/flip", "/text"):
+        assert f'href="{path}' in html
+    for _, _, examples in CARDS:
+        for _, href in examples:
+            assert client.get(unescape(href)).status_code == 200, href
+    for needle in ("Ex1 a", "Ex1 b", "Ex2 a", "Ex2 b", "34348", "5×5×96×256"):
+        assert needle in html
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv1d_values_and_toeplitz(client, stride):
+    x, k = [1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3]
+    out = correlate(x, k, stride=stride)
+    for step in range(len(out)):
+        html = client.get(f"/conv1d?input=1,2,3,4,5,6,7,8&kernel=1,2,3&stride={stride}&step={step}").text
+        assert result(html) == out[step]
+        shown = cells(html, "output")
+        assert [num(v) for v in shown[: step + 1]] == out[: step + 1].tolist()
+    m = re.search(r'<table class="matrix whole".*?</table>', html, re.S).group(0)
+    body = m.split("<tbody>")[1].split("</tbody>")[0]
+    assert len(re.findall(r"<tr class=", body)) == len(out)  # one row of W per output value
+    if stride == 2:
+        assert "consecutive rows jump 2 columns" in html
+
+
+@pytest.mark.parametrize("op", ["max", "avg"])
+def test_pool_values_and_winner(client, op):
+    grid = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=float)
+    expected = pool(grid, 2, op=op)
+    for step in range(4):
+        html = client.get(f"/pool?op={op}&step={step}").text
+        assert result(html) == expected.output.ravel()[step]
+        if op == "max":
+            r, c = expected.argmax.reshape(-1, 2)[step]
+            assert f"at row {r}, column {c}" in html and "winner" in html
+    assert "0</strong>" in html and "(I − P)/s + 1" in html
+
+
+def test_volume_is_notes_ex1_and_matches_correlate_many(client):
+    x, w, b = example(1, 5, 3, 2, 3)
+    out = correlate_many(x, w, bias=b, stride=2, padding=1)
+    html = client.get("/volume").text
+    assert "3×3×2" in html and "= 54 weights + 2 biases" in html
+    for step in (0, 4, 9, 17):
+        html = client.get(f"/volume?step={step}").text
+        n, cell = divmod(step, 9)
+        assert result(html) == out[cell // 3, cell % 3, n]
+    assert "7/3" in client.get("/volume?stride=3").text
+
+
+@pytest.mark.parametrize(
+    ("query", "needles"),
+    [
+        ("input=5&kernel=3&padding=1&stride=2&channels=3&filters=2", ["3×3×2", "= 54", "56"]),
+        ("input=5&kernel=3&padding=1&stride=3&channels=3&filters=2", ["7/3", "rounded down", "2×2×2"]),
+        ("input=288&stride=2&padding=0&output=143&unknown=kernel&channels=3", ["kernel = <span class=\"big-answer\">4</span>"]),
+        ("input=288&kernel=4&stride=2&padding=0&channels=3&filters=8&pool=3&pool_stride=2", ["143×143×8", "71×71×8"]),
+        ("input=227&kernel=11&stride=4&channels=3&filters=96", ["34848", "34944", "34348"]),
+        ("input=27&kernel=5&padding=2&channels=96&filters=256", ["614400", "614656"]),
+        ("stack=lenet5", ["61,706", "28×28×6"]),
+    ],
+)
+def test_shapes_worked_examples(client, query, needles):
+    html = client.get(f"/shapes?{query}").text
+    for needle in needles:
+        assert needle in html, needle
+
+
+def test_flip_shows_both_results(client):
+    html = client.get("/flip?input=0,0,1,2,3,0,0,0&kernel=1,2,3&at=2").text
+    corr, conv = correlate([0, 0, 1, 2, 3, 0, 0, 0], [1, 2, 3]), correlate([0, 0, 1, 2, 3, 0, 0, 0], [1, 2, 3], flip=True)
+    assert f">{int(corr[2])}<" in html and "≠" in html
+    assert result(html) == corr[2]
+    assert "≠" not in client.get("/flip?kernel=1,2,1").text.split("<tbody>")[1].split("</tbody>")[0]
+    assert conv[2] != corr[2]
+
+
+def test_text_pipeline_numbers(client):
+    sentence = "a truly wonderful film"
+    r = text_cnn(sentence)
+    html = client.get(f"/text?sentence={sentence}&filter=1&step=0").text
+    assert result(html) == pytest.approx(r.feature_maps[1][0], abs=1e-3)
+    for p in r.probabilities:
+        assert f"{p:.3f}" in html
+    assert "not learned" in html
+
+
+def test_text_escapes_user_text(client):
+    html = client.get("/text?sentence=<b>bold</b> words here").text
+    assert "<b>bold" not in html and "&lt;b&gt;bold" in html
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/conv1d?kernel=1,2,3,4,5,6,7,8,9,10", "kernel"), ("/conv1d?input=1,2&kernel=1,2,3", "kernel"),
+     ("/conv1d?step=50", "step"), ("/pool?size=3&padding=2", "padding"), ("/pool?op=median", "op"),
+     ("/volume?channels=9", "channels"), ("/shapes?unknown=depth", "unknown"), ("/shapes?input=2&kernel=5", "kernel"),
+     ("/shapes?stack=vgg", "stack"), ("/shapes?unknown=output&padding=same", "padding"),
+     ("/flip?input=1,x", "input"), ("/text?sentence=,,,", "sentence"), ("/text?filter=7", "filter")],
+)
+def test_bad_input_gets_a_friendly_panel(client, url, field):
+    r = client.get(url)
+    assert r.status_code == 422 and 'class="error-panel"' in r.text and f"<code>{field}</code>" in r.text
+    assert 'id="settings"' in r.text
+    frag = client.get(url, headers={"HX-Request": "true"})
+    assert frag.status_code == 422 and frag.text.lstrip().startswith('<div id="app"')
+
+
+@pytest.mark.parametrize("path", ["/conv1d?step=2", "/pool?step=1", "/volume?step=3", "/shapes", "/flip", "/text"])
+def test_fragment_and_vary(client, path):
+    page = client.get(path)
+    frag = client.get(path, headers={"HX-Request": "true", "HX-Target": "app"})
+    assert page.headers["vary"] == frag.headers["vary"] == "HX-Request"
+    assert "<html" in page.text and "<html" not in frag.text and frag.text.lstrip().startswith('<div id="app"')
+
+
+def test_lecture_links_round_trip_state(client):
+    html = client.get("/pool?input=1,2;3,4&size=1&stride=1&op=avg&step=0").text
+    nxt = unescape(re.search(r'href="([^"]+)"[^>]*data-key="next"', html).group(1))
+    assert nxt.startswith("/pool?") and "input=1%2C2%3B3%2C4" in nxt and "op=avg" in nxt and "size=1" in nxt and "step=1" in nxt
