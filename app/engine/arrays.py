@@ -12,7 +12,9 @@ from .errors import ParameterError
 def as_array(value: object, name: str, ranks: Sequence[int] = (1, 2, 3)) -> np.ndarray:
     """Return ``value`` as a float array, or raise :class:`ParameterError` naming ``name``.
 
-    float32 stays float32 (the fast path); everything else becomes float64.
+    float32 stays float32 (the fast path) and integer arrays (uint8 pixels) are used as they are,
+    without a copy — a step trace on a large image must not convert the whole image. Anything
+    else becomes float64.
 
     >>> as_array([[1, 2], [3, 4]], "input").dtype
     dtype('float64')
@@ -21,8 +23,8 @@ def as_array(value: object, name: str, ranks: Sequence[int] = (1, 2, 3)) -> np.n
     ...
     app.engine.errors.ParameterError: kernel must contain only finite numbers (no NaN or Infinity)
     """
-    if isinstance(value, np.ndarray) and value.dtype == np.float32:
-        array = value
+    if isinstance(value, np.ndarray) and (value.dtype == np.float32 or value.dtype.kind in "ui"):
+        array = value  # float32 is the fast path; integers (image pixels) are finite already
     else:
         try:
             array = np.asarray(value, dtype=np.float64)
@@ -35,7 +37,7 @@ def as_array(value: object, name: str, ranks: Sequence[int] = (1, 2, 3)) -> np.n
         raise ParameterError(name, f"{name} must have rank {allowed}, got rank {array.ndim}")
     if array.size == 0:
         raise ParameterError(name, f"{name} must not be empty")
-    if not np.isfinite(array).all():
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ParameterError(name, f"{name} must contain only finite numbers (no NaN or Infinity)")
     return array
 

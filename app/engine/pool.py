@@ -59,6 +59,8 @@ def pool(
 ) -> PoolResult:
     """Pool a (n,), (H, W) or (H, W, C) input (a volume is pooled channel by channel)."""
     x = as_array(x, "input")
+    if x.dtype.kind in "ui":  # padding with −∞ needs floats
+        x = x.astype(np.float64)
     if op not in ("max", "avg"):
         raise ParameterError("op", f'op must be "max" or "avg", got {op!r}')
     nd = 1 if x.ndim == 1 else 2

@@ -67,7 +67,7 @@ def _source(state: dict[str, str], settings) -> tuple[np.ndarray, bool, int]:
     pixels = load_image(state["image"], settings)
     colour = pixels.ndim == 3
     channel = parse_int(state.get("channel"), "channel", 0, 0, 2) if colour else 0
-    x = (pixels[..., channel] if colour else pixels).astype(np.float64)
+    x = pixels[..., channel] if colour else pixels  # a view: stepping never copies the image
     if state.get("crop"):
         x = _crop(x, state["crop"])
     return x, colour, channel

@@ -100,8 +100,8 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     Returns header columns (None = elided zero run), rows of cells, the current row's y = W·x
     terms, and whether the whole matrix is shown.
     """
-    xs = x.ravel()
-    n_rows, n_cols = g.steps, xs.size
+    n_rows, n_cols = g.steps, x.size
+    flat = lambda c: float(x[np.unravel_index(c, x.shape)])  # noqa: E731 - ravel() would copy a whole image view
     whole = n_rows * n_cols <= full_limit * full_limit // 4 and n_cols <= 64
     geo = {"stride": g.stride, "padding": g.padding, "dilation": g.dilation}
     row_ids = list(range(n_rows)) if whole else [r for r in range(trace.index - 2, trace.index + 3) if 0 <= r < n_rows]
@@ -116,11 +116,11 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
         rows.append({"index": r, "current": r == trace.index, "cells": cells})
     width = g.in_shape[-1]
     headers = [None if c is None else {"index": c, "label": _cell_label(c, width, len(g.axes)), "wcol": c in current} for c in columns]
-    terms = [{"w": float(v), "x": float(xs[c]), "col": int(c), "label": _cell_label(int(c), width, len(g.axes))}
+    terms = [{"w": float(v), "x": flat(int(c)), "col": int(c), "label": _cell_label(int(c), width, len(g.axes))}
              for c, v in zip(trace.w_columns, trace.w_values, strict=True)]
     return {
         "whole": whole, "shape": (n_rows, n_cols), "headers": headers, "rows": rows, "terms": terms,
-        "x_values": [None if c is None else float(xs[c]) for c in columns],
+        "x_values": [None if c is None else flat(c) for c in columns],
         "elided_rows_before": row_ids[0] if row_ids else 0,
         "elided_rows_after": n_rows - 1 - row_ids[-1] if row_ids else 0,
     }

@@ -1,0 +1,48 @@
+"""Run every benchmark and write docs/performance.md: `python -m bench [--quick] [--only NAME]`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+from pathlib import Path
+
+from . import engine, load, render, stepping, upload
+
+SECTIONS = {"engine": engine.run, "stepping": stepping.run, "load": load.run, "upload": upload.run, "render": render.run}
+
+
+def machine() -> str:
+    import cv2
+    import numpy
+    import PIL
+    import scipy
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    return (f"- date: {datetime.date.today().isoformat()}\n- CPU: {cpu}, {os.cpu_count()} cores\n"
+            f"- Python {platform.python_version()}, NumPy {numpy.__version__}, SciPy {scipy.__version__}, "
+            f"OpenCV {cv2.__version__}, Pillow {PIL.__version__}\n"
+            f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')} (correlation does not use BLAS)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes and short runs (smoke test)")
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
+    parser.add_argument("--output", type=Path, default=None, help="write the markdown here (default: print only)")
+    args = parser.parse_args()
+    parts = ["# Benchmark results", machine()]
+    for name, run in SECTIONS.items():
+        if args.only and name not in args.only:
+            continue
+        text = run(quick=args.quick)
+        print(text, "\n", flush=True)
+        parts.append(text)
+    if args.output:
+        args.output.write_text("\n\n".join(parts) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Server throughput: simulated students stepping, against a trivial endpoint, 1 and 2 workers.
+
+An asyncio httpx load generator on loopback, bounded in requests and seconds; it stops by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+import httpx
+
+from .server import running_server
+from .timing import table
+
+
+async def _student(client: httpx.AsyncClient, path_of, deadline: float, latencies: list, errors: list, student: int):
+    step = student % 16
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        try:
+            r = await client.get(path_of(step), headers={"HX-Request": "true", "HX-Target": "workspace"})
+            if r.status_code != 200:
+                errors.append(r.status_code)
+        except httpx.HTTPError as exc:
+            errors.append(type(exc).__name__)
+        latencies.append(time.perf_counter() - start)
+        step = (step + 1) % 16
+
+
+async def _load(base: str, path_of, students: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors: list = []
+    limits = httpx.Limits(max_connections=students, max_keepalive_connections=students)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        start = time.perf_counter()
+        deadline = start + seconds
+        await asyncio.gather(*(_student(client, path_of, deadline, latencies, errors, i) for i in range(students)))
+        elapsed = time.perf_counter() - start
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
+    return {"rps": len(latencies) / elapsed, "p50": q[49], "p95": q[94], "p99": q[98], "n": len(latencies), "errors": len(errors)}
+
+
+def run(quick: bool = False, seconds: float | None = None) -> str:
+    duration = seconds or (3.0 if quick else 20.0)
+    soak = seconds or (3.0 if quick else 60.0)
+    rows = []
+    for workers in (1, 2):
+        with running_server(workers=workers) as (base, _):
+            trivial = asyncio.run(_load(base, lambda s: "/healthz", 20, duration))
+            steps = asyncio.run(_load(base, lambda s: f"/conv2d?kernel=sharpen&step={s}", 20, duration))
+            rows.append([workers, "trivial /healthz", f"{trivial['rps']:.0f}", "", f"{trivial['p50'] * 1000:.1f}", f"{trivial['p95'] * 1000:.1f}", f"{trivial['p99'] * 1000:.1f}", trivial["errors"]])
+            rows.append([workers, "step fragment", f"{steps['rps']:.0f}", f"{steps['rps'] / trivial['rps']:.0%}", f"{steps['p50'] * 1000:.1f}", f"{steps['p95'] * 1000:.1f}", f"{steps['p99'] * 1000:.1f}", steps["errors"]])
+    with running_server(workers=2) as (base, _):
+        classroom = asyncio.run(_load(base, lambda s: f"/conv2d?kernel=sharpen&step={s}", 100, soak))
+    rows.append([2, f"100 students × {soak:.0f} s", f"{classroom['rps']:.0f}", "", f"{classroom['p50'] * 1000:.1f}", f"{classroom['p95'] * 1000:.1f}", f"{classroom['p99'] * 1000:.1f}", classroom["errors"]])
+    return "\n".join(["## 3. Server throughput on loopback (target: steps ≥ 50% of trivial; 100 students, 0 errors)",
+                      table(["workers", "endpoint", "req/s", "of trivial", "p50 ms", "p95 ms", "p99 ms", "errors"], rows)])

@@ -1,0 +1,18 @@
+"""The benchmark harness runs (tiny sizes) so it cannot rot. No timing is asserted here."""
+
+import pytest
+
+pytest.importorskip("cv2", reason="opencv-python-headless is a bench-only dependency (make bench)")
+
+
+def test_engine_section_runs_and_checks_peers_agree():
+    from bench import engine
+
+    text = engine.run(quick=True)
+    assert "speed-up vs scipy" in text and "| 256² | 3×3 | 1 |" in text
+
+
+def test_upload_section_runs():
+    from bench import upload
+
+    assert "vs draft floor" in upload.run(quick=True)
