@@ -44,7 +44,7 @@ lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check app tests bench scripts
 
 bench: $(VENV)/.installed-bench
-	$(PY) -m bench
+	$(PY) -m bench --output docs/benchmark-results.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis static/vendor
