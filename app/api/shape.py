@@ -26,9 +26,7 @@ def ints(text: str | None, name: str, axes: int | None = None) -> list[int] | No
     return values
 
 
-def padding_spec(text: str | None, axes: int):
-    if text is None or text.strip() == "":
-        return 0
+def padding_spec(text: str, axes: int):
     if text.strip().lower() in ("valid", "same"):
         return text.strip().lower()
     return ints(text, "padding", axes)

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request
 
 from ..engine.errors import ParameterError
 from ..engine.layers import PRESET_STACKS, summarize
-from ..engine.shapes import conv_params, geometry, solve
+from ..engine.shapes import conv_params, geometry
+from ..engine.solve import solve
 from .params import parse_int, parse_padding
 from .render import respond
 
