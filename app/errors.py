@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .engine.errors import ParameterError
 
@@ -29,7 +31,27 @@ def describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "the request is not valid"
 
 
+# Starlette's words for a body it cannot parse, and what a caller should do instead.
+UNPARSABLE_BODY = {
+    "There was an error parsing the body": (
+        "body", "the request body is not valid JSON (UTF-8 text): send a JSON object such as"
+        ' {"input": [[1, 2], [3, 4]], "kernel": [[1, 0], [0, 1]]}',
+    ),
+    "Invalid multipart data.": (
+        "file", "the multipart form is malformed: send the image as the form field 'file'"
+        " (curl -F file=@photo.png)",
+    ),
+}
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail in UNPARSABLE_BODY:
+            field, detail = UNPARSABLE_BODY[exc.detail]
+            return JSONResponse({"detail": detail, "field": field}, status_code=400)
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(ParameterError)
     async def _parameter_error(request: Request, exc: ParameterError) -> JSONResponse:
         return JSONResponse({"detail": exc.message, "field": exc.param}, status_code=422)

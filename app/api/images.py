@@ -60,7 +60,8 @@ def samples() -> list[dict]:
     return [s.as_dict() for s in SAMPLES.values()]
 
 
-@router.get("/samples/{name}.png", response_class=Response, responses={**ERROR_RESPONSES}, summary="A sample as PNG")
+@router.get("/samples/{name}.png", response_class=Response, responses={404: {"description": "No such sample"}, **ERROR_RESPONSES},
+            summary="A sample as PNG")
 def sample_png(name: str, request: Request) -> Response:
     if name not in SAMPLES:
         raise HTTPProblem(404, f"no sample named {name[:40]!r}; samples are {', '.join(SAMPLES)}", "name")

@@ -22,19 +22,21 @@ NOTES_GRID = [[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]]
 Stride = int | list[int]
 Padding = int | Literal["valid", "same"] | list[int | list[int]]
 
+
 class Problem(BaseModel):
     detail: str = Field(description="What is wrong, naming the field and the limit or rule")
     field: str | None = Field(None, description="The offending field, when one is to blame")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Unparsable body: not JSON, or a malformed multipart form"},
     413: {"model": Problem, "description": "Too large: the message states the limit"},
     422: {"model": Problem, "description": "Invalid: the message names the field and the rule"},
 }
 
 
 class Geometry(BaseModel):
-    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+    model_config = ConfigDict(strict=True, allow_inf_nan=False, extra="forbid")
 
     stride: Stride = Field(1, description="Step of the window per axis (int, or one per axis)")
     padding: Padding = Field(
@@ -52,6 +54,7 @@ class ConvRequest(Geometry):
     flip: bool = Field(False, description="True convolution (flip the kernel) instead of cross-correlation")
 
     model_config = ConfigDict(
+        strict=True,
         allow_inf_nan=False,
         extra="forbid",
         json_schema_extra={
@@ -73,7 +76,7 @@ class ConvResponse(BaseModel):
 
 class PoolRequest(BaseModel):
     model_config = ConfigDict(
-        allow_inf_nan=False, extra="forbid",
+        strict=True, allow_inf_nan=False, extra="forbid",
         json_schema_extra={"examples": [{"input": NOTES_GRID, "size": 2, "op": "max"}]},
     )
 
@@ -98,7 +101,7 @@ class PoolResponse(BaseModel):
 
 class MatrixRequest(Geometry):
     model_config = ConfigDict(
-        allow_inf_nan=False, extra="forbid",
+        strict=True, allow_inf_nan=False, extra="forbid",
         json_schema_extra={"examples": [{"input_shape": [8], "kernel": [1, 2, 3], "stride": 2},
                                         {"input_shape": [4, 4], "kernel": "sharpen", "padding": 1}]},
     )

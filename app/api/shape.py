@@ -7,16 +7,17 @@ from typing import Literal
 from fastapi import APIRouter, Query
 
 from ..engine.errors import ParameterError
-from ..engine.shapes import POOL_PARAMS, conv_params, geometry, solve
+from ..engine.shapes import POOL_PARAMS, conv_params, geometry
+from ..engine.solve import solve
 from .schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["shapes"])
 
 
-def ints(text: str | None, name: str, axes: int | None = None) -> list[int] | None:
+def ints(text: str | None, name: str, axes: int | None = None) -> list[int]:
     """ "5" or "5,5" (one per axis) → list of ints; errors name the parameter."""
     if text is None or text.strip() == "":
-        return None
+        raise ParameterError(name, f"{name} is required: a whole number, or one per axis like 5,5")
     try:
         values = [int(v) for v in text.replace(" ", "").split(",")]
     except ValueError:
@@ -75,11 +76,14 @@ def shape_solve(
     dilation: int = Query(1, ge=1, le=1_000),
 ) -> dict:
     """Leave exactly one of input, kernel, stride, padding and output out. ``solutions`` lists
-    the values that tile exactly; ``floor_solutions`` those frameworks accept by rounding down.
+    the values that tile exactly; ``floor_solutions`` those frameworks accept by rounding down
+    (each listed up to 32 values; ``exact_range`` and ``floor_range`` give ``min`` and ``max``,
+    ``max`` null when unbounded).
     The notes' Ex2 a: ``?input=288&stride=2&padding=0&output=143`` → kernel 4."""
     s = solve(input=input, kernel=kernel, stride=stride, padding=padding, output=output, dilation=dilation)
     return {s.name: s.value, "unknown": s.name, "solutions": list(s.solutions),
-            "floor_solutions": list(s.floor_solutions), "explanation": s.explanation}
+            "floor_solutions": list(s.floor_solutions), "exact_range": s.exact_range.as_dict(),
+            "floor_range": s.floor_range.as_dict(), "explanation": s.explanation}
 
 
 @router.get("/params", responses=ERROR_RESPONSES, summary="Learnable parameters of a conv layer")

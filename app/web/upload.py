@@ -9,8 +9,8 @@ from ..api.images import read_capped
 from ..errors import HTTPProblem
 from ..imaging import decode_upload
 from ..store import get_store
-from .params import link
 from .conv2d import error_response
+from .params import link
 
 router = APIRouter()
 

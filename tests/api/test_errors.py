@@ -110,3 +110,20 @@ def test_pool_errors(client):
 def test_png_of_a_1d_output_is_refused(client):
     r = client.post("/api/conv?format=png", json={"input": [1, 2, 3], "kernel": [1]})
     assert r.status_code == 422 and r.json()["field"] == "format"
+
+
+@pytest.mark.parametrize("path", ["/api/conv", "/api/trace", "/api/pool", "/api/trace/pool", "/api/matrix"])
+def test_unparsable_json_body_is_400_naming_the_body(client, path):
+    r = client.post(path, content=b"\xc3\x28{", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["field"] == "body" and "not valid JSON" in r.json()["detail"]
+
+
+def test_malformed_multipart_is_400_naming_the_file_field(client):
+    r = client.post("/api/images", content=b"--eb\r\n\xe5\xf3--eb--\r\n",
+                    headers={"content-type": "multipart/form-data; boundary=eb"})
+    assert r.status_code == 400 and r.json()["field"] == "file" and "form field 'file'" in r.json()["detail"]
+
+
+def test_unknown_route_is_still_a_plain_404(client):
+    r = client.get("/api/nothing-here")
+    assert r.status_code == 404 and r.json()["detail"] == "Not Found"

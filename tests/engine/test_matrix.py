@@ -11,7 +11,6 @@ from app.engine.errors import ParameterError
 from app.engine.matrix import band_overview, block_structure, matrix_row, weight_matrix
 from tests.oracles import loop_correlate
 
-
 CASES_1D = [(8, 3, 1, 0, 1), (8, 3, 2, 0, 1), (9, 4, 3, 1, 1), (10, 3, 1, "same", 2), (7, 2, 2, (1, 2), 1)]
 CASES_2D = [
     ((4, 4), (3, 3), 1, 1, 1),
