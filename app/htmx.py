@@ -13,7 +13,7 @@ from .paths import VENDOR_DIR
 
 VERSION = "2.0.8"
 SRI = "sha384-/TgkGk7p307TH7EXJDuUlgG3Ce1UVolAOFopFekQkkXihi5u/6OCvVKyz1W+idaz"
-TARBALL = f"https://registry.npmjs.org/htmx.org/-/htmx.org-{VERSION}.tgz"
+PACKAGE = f"htmx.org@{VERSION}"  # fetched by `npm pack` from the npm registry (scripts/fetch_htmx.py)
 CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{VERSION}/dist/htmx.min.js"
 CDN_ORIGIN = "https://cdn.jsdelivr.net"
 LOCAL_FILE = VENDOR_DIR / f"htmx-{VERSION}.min.js"
