@@ -100,6 +100,7 @@ def page(browser):
     assert not [e for e in errors if "favicon" not in e], errors
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, full_page: bool = True) -> None:
+    """Save a screenshot to look at; ``full_page=False`` keeps just what the viewport shows."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
