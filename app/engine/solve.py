@@ -176,5 +176,5 @@ def solve(
     elif exact.hi is None or exact.hi > exact.lo:
         explanation += f"; every {name} in {exact.text()} tiles exactly"
     elif floor.hi is None or floor.hi > floor.lo or floor.lo != exact.lo:
-        explanation += f"; with rounding down, {name} {floor.text()} gives {output} too"
+        explanation += f"; frameworks round down, so {name} {floor.text()} all give {output}"
     return Solution(name, value, exact, floor, explanation)

@@ -142,3 +142,21 @@ def test_lecture_links_round_trip_state(client):
     html = client.get("/pool?input=1,2;3,4&size=1&stride=1&op=avg&step=0").text
     nxt = unescape(re.search(r'href="([^"]+)"[^>]*data-key="next"', html).group(1))
     assert nxt.startswith("/pool?") and "input=1%2C2%3B3%2C4" in nxt and "op=avg" in nxt and "size=1" in nxt and "step=1" in nxt
+
+
+def test_home_formulas_use_real_subscripts_not_latex_underscores(client):
+    html = client.get("/").text
+    assert "<var>X<sub>n+j</sub></var>" in html and "W<sub>c</sub> = k²·C·N" in html
+    assert "X_{n+j}" not in html and "W_c" not in html
+
+
+def test_image_mode_opens_the_picker_so_upload_is_one_step_away(client):
+    assert re.search(r'<details class="pick-image" id="pick-image" open>', client.get("/conv2d?image=digit").text)
+    assert re.search(r'<details class="pick-image" id="pick-image">', client.get("/conv2d").text)
+
+
+def test_solving_leaves_the_unknown_box_blank_and_shows_the_answer(client):
+    html = client.get("/shapes?input=288&kernel=3&stride=2&padding=0&output=143&unknown=kernel&channels=3").text
+    assert re.search(r'<input name="kernel" value="" size="6" placeholder="\?"', html)
+    assert 'Solved: kernel = <span class="big-answer">4</span>' in html
+    assert "frameworks round down, so kernel 3–4 all give 143" in html
