@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 from fastapi import APIRouter, Request
 
@@ -45,7 +47,17 @@ def build(state: dict[str, str]) -> dict:
                 "last": here(step=last), "prev_row": here(step=0), "next_row": here(step=last)},
         "link": here, "action": "/conv1d", "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.items() if k != "step"},
+        "notes_rows": notes_row_count(a),
     }
+
+
+def notes_row_count(a) -> dict:
+    """The notes count W's rows as ((n − k) + 1) / stride, a slip for floor((n + 2p − k) / s) + 1.
+
+    Both are computed with the current numbers so the page can say whether the slip bites here.
+    """
+    slip = Fraction(a.padded - a.k + 1, a.stride)
+    return {"text": f"(({a.padded} − {a.k}) + 1) / {a.stride} = {slip}", "agrees": slip == a.out, "right": a.out}
 
 
 @router.get("/conv1d")

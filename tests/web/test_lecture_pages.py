@@ -160,3 +160,14 @@ def test_solving_leaves_the_unknown_box_blank_and_shows_the_answer(client):
     assert re.search(r'<input name="kernel" value="" size="6" placeholder="\?"', html)
     assert 'Solved: kernel = <span class="big-answer">4</span>' in html
     assert "frameworks round down, so kernel 3–4 all give 143" in html
+
+
+@pytest.mark.parametrize(("query", "slip", "agrees"), [
+    ("input=1,2,3,4,5,6,7,8&kernel=1,2,3&stride=2", "((8 − 3) + 1) / 2 = 3", True),
+    ("input=1,2,3,4,5,6,7,8,9&kernel=1,2,3&stride=2", "((9 − 3) + 1) / 2 = 7/2", False),
+])
+def test_conv1d_names_the_notes_row_count_slip_with_the_current_numbers(client, query, slip, agrees):
+    html = client.get(f"/conv1d?{query}").text
+    assert slip in html and ("happens to agree" in html) == agrees
+    if not agrees:
+        assert "the window stops at 4 positions" in html
