@@ -134,6 +134,24 @@ def test_upload_an_image_and_step_it(page, server, rng):
     assert shown_result(page) == conv_step(pixels.astype(float), PRESETS["sharpen"].matrix, 1, padding=1).result
 
 
+def test_drop_an_image_on_the_upload_box(page, server, rng):
+    pixels = (rng.random((24, 30)) * 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "PNG")
+    page.goto(f"{server}/conv2d?image=digit")  # image mode opens the picker with its drop zone
+    zone = page.locator("form.upload[data-dropzone]")
+    assert zone.is_visible()
+    # a real DataTransfer holding the file, dropped on the zone as a person's drag would
+    data = page.evaluate_handle(
+        """bytes => { const dt = new DataTransfer();
+                      dt.items.add(new File([new Uint8Array(bytes)], "dropped.png", {type: "image/png"}));
+                      return dt; }""", list(buf.getvalue()))
+    zone.dispatch_event("dragover", {"dataTransfer": data})
+    zone.dispatch_event("drop", {"dataTransfer": data})
+    page.wait_for_url(re.compile(r"image=[0-9a-f]{32}"))
+    assert shown_result(page) == conv_step(pixels.astype(float), PRESETS["sharpen"].matrix, 0, padding=1).result
+
+
 def test_image_mode_click_to_jump(page, server):
     page.goto(f"{server}/conv2d?image=shapes&kernel=sobel_x")
     page.wait_for_selector("svg[data-click=output] image")
