@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import api, errors, security, web
+from . import api, errors, head, security, web
 from .paths import STATIC_DIR
 from .settings import Settings, get_settings
 
@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     security.install(app, settings)
+    head.install(app)
     errors.install(app)
     app.include_router(api.router)
     app.include_router(web.router)
