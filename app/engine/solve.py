@@ -14,7 +14,7 @@ O(1) whatever the sizes, which keeps ``/api/shape/solve`` instant for any input 
 >>> solve(input=5, kernel=3, stride=2, padding=1).value
 3
 >>> solve(input=7, kernel=3, padding=0, output=2).floor_range.text()
-'3–5'
+'3–4'
 """
 
 from __future__ import annotations
