@@ -9,6 +9,7 @@ rendered once into a cached PNG (see conv2d_images.py).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,8 @@ from .render import render
 router = APIRouter()
 
 NOTES_GRID = "35,19,25,6;13,22,16,53;4,3,7,10;9,8,1,3"
-STATE_KEYS = ("image", "grid", "crop", "channel", "kernel", "bias", "stride", "padding", "dilation", "step", "mapping", "projector")
+STATE_KEYS = ("image", "orig", "grid", "crop", "channel", "kernel", "bias", "stride", "padding", "dilation", "step", "mapping",
+              "projector")
 NUMBERS_MAX = 16  # inputs up to 16×16 show every number
 MAX_KERNEL = 7
 
@@ -48,6 +50,8 @@ class Conv2dView:
     channel: int
     mapping: str
     output: np.ndarray | None  # only in numbers mode
+    image_shape: tuple[int, int] | None = None  # the whole working image (before any crop)
+    original: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
 
 
 def read_state(request: Request) -> dict[str, str]:
@@ -60,17 +64,28 @@ def read_state(request: Request) -> dict[str, str]:
     return state
 
 
-def _source(state: dict[str, str], settings) -> tuple[np.ndarray, bool, int]:
+def _source(state: dict[str, str], settings) -> tuple[np.ndarray, bool, int, tuple[int, int] | None]:
     if not state.get("image"):
         grid = parse_matrix(state.get("grid") or NOTES_GRID, "grid", settings.max_grid_size)
-        return np.array(grid, dtype=np.float64), False, 0
+        return np.array(grid, dtype=np.float64), False, 0, None
     pixels = load_image(state["image"], settings)
     colour = pixels.ndim == 3
     channel = parse_int(state.get("channel"), "channel", 0, 0, 2) if colour else 0
     x = pixels[..., channel] if colour else pixels  # a view: stepping never copies the image
+    whole = (int(x.shape[0]), int(x.shape[1]))
     if state.get("crop"):
         x = _crop(x, state["crop"])
-    return x, colour, channel
+    return x, colour, channel, whole
+
+
+def _original(text: str | None) -> tuple[int, int] | None:
+    """``orig=WxH``: the upload's size before reduction, carried in the link so the page can say it."""
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{1,6})x(\d{1,6})", text)
+    if not match:
+        raise ParameterError("orig", f"orig must be WIDTHxHEIGHT like 4000x3000, got {text[:30]!r}")
+    return int(match.group(1)), int(match.group(2))
 
 
 def _crop(x: np.ndarray, text: str) -> np.ndarray:
@@ -102,7 +117,7 @@ def default_mapping(kernel: np.ndarray) -> str:
 
 
 def build(state: dict[str, str], settings) -> Conv2dView:
-    x, colour, channel = _source(state, settings)
+    x, colour, channel, whole = _source(state, settings)
     kernel, preset = _kernel(state.get("kernel"))
     bias = parse_number(state["bias"], "bias") if state.get("bias") else 0.0
     stride = parse_int(state.get("stride"), "stride", 1, 1, 8)
@@ -116,10 +131,11 @@ def build(state: dict[str, str], settings) -> Conv2dView:
     mapping = state.get("mapping") or default_mapping(kernel)
     if mapping not in ("clip", "stretch", "signed"):
         raise ParameterError("mapping", f"mapping must be clip, stretch or signed, got {mapping[:20]!r}")
-    return Conv2dView(x, kernel, preset, bias, g, trace, numbers, colour, channel, mapping, output)
+    return Conv2dView(x, kernel, preset, bias, g, trace, numbers, colour, channel, mapping, output,
+                      image_shape=whole, original=_original(state.get("orig")))
 
 
-def context(state: dict[str, str], view: Conv2dView) -> dict:
+def context(state: dict[str, str], view: Conv2dView, settings) -> dict:
     g, trace = view.g, view.trace
     here = lambda **changes: link("/conv2d", state, **changes)  # noqa: E731
     out_w = g.out_shape[1]
@@ -146,13 +162,14 @@ def context(state: dict[str, str], view: Conv2dView) -> dict:
         "mapping_text": mapping_description(view.mapping),
         "toggle_projector": here(projector=None if state.get("projector") else "1"),
         "fragment_query": {k: v for k, v in state.items() if k != "step"},
+        "working_size": settings.working_size,
     }
     if view.numbers:
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)
         ctx["output_rows"] = stepper.output_cells(view.output, step, lambda i: here(step=i))
     else:
         ctx["magnifier"] = stepper.magnifier(view.x, trace)
-        ctx["image_query"] = {k: v for k, v in state.items() if k not in ("step", "projector", "mapping")}
+        ctx["image_query"] = {k: v for k, v in state.items() if k not in ("step", "projector", "mapping", "orig")}
     return ctx
 
 
@@ -177,4 +194,4 @@ def conv2d_page(request: Request):
         return error_response(request, state, exc.detail, exc.param, exc.status_code)
     return render(request, "pages/conv2d.html",
                   {"workspace": "partials/conv2d_workspace.html", "default": "partials/conv2d_app.html"},
-                  context(state, view))
+                  context(state, view, request.app.state.settings))

@@ -23,5 +23,6 @@ async def upload(request: Request, file: UploadFile, kernel: str = Form("sharpen
     except HTTPProblem as exc:
         return error_response(request, {"kernel": kernel}, exc.detail, "file", exc.status_code)
     image_id = get_store(settings).put(decoded.pixels)
-    target = link("/conv2d", {"image": image_id, "kernel": kernel, "padding": "1", "projector": projector or None})
+    orig = f"{decoded.original_width}x{decoded.original_height}" if decoded.downsized else None
+    target = link("/conv2d", {"image": image_id, "orig": orig, "kernel": kernel, "padding": "1", "projector": projector or None})
     return RedirectResponse(target, status_code=303)

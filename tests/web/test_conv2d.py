@@ -131,7 +131,7 @@ def test_colour_image_channel_and_crop(client):
      ("grid=1,2;3,4&kernel=box_blur&padding=0", "kernel", 422), ("image=nope", "image", 422),
      ("image=" + "a" * 32, "image", 404), ("image=colour&channel=5", "channel", 422),
      ("image=colour&crop=1,2", "crop", 422), ("mapping=rainbow", "mapping", 422),
-     ("kernel=" + ";".join(["1,1,1,1,1,1,1,1"] * 8), "kernel", 422)],
+     ("kernel=" + ";".join(["1,1,1,1,1,1,1,1"] * 8), "kernel", 422), ("image=digit&orig=huge", "orig", 422)],
 )
 def test_bad_parameters_get_a_friendly_panel(client, query, field, status):
     r = client.get(f"/conv2d?{query}&stride_keep=1&kernel_keep=1")
@@ -180,3 +180,26 @@ def test_upload_form_redirects_to_the_stepper(client):
     assert page.status_code == 200 and "35" not in cells(page.text, "input")[:8]
     bad = client.post("/upload", files={"file": ("x.png", b"not an image", "image/png")})
     assert bad.status_code == 415 and 'class="error-panel"' in bad.text
+
+
+def test_a_reduced_upload_states_its_working_size_and_original_size(client, rng):
+    import io
+
+    from PIL import Image
+
+    pixels = (rng.random((300, 1200)) * 255).astype(np.uint8)  # wider than the 512 px working size
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "PNG")
+    r = client.post("/upload", files={"file": ("wide.png", buf.getvalue(), "image/png")}, follow_redirects=False)
+    target = r.headers["location"]
+    assert "orig=1200x300" in target
+    html = client.get(target).text
+    assert "working size 512×128 (your upload was 1200×300, reduced to 512 px on the longest side)" in html
+    step = client.get(target + "&step=7").text  # the size survives stepping: it is in every link
+    next_href = unescape(re.search(r'href="([^"]+)"[^>]*data-key="next"', step).group(1))
+    assert "your upload was 1200×300" in step and "orig=1200x300" in next_href and "step=8" in next_href
+
+
+def test_channel_picker_only_for_colour_images(client):
+    assert 'name="channel"' in client.get("/conv2d?image=colour").text
+    assert 'name="channel"' not in client.get("/conv2d?image=digit").text
