@@ -145,6 +145,15 @@ function checkMatrix(area) {
   }
 }
 
+// ---------------------------------------------------------------- links to a closed <details>
+// The home page's "upload your own image" links to #pick-image: open the picker it points at.
+function openTargetedDetails() {
+  const target = location.hash && document.getElementById(location.hash.slice(1));
+  if (target?.tagName === "DETAILS") target.open = true;
+}
+openTargetedDetails();
+window.addEventListener("hashchange", openTargetedDetails);
+
 // ---------------------------------------------------------------- drag and drop upload
 for (const type of ["dragenter", "dragover"]) {
   document.addEventListener(type, (event) => {

@@ -138,7 +138,7 @@ def test_drop_an_image_on_the_upload_box(page, server, rng):
     pixels = (rng.random((24, 30)) * 255).astype(np.uint8)
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, "PNG")
-    page.goto(f"{server}/conv2d?image=digit")  # image mode opens the picker with its drop zone
+    page.goto(f"{server}/conv2d?image=digit#pick-image")  # the home page's link: opens the picker and its drop zone
     zone = page.locator("form.upload[data-dropzone]")
     assert zone.is_visible()
     # a real DataTransfer holding the file, dropped on the zone as a person's drag would

@@ -150,9 +150,9 @@ def test_home_formulas_use_real_subscripts_not_latex_underscores(client):
     assert "X_{n+j}" not in html and "W_c" not in html
 
 
-def test_image_mode_opens_the_picker_so_upload_is_one_step_away(client):
-    assert re.search(r'<details class="pick-image" id="pick-image" open>', client.get("/conv2d?image=digit").text)
-    assert re.search(r'<details class="pick-image" id="pick-image">', client.get("/conv2d").text)
+def test_home_links_to_the_image_picker_by_its_id(client):
+    assert 'href="/conv2d?image=digit#pick-image"' in client.get("/").text
+    assert '<details class="pick-image" id="pick-image">' in client.get("/conv2d?image=digit").text
 
 
 def test_solving_leaves_the_unknown_box_blank_and_shows_the_answer(client):
