@@ -9,10 +9,11 @@ from fastapi.responses import Response
 from ..engine import trace
 from ..engine.conv import correlate, correlate_many
 from ..engine.errors import ParameterError
-from ..engine.shapes import geometry
+from ..engine.shapes import Geometry, geometry
 from ..imaging import MAPPINGS, render_png
 from ..settings import Settings
 from ..sources import load_image
+from .limits import check_cost
 from .schemas import (
     ERROR_RESPONSES,
     ConvRequest,
@@ -34,9 +35,15 @@ def _input(body: ConvRequest, settings: Settings) -> np.ndarray:
     return checked_array(body.input, "input", settings)
 
 
-def _geometry_warnings(x: np.ndarray, k: np.ndarray, body: ConvRequest) -> list[str]:
+def _checked_geometry(x: np.ndarray, ks: list[np.ndarray], body: ConvRequest, settings: Settings) -> Geometry:
+    """Validate the geometry and refuse what would cost too much, before the engine allocates."""
     nd = 1 if x.ndim == 1 else 2
-    return geometry(x.shape[:nd], k.shape[:nd], body.stride, body.padding, body.dilation).warnings()
+    g = geometry(x.shape[:nd], ks[0].shape[:nd], body.stride, body.padding, body.dilation)
+    channels = x.shape[2] if x.ndim == 3 else 1
+    per_channel = x.ndim == 3 and ks[0].ndim == 2  # a 2-D kernel runs on each channel on its own
+    maps = len(ks) * (channels if per_channel else 1)
+    check_cost(g, channels=channels, maps=maps, taps=ks[0].size, settings=settings)
+    return g
 
 
 def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str]]:
@@ -49,8 +56,9 @@ def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str
         k = checked_kernel(body.kernel, "kernel", settings)
         if isinstance(body.bias, list):
             raise ParameterError("bias", "with one kernel, bias must be a single number")
+        g = _checked_geometry(x, [k], body, settings)
         out = correlate(x, k, bias=body.bias or 0.0, **geo)
-        return finite_output(out), _geometry_warnings(x, k, body)
+        return finite_output(out), g.warnings()
     if not body.kernels:
         raise ParameterError("kernels", "kernels must hold at least one kernel")
     if len(body.kernels) > settings.max_kernels:
@@ -61,8 +69,9 @@ def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str
     ks = [checked_kernel(k, "kernels", settings) for k in body.kernels]
     if len({k.shape for k in ks}) != 1:
         raise ParameterError("kernels", "all kernels must have the same shape")
+    g = _checked_geometry(x, ks, body, settings)
     out = correlate_many(x, np.stack(ks), bias=body.bias, **geo)
-    return finite_output(out), _geometry_warnings(x, ks[0], body)
+    return finite_output(out), g.warnings()
 
 
 def compute_quietly(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str]]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from math import prod
+
 from fastapi import APIRouter, Request
 
 from ..engine import trace
 from ..engine.pool import pool as pool_array
 from ..engine.pool import pool_geometry
+from .limits import check_cost
 from .schemas import ERROR_RESPONSES, PoolRequest, PoolResponse, PoolTraceRequest, checked_array
 
 router = APIRouter(tags=["pooling"])
@@ -17,10 +20,13 @@ def pool(body: PoolRequest, request: Request) -> dict:
     """Output per axis: ``floor((n + 2p − size) / stride) + 1``; stride defaults to the size.
     Max ignores padding and reports each winner's input coordinates; average counts padded
     zeros. Pooling has no parameters."""
-    x = checked_array(body.input, "input", request.app.state.settings)
-    result = pool_array(x, body.size, stride=body.stride, padding=body.padding, op=body.op)
+    settings = request.app.state.settings
+    x = checked_array(body.input, "input", settings)
     nd = 1 if x.ndim == 1 else 2
     g = pool_geometry(x.shape[:nd], body.size, body.stride, body.padding)
+    channels = x.shape[2] if x.ndim == 3 else 1
+    check_cost(g, channels=channels, maps=channels, taps=prod(g.kernel_shape), settings=settings)
+    result = pool_array(x, body.size, stride=body.stride, padding=body.padding, op=body.op)
     return {
         "output": result.output.tolist(),
         "shape": list(result.output.shape),

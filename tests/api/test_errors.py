@@ -127,3 +127,35 @@ def test_malformed_multipart_is_400_naming_the_file_field(client):
 def test_unknown_route_is_still_a_plain_404(client):
     r = client.get("/api/nothing-here")
     assert r.status_code == 404 and r.json()["detail"] == "Not Found"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "text"),
+    [
+        # found by probing: a 1×1 input padded by 100000 crashed with MemoryError (a 500)
+        ("/api/conv", {"input": [[1]], "kernel": [[1]], "padding": 100000}, "padding", "padding makes the input 200001×200001"),
+        ("/api/conv", {"input": [[1]], "kernel": [[1]], "padding": 800}, "padding", "the output would be 1601×1601 = 2563201 cells"),
+        # ...and a dilated 31×31 kernel ran for minutes
+        ("/api/conv", {"input": [[1] * 600] * 600, "kernel": [[1] * 31] * 31, "padding": 15},
+         "kernel", "360000 output cells × 961 multiply-adds = 345960000"),
+        ("/api/conv", {"input": [[[1, 2, 3]] * 300] * 300, "kernels": [[[[1, 1, 1]] * 9] * 9] * 8, "padding": 4},
+         "kernels", "the limit is 100000000 (CONVSTEP_MAX_WORK)"),
+        ("/api/pool", {"input": [[1] * 600] * 600, "size": 40, "stride": 1}, "kernel", "multiply-adds"),
+    ],
+)
+def test_requests_that_would_cost_too_much_are_refused_before_work(tmp_path, path, body, field, text):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    small = Settings(data_dir=tmp_path, htmx_source="none", max_array_cells=1_000_000, max_work=100_000_000)
+    with TestClient(create_app(small)) as c:
+        r = c.post(path, json=body)
+    assert r.status_code == 413, r.text[:200]
+    assert r.json()["field"] == field and text in r.json()["detail"]
+
+
+def test_budgets_leave_ordinary_requests_alone(client):
+    r = client.post("/api/conv", json={"input": [[1] * 512] * 512, "kernel": [[1] * 11] * 11, "padding": 5})
+    assert r.status_code == 200 and r.json()["shape"] == [512, 512]
