@@ -10,6 +10,7 @@ re-reads the disk.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -126,10 +127,8 @@ class ImageStore:
     def usage(self) -> int:
         total = 0
         for entry in os.scandir(self.root):
-            try:
+            with contextlib.suppress(FileNotFoundError):  # another worker evicted it meanwhile
                 total += entry.stat().st_size
-            except FileNotFoundError:
-                pass
         return total
 
     def evict(self, keep: str | None = None) -> list[str]:

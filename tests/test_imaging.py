@@ -63,7 +63,9 @@ def test_modes_are_normalised():
     assert (out.pixels == 255).all()
     la = decode_upload(badfiles.encode(Image.new("LA", (3, 3), (50, 255)), "PNG"), SETTINGS)
     assert la.channels == 1 and la.pixels[0, 0] == 50
-    pal = decode_upload(badfiles.encode(Image.new("RGB", (3, 3), (10, 200, 30)).convert("P", palette=Image.Palette.ADAPTIVE), "PNG"), SETTINGS)
+    pal = decode_upload(
+        badfiles.encode(Image.new("RGB", (3, 3), (10, 200, 30)).convert("P", palette=Image.Palette.ADAPTIVE), "PNG"), SETTINGS
+    )
     assert pal.channels == 3 and tuple(pal.pixels[0, 0]) == (10, 200, 30)
     bw = decode_upload(badfiles.encode(Image.new("1", (3, 3), 1), "PNG"), SETTINGS)
     assert bw.pixels.dtype == np.uint8 and bw.pixels[0, 0] == 255

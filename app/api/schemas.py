@@ -39,16 +39,16 @@ class Geometry(BaseModel):
     model_config = ConfigDict(strict=True, allow_inf_nan=False, extra="forbid")
 
     stride: Stride = Field(1, description="Step of the window per axis (int, or one per axis)")
-    padding: Padding = Field(
-        0, description='Zero padding: an int, one per axis, [before, after] pairs, "valid" or "same"'
-    )
+    padding: Padding = Field(0, description='Zero padding: an int, one per axis, [before, after] pairs, "valid" or "same"')
     dilation: int | list[int] = Field(1, description="Gap between kernel taps (1 = none)")
 
 
 class ConvRequest(Geometry):
     input: list[Any] | None = Field(None, description="(n), (H, W) or (H, W, C) numbers")
     image_id: str | None = Field(None, description="Instead of `input`: an uploaded image's id or a sample name")
-    kernel: str | list[Any] | None = Field(None, description="One kernel (same rank as input, or 2-D per channel) or a preset name")
+    kernel: str | list[Any] | None = Field(
+        None, description="One kernel (same rank as input, or 2-D per channel) or a preset name"
+    )
     kernels: list[Any] | None = Field(None, description="N kernels → output depth N")
     bias: float | list[float] | None = Field(None, description="A number, or one per kernel")
     flip: bool = Field(False, description="True convolution (flip the kernel) instead of cross-correlation")
@@ -58,8 +58,10 @@ class ConvRequest(Geometry):
         allow_inf_nan=False,
         extra="forbid",
         json_schema_extra={
-            "examples": [{"input": NOTES_GRID, "kernel": "sharpen", "padding": 1},
-                         {"input": NOTES_GRID, "kernel": [[1, 0, -1], [0, 0, 0], [-1, 0, 1]], "stride": 2, "padding": 1}]
+            "examples": [
+                {"input": NOTES_GRID, "kernel": "sharpen", "padding": 1},
+                {"input": NOTES_GRID, "kernel": [[1, 0, -1], [0, 0, 0], [-1, 0, 1]], "stride": 2, "padding": 1},
+            ]
         },
     )
 
@@ -76,7 +78,9 @@ class ConvResponse(BaseModel):
 
 class PoolRequest(BaseModel):
     model_config = ConfigDict(
-        strict=True, allow_inf_nan=False, extra="forbid",
+        strict=True,
+        allow_inf_nan=False,
+        extra="forbid",
         json_schema_extra={"examples": [{"input": NOTES_GRID, "size": 2, "op": "max"}]},
     )
 
@@ -101,9 +105,15 @@ class PoolResponse(BaseModel):
 
 class MatrixRequest(Geometry):
     model_config = ConfigDict(
-        strict=True, allow_inf_nan=False, extra="forbid",
-        json_schema_extra={"examples": [{"input_shape": [8], "kernel": [1, 2, 3], "stride": 2},
-                                        {"input_shape": [4, 4], "kernel": "sharpen", "padding": 1}]},
+        strict=True,
+        allow_inf_nan=False,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"input_shape": [8], "kernel": [1, 2, 3], "stride": 2},
+                {"input_shape": [4, 4], "kernel": "sharpen", "padding": 1},
+            ]
+        },
     )
 
     input_shape: list[int] = Field(description="[n] or [H, W]", min_length=1, max_length=2)
@@ -125,8 +135,10 @@ def checked_array(value: Any, name: str, settings: Settings, ranks=(1, 2, 3)) ->
     cells = _count_cells(value, settings.max_array_cells, name)
     if cells > settings.max_array_cells:
         raise HTTPProblem(
-            413, f"{name} has more than {settings.max_array_cells} cells; the limit is"
-            f" {settings.max_array_cells} (CONVSTEP_MAX_ARRAY_CELLS)", name,
+            413,
+            f"{name} has more than {settings.max_array_cells} cells; the limit is"
+            f" {settings.max_array_cells} (CONVSTEP_MAX_ARRAY_CELLS)",
+            name,
         )
     return as_array(value, name, ranks)
 

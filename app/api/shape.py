@@ -61,7 +61,9 @@ def shape(
         "output_volume": list(g.out_shape) + [depth],
         "valid": g.exact,
         "explanation": "; ".join(g.explanations()) + f"; depth = {'C' if layer == 'pool' else 'N'} = {depth}",
-        "axes": [{"name": a.name, "output": a.out, "exact": a.exact, "formula": a.formula(), "unvisited": a.unvisited} for a in g.axes],
+        "axes": [
+            {"name": a.name, "output": a.out, "exact": a.exact, "formula": a.formula(), "unvisited": a.unvisited} for a in g.axes
+        ],
         "params": params.as_dict(),
     }
 
@@ -81,9 +83,15 @@ def shape_solve(
     ``max`` null when unbounded).
     The notes' Ex2 a: ``?input=288&stride=2&padding=0&output=143`` → kernel 4."""
     s = solve(input=input, kernel=kernel, stride=stride, padding=padding, output=output, dilation=dilation)
-    return {s.name: s.value, "unknown": s.name, "solutions": list(s.solutions),
-            "floor_solutions": list(s.floor_solutions), "exact_range": s.exact_range.as_dict(),
-            "floor_range": s.floor_range.as_dict(), "explanation": s.explanation}
+    return {
+        s.name: s.value,
+        "unknown": s.name,
+        "solutions": list(s.solutions),
+        "floor_solutions": list(s.floor_solutions),
+        "exact_range": s.exact_range.as_dict(),
+        "floor_range": s.floor_range.as_dict(),
+        "explanation": s.explanation,
+    }
 
 
 @router.get("/params", responses=ERROR_RESPONSES, summary="Learnable parameters of a conv layer")
@@ -95,4 +103,7 @@ def params(
     """``W_c = k²·C·N`` weights and ``B_c = N`` biases (one per filter)."""
     k = ints(kernel, "kernel", 2)
     count = conv_params(k, channels, filters)
-    return {**count.as_dict(), "formula": f"{'×'.join(map(str, k))}×{channels}×{filters} = {count.weights} weights + {filters} biases = {count.total}"}
+    return {
+        **count.as_dict(),
+        "formula": f"{'×'.join(map(str, k))}×{channels}×{filters} = {count.weights} weights + {filters} biases = {count.total}",
+    }

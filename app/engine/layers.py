@@ -79,7 +79,9 @@ def summarize(input_shape: tuple[int, int, int], layers: list[Conv | Pool | Dens
             shape, rf, jump = out, None, None
             continue
         if len(shape) != 3:
-            raise ParameterError("layers", f"layer {i} ({layer.describe()}) needs an H×W×C input, but the previous layer is dense")
+            raise ParameterError(
+                "layers", f"layer {i} ({layer.describe()}) needs an H×W×C input, but the previous layer is dense"
+            )
         if isinstance(layer, Conv):
             k, s, p, d = layer.kernel, layer.stride, layer.padding, layer.dilation
             depth, params = layer.filters, conv_params(k, shape[2], layer.filters)
@@ -101,8 +103,16 @@ def summarize(input_shape: tuple[int, int, int], layers: list[Conv | Pool | Dens
     return rows
 
 
-ALEXNET = [Conv(96, 11, stride=4), Pool(3, 2), Conv(256, 5, padding=2), Pool(3, 2),
-           Conv(384, 3, padding=1), Conv(384, 3, padding=1), Conv(256, 3, padding=1), Pool(3, 2)]
+ALEXNET = [
+    Conv(96, 11, stride=4),
+    Pool(3, 2),
+    Conv(256, 5, padding=2),
+    Pool(3, 2),
+    Conv(384, 3, padding=1),
+    Conv(384, 3, padding=1),
+    Conv(256, 3, padding=1),
+    Pool(3, 2),
+]
 LENET5 = [Conv(6, 5), Pool(2, op="avg"), Conv(16, 5), Pool(2, op="avg"), Dense(120), Dense(84), Dense(10)]
 PRESET_STACKS = {
     "alexnet": ("AlexNet's convolutional layers", (227, 227, 3), ALEXNET),

@@ -34,13 +34,30 @@ def build(state: dict[str, str], max_side: int) -> dict:
         rows[trace.winner[0] + pt][trace.winner[1] + pl].classes += " winner"
     last, out_w = g.steps - 1, g.out_shape[1]
     return {
-        "state": state, "g": g, "trace": trace, "step": step, "last": last, "op": op, "size": size,
-        "input_rows": rows, "output_rows": stepper.output_cells(result.output, step, lambda i: here(step=i)),
-        "window_values": [[{"v": float(v), "pad": not bool(i)} for v, i in zip(rv, ri, strict=True)]
-                          for rv, ri in zip(trace.window, trace.inside, strict=True)],
-        "nav": {"first": here(step=0), "prev": here(step=max(0, step - 1)), "next": here(step=min(last, step + 1)),
-                "last": here(step=last), "prev_row": here(step=max(0, step - out_w)), "next_row": here(step=min(last, step + out_w))},
-        "link": here, "action": "/pool", "hx_target": "#app",
+        "state": state,
+        "g": g,
+        "trace": trace,
+        "step": step,
+        "last": last,
+        "op": op,
+        "size": size,
+        "input_rows": rows,
+        "output_rows": stepper.output_cells(result.output, step, lambda i: here(step=i)),
+        "window_values": [
+            [{"v": float(v), "pad": not bool(i)} for v, i in zip(rv, ri, strict=True)]
+            for rv, ri in zip(trace.window, trace.inside, strict=True)
+        ],
+        "nav": {
+            "first": here(step=0),
+            "prev": here(step=max(0, step - 1)),
+            "next": here(step=min(last, step + 1)),
+            "last": here(step=last),
+            "prev_row": here(step=max(0, step - out_w)),
+            "next_row": here(step=min(last, step + out_w)),
+        },
+        "link": here,
+        "action": "/pool",
+        "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.items() if k != "step"},
     }
 

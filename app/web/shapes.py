@@ -16,7 +16,20 @@ from .params import parse_int, parse_padding
 from .render import respond
 
 router = APIRouter()
-KEYS = ("input", "kernel", "stride", "padding", "dilation", "channels", "filters", "unknown", "output", "pool", "pool_stride", "stack")
+KEYS = (
+    "input",
+    "kernel",
+    "stride",
+    "padding",
+    "dilation",
+    "channels",
+    "filters",
+    "unknown",
+    "output",
+    "pool",
+    "pool_stride",
+    "stack",
+)
 UNKNOWNS = ("input", "kernel", "stride", "padding", "output")
 EXAMPLES = [
     ("Ex1 a: 5×5×3, 2 filters, F=3, p=1, s=2", "input=5&kernel=3&padding=1&stride=2&channels=3&filters=2"),

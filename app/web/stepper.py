@@ -48,9 +48,14 @@ def padded_input(
             key = (c,) if one_d else (r, c)
             classes = ("in" if inside else "pad") + (" win" if key in window else "")
             where = f"x[{c}]" if one_d else f"row {r}, column {c}"
-            row.append(Cell(float(x2[r, c]) if inside else 0.0, classes,
-                            href(r, c) if inside else None,
-                            f"{where}" + ("" if inside else " (zero padding)")))
+            row.append(
+                Cell(
+                    float(x2[r, c]) if inside else 0.0,
+                    classes,
+                    href(r, c) if inside else None,
+                    f"{where}" + ("" if inside else " (zero padding)"),
+                )
+            )
         rows.append(row)
     return rows
 
@@ -77,8 +82,10 @@ def computation_rows(trace: ConvStep) -> list[list[dict]]:
     """Per tap: window value × kernel weight = product, laid out in the kernel's shape."""
     window, kernel, products, inside = (as_2d(a) for a in (trace.window, trace.kernel, trace.products, trace.inside))
     return [
-        [{"x": float(window[i, j]), "w": float(kernel[i, j]), "p": float(products[i, j]), "pad": not bool(inside[i, j])}
-         for j in range(window.shape[1])]
+        [
+            {"x": float(window[i, j]), "w": float(kernel[i, j]), "p": float(products[i, j]), "pad": not bool(inside[i, j])}
+            for j in range(window.shape[1])
+        ]
         for i in range(window.shape[0])
     ]
 
@@ -111,15 +118,25 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     rows = []
     for r in row_ids:
         entries = dict(zip(sparse[r][0].tolist(), sparse[r][1].tolist(), strict=True))
-        cells = [None if c is None else Cell(entries.get(c, 0.0), ("nz" if c in entries else "z") + (" wcol" if c in current else ""))
-                 for c in columns]
+        cells = [
+            None if c is None else Cell(entries.get(c, 0.0), ("nz" if c in entries else "z") + (" wcol" if c in current else ""))
+            for c in columns
+        ]
         rows.append({"index": r, "current": r == trace.index, "cells": cells})
     width = g.in_shape[-1]
-    headers = [None if c is None else {"index": c, "label": _cell_label(c, width, len(g.axes)), "wcol": c in current} for c in columns]
-    terms = [{"w": float(v), "x": flat(int(c)), "col": int(c), "label": _cell_label(int(c), width, len(g.axes))}
-             for c, v in zip(trace.w_columns, trace.w_values, strict=True)]
+    headers = [
+        None if c is None else {"index": c, "label": _cell_label(c, width, len(g.axes)), "wcol": c in current} for c in columns
+    ]
+    terms = [
+        {"w": float(v), "x": flat(int(c)), "col": int(c), "label": _cell_label(int(c), width, len(g.axes))}
+        for c, v in zip(trace.w_columns, trace.w_values, strict=True)
+    ]
     return {
-        "whole": whole, "shape": (n_rows, n_cols), "headers": headers, "rows": rows, "terms": terms,
+        "whole": whole,
+        "shape": (n_rows, n_cols),
+        "headers": headers,
+        "rows": rows,
+        "terms": terms,
         "x_values": [None if c is None else flat(c) for c in columns],
         "elided_rows_before": row_ids[0] if row_ids else 0,
         "elided_rows_after": n_rows - 1 - row_ids[-1] if row_ids else 0,
@@ -141,8 +158,12 @@ def magnifier(x: np.ndarray, trace: ConvStep, margin: int = 2) -> list[list[Cell
         row = []
         for c in range(c0, c1 + 1):
             inside = 0 <= r < x.shape[0] and 0 <= c < x.shape[1]
-            row.append(Cell(float(x[r, c]) if inside else 0.0,
-                            ("in" if inside else "pad") + (" win" if (r, c) in window else ""),
-                            title=f"row {r}, column {c}"))
+            row.append(
+                Cell(
+                    float(x[r, c]) if inside else 0.0,
+                    ("in" if inside else "pad") + (" win" if (r, c) in window else ""),
+                    title=f"row {r}, column {c}",
+                )
+            )
         rows.append(row)
     return rows

@@ -49,18 +49,49 @@ def build(state: dict[str, str]) -> dict:
     slices = []
     for c in range(channels):
         sub = stepper.padded_input(x[..., c], g, window, lambda r, cc: None)
-        slices.append({"c": c, "input": sub, "filter": w[n, ..., c].tolist(),
-                       "products": trace.products[..., c].tolist(), "sum": float(trace.channel_sums[c])})
-    maps = [stepper.output_cells(out[..., m], step - m * per_map if m == n else (per_map if m < n else -1),
-                                 lambda i, m=m: here(step=m * per_map + i)) for m in range(filters)]
+        slices.append(
+            {
+                "c": c,
+                "input": sub,
+                "filter": w[n, ..., c].tolist(),
+                "products": trace.products[..., c].tolist(),
+                "sum": float(trace.channel_sums[c]),
+            }
+        )
+    maps = [
+        stepper.output_cells(
+            out[..., m], step - m * per_map if m == n else (per_map if m < n else -1), lambda i, m=m: here(step=m * per_map + i)
+        )
+        for m in range(filters)
+    ]
     last = per_map * filters - 1
     return {
-        "state": state, "g": g, "trace": trace, "step": step, "last": last, "n": n, "slices": slices, "maps": maps,
-        "bias": float(b[n]), "biases": b.tolist(), "shape": (size, size, channels), "filters": filters, "kernel": kernel,
-        "params": conv_params(kernel, channels, filters), "out_shape": (*g.out_shape, filters),
-        "nav": {"first": here(step=0), "prev": here(step=max(0, step - 1)), "next": here(step=min(last, step + 1)),
-                "last": here(step=last), "prev_row": here(step=max(0, step - per_map)), "next_row": here(step=min(last, step + per_map))},
-        "link": here, "action": "/volume", "hx_target": "#app",
+        "state": state,
+        "g": g,
+        "trace": trace,
+        "step": step,
+        "last": last,
+        "n": n,
+        "slices": slices,
+        "maps": maps,
+        "bias": float(b[n]),
+        "biases": b.tolist(),
+        "shape": (size, size, channels),
+        "filters": filters,
+        "kernel": kernel,
+        "params": conv_params(kernel, channels, filters),
+        "out_shape": (*g.out_shape, filters),
+        "nav": {
+            "first": here(step=0),
+            "prev": here(step=max(0, step - 1)),
+            "next": here(step=min(last, step + 1)),
+            "last": here(step=last),
+            "prev_row": here(step=max(0, step - per_map)),
+            "next_row": here(step=min(last, step + per_map)),
+        },
+        "link": here,
+        "action": "/volume",
+        "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.items() if k != "step"},
     }
 

@@ -40,7 +40,9 @@ def test_image_id_sample_and_png(client):
 
 
 def test_warnings_when_stride_does_not_tile(client):
-    r = client.post("/api/conv", json={"input": np.ones((5, 5)).tolist(), "kernel": np.ones((3, 3)).tolist(), "stride": 3, "padding": 1}).json()
+    r = client.post(
+        "/api/conv", json={"input": np.ones((5, 5)).tolist(), "kernel": np.ones((3, 3)).tolist(), "stride": 3, "padding": 1}
+    ).json()
     assert r["shape"] == [2, 2] and len(r["warnings"]) == 2 and "7/3" in r["warnings"][0]
 
 

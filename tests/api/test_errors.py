@@ -42,7 +42,9 @@ def test_conv_errors(client, body, status, field, text):
 def test_nan_token_is_refused(client):
     r = client.post("/api/conv", content=b'{"input": [[NaN]], "kernel": [[1]]}', headers={"content-type": "application/json"})
     assert r.status_code == 422 and "finite" in r.json()["detail"]
-    r = client.post("/api/conv", content=b'{"input": [[1]], "kernel": [[1]], "bias": Infinity}', headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/conv", content=b'{"input": [[1]], "kernel": [[1]], "bias": Infinity}', headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422 and "bias" in r.json()["detail"]
 
 
@@ -76,8 +78,12 @@ def test_solve_needs_exactly_one_unknown(client):
 
 @pytest.mark.parametrize(
     ("params", "field", "text"),
-    [({"input": "x", "kernel": 3}, "input", "whole number"), ({"input": 3, "kernel": 5}, "kernel", "does not fit"),
-     ({"input": 5, "kernel": 3, "stride": "0"}, "stride", "at least 1"), ({"input": "1,2,3", "kernel": 1}, "input", "1 or 2 sizes")],
+    [
+        ({"input": "x", "kernel": 3}, "input", "whole number"),
+        ({"input": 3, "kernel": 5}, "kernel", "does not fit"),
+        ({"input": 5, "kernel": 3, "stride": "0"}, "stride", "at least 1"),
+        ({"input": "1,2,3", "kernel": 1}, "input", "1 or 2 sizes"),
+    ],
 )
 def test_shape_errors(client, params, field, text):
     r = client.get("/api/shape", params=params)
@@ -119,8 +125,9 @@ def test_unparsable_json_body_is_400_naming_the_body(client, path):
 
 
 def test_malformed_multipart_is_400_naming_the_file_field(client):
-    r = client.post("/api/images", content=b"--eb\r\n\xe5\xf3--eb--\r\n",
-                    headers={"content-type": "multipart/form-data; boundary=eb"})
+    r = client.post(
+        "/api/images", content=b"--eb\r\n\xe5\xf3--eb--\r\n", headers={"content-type": "multipart/form-data; boundary=eb"}
+    )
     assert r.status_code == 400 and r.json()["field"] == "file" and "form field 'file'" in r.json()["detail"]
 
 
@@ -134,12 +141,25 @@ def test_unknown_route_is_still_a_plain_404(client):
     [
         # found by probing: a 1×1 input padded by 100000 crashed with MemoryError (a 500)
         ("/api/conv", {"input": [[1]], "kernel": [[1]], "padding": 100000}, "padding", "padding makes the input 200001×200001"),
-        ("/api/conv", {"input": [[1]], "kernel": [[1]], "padding": 800}, "padding", "the output would be 1601×1601 = 2563201 cells"),
+        (
+            "/api/conv",
+            {"input": [[1]], "kernel": [[1]], "padding": 800},
+            "padding",
+            "the output would be 1601×1601 = 2563201 cells",
+        ),
         # ...and a dilated 31×31 kernel ran for minutes
-        ("/api/conv", {"input": [[1] * 600] * 600, "kernel": [[1] * 31] * 31, "padding": 15},
-         "kernel", "360000 output cells × 961 multiply-adds = 345960000"),
-        ("/api/conv", {"input": [[[1, 2, 3]] * 300] * 300, "kernels": [[[[1, 1, 1]] * 9] * 9] * 8, "padding": 4},
-         "kernels", "the limit is 100000000 (CONVSTEP_MAX_WORK)"),
+        (
+            "/api/conv",
+            {"input": [[1] * 600] * 600, "kernel": [[1] * 31] * 31, "padding": 15},
+            "kernel",
+            "360000 output cells × 961 multiply-adds = 345960000",
+        ),
+        (
+            "/api/conv",
+            {"input": [[[1, 2, 3]] * 300] * 300, "kernels": [[[[1, 1, 1]] * 9] * 9] * 8, "padding": 4},
+            "kernels",
+            "the limit is 100000000 (CONVSTEP_MAX_WORK)",
+        ),
         ("/api/pool", {"input": [[1] * 600] * 600, "size": 40, "stride": 1}, "kernel", "multiply-adds"),
     ],
 )

@@ -14,7 +14,9 @@ def test_ex1a_output_volume_3x3x2(client, rng):
     assert body["shape"] == [3, 3, 2] and body["warnings"] == []
     for n in range(2):  # each feature map is its own filter's correlation plus its bias
         np.testing.assert_array_equal(np.array(body["output"])[..., n], correlate(x, ks[n], stride=2, padding=1) + [1, 0][n])
-    shape = client.get("/api/shape", params={"input": 5, "kernel": 3, "stride": 2, "padding": 1, "channels": 3, "filters": 2}).json()
+    shape = client.get(
+        "/api/shape", params={"input": 5, "kernel": 3, "stride": 2, "padding": 1, "channels": 3, "filters": 2}
+    ).json()
     assert shape["output_volume"] == [3, 3, 2] and shape["valid"] is True
 
 

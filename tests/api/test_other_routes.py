@@ -29,14 +29,20 @@ def test_matrix_times_x_is_the_convolution(client, rng):
 
 
 def test_matrix_rows_slice(client):
-    body = client.post("/api/matrix", json={"input_shape": [64, 64], "kernel": "sharpen", "padding": 1, "row_start": 100, "row_stop": 104}).json()
+    body = client.post(
+        "/api/matrix", json={"input_shape": [64, 64], "kernel": "sharpen", "padding": 1, "row_start": 100, "row_stop": 104}
+    ).json()
     assert body["shape"] == [4, 4096] and body["rows"] == [100, 104]
-    np.testing.assert_array_equal(np.array(body["matrix"]), weight_matrix((64, 64), [[0, -1, 0], [-1, 5, -1], [0, -1, 0]], padding=1, rows=range(100, 104)))
+    np.testing.assert_array_equal(
+        np.array(body["matrix"]), weight_matrix((64, 64), [[0, -1, 0], [-1, 5, -1], [0, -1, 0]], padding=1, rows=range(100, 104))
+    )
 
 
 def test_kernels_catalogue(client):
     presets = {p["name"]: p for p in client.get("/api/kernels").json()}
-    assert {"identity", "edge", "sharpen", "box_blur", "gaussian_blur", "laplacian", "sobel_x", "sobel_y", "emboss"} <= set(presets)
+    assert {"identity", "edge", "sharpen", "box_blur", "gaussian_blur", "laplacian", "sobel_x", "sobel_y", "emboss"} <= set(
+        presets
+    )
     assert presets["sharpen"]["matrix"] == [[0, -1, 0], [-1, 5, -1], [0, -1, 0]] and presets["sharpen"]["sum"] == 1
     assert presets["gaussian_blur"]["display"] == "1/16 · [[1, 2, 1], [2, 4, 2], [1, 2, 1]]"
     assert presets["edge"]["sum"] == 0 and presets["laplacian"]["sum"] == 0
@@ -48,5 +54,16 @@ def test_kernels_catalogue(client):
 
 def test_openapi_documents_every_route(client):
     paths = client.get("/openapi.json").json()["paths"]
-    for p in ("/api/conv", "/api/pool", "/api/trace", "/api/shape", "/api/shape/solve", "/api/params", "/api/matrix", "/api/kernels", "/api/images", "/api/images/{image_id}.png"):
+    for p in (
+        "/api/conv",
+        "/api/pool",
+        "/api/trace",
+        "/api/shape",
+        "/api/shape/solve",
+        "/api/params",
+        "/api/matrix",
+        "/api/kernels",
+        "/api/images",
+        "/api/images/{image_id}.png",
+    ):
         assert p in paths

@@ -35,7 +35,9 @@ def check_numbers(page, step: int, kernel: str = "sharpen", **geo) -> None:
     np.testing.assert_allclose(products, trace.products.ravel(), rtol=1e-3, atol=1e-3)
     window = [float(t.replace("−", "-")) for t in page.locator("table.grid.input td.win").all_inner_texts()]
     assert sorted(window) == sorted(trace.window.ravel().tolist())
-    assert page.locator("table.grid.output td.cur").inner_text().replace("−", "-") == page.locator(".sum .result").inner_text().replace("−", "-")
+    assert page.locator("table.grid.output td.cur").inner_text().replace("−", "-") == page.locator(
+        ".sum .result"
+    ).inner_text().replace("−", "-")
     row = [float(t.replace("−", "-")) for t in page.locator("table.matrix tr.current td").all_inner_texts()]
     W = weight_matrix((4, 4), PRESETS[kernel].matrix, padding=geo.get("padding", 1), stride=geo.get("stride", 1))
     np.testing.assert_allclose(row, W[step], rtol=1e-3, atol=1e-3)
@@ -145,7 +147,9 @@ def test_drop_an_image_on_the_upload_box(page, server, rng):
     data = page.evaluate_handle(
         """bytes => { const dt = new DataTransfer();
                       dt.items.add(new File([new Uint8Array(bytes)], "dropped.png", {type: "image/png"}));
-                      return dt; }""", list(buf.getvalue()))
+                      return dt; }""",
+        list(buf.getvalue()),
+    )
     zone.dispatch_event("dragover", {"dataTransfer": data})
     zone.dispatch_event("drop", {"dataTransfer": data})
     page.wait_for_url(re.compile(r"image=[0-9a-f]{32}"))

@@ -6,8 +6,16 @@ from app.engine.layers import ALEXNET, LENET5, Conv, Dense, Pool, summarize
 
 def test_alexnet_shapes_params_and_receptive_fields():
     rows = summarize((227, 227, 3), ALEXNET)
-    assert [r.output for r in rows] == [(55, 55, 96), (27, 27, 96), (27, 27, 256), (13, 13, 256),
-                                         (13, 13, 384), (13, 13, 384), (13, 13, 256), (6, 6, 256)]
+    assert [r.output for r in rows] == [
+        (55, 55, 96),
+        (27, 27, 96),
+        (27, 27, 256),
+        (13, 13, 256),
+        (13, 13, 384),
+        (13, 13, 384),
+        (13, 13, 256),
+        (6, 6, 256),
+    ]
     assert rows[0].params.total == 11 * 11 * 3 * 96 + 96 == 34944  # the notes' 34348 is a slip
     assert rows[2].params.as_dict() == {"weights": 614400, "biases": 256, "total": 614656}
     assert [r.receptive_field for r in rows] == [11, 19, 51, 67, 99, 131, 163, 195]
@@ -31,7 +39,10 @@ def receptive_field_by_loop(layers, size=64):
 @pytest.mark.parametrize("stack", [[Conv(4, 3), Conv(4, 3, stride=2), Pool(2), Conv(4, 3, dilation=2)], ALEXNET])
 def test_receptive_field_against_a_loop(stack):
     rows = summarize((227, 227, 3), stack)
-    spec = [(l.kernel, l.stride, l.dilation) if isinstance(l, Conv) else (l.size, l.stride or l.size, 1) for l in stack]
+    spec = [
+        (layer.kernel, layer.stride, layer.dilation) if isinstance(layer, Conv) else (layer.size, layer.stride or layer.size, 1)
+        for layer in stack
+    ]
     assert rows[-1].receptive_field == receptive_field_by_loop(spec)
 
 

@@ -85,8 +85,16 @@ def test_links_carry_every_parameter(client):
     html = client.get(f"/conv2d?{query}").text
     nxt = unescape(re.search(r'href="([^"]+)"[^>]*data-key="next"', html).group(1))
     got = {k: v[0] for k, v in parse_qs(urlparse(nxt).query).items()}
-    assert got == {"grid": "1,2,3;4,5,6;7,8,9", "kernel": "1,0;0,-1", "stride": "2", "padding": "1",
-                   "dilation": "1", "bias": "0.5", "step": "2", "projector": "1"}
+    assert got == {
+        "grid": "1,2,3;4,5,6;7,8,9",
+        "kernel": "1,0;0,-1",
+        "stride": "2",
+        "padding": "1",
+        "dilation": "1",
+        "bias": "0.5",
+        "step": "2",
+        "projector": "1",
+    }
     assert 'class="projector"' in html
 
 
@@ -125,13 +133,25 @@ def test_colour_image_channel_and_crop(client):
 
 @pytest.mark.parametrize(
     ("query", "field", "status"),
-    [("stride=0", "stride", 422), ("padding=-2", "padding", 422), ("padding=wide", "padding", 422),
-     ("kernel=blurry", "kernel", 422), ("kernel=1,2;3", "kernel", 422), ("grid=1,a", "grid", 422),
-     ("step=99", "step", 422), ("dilation=9", "dilation", 422), ("bias=nan", "bias", 422),
-     ("grid=1,2;3,4&kernel=box_blur&padding=0", "kernel", 422), ("image=nope", "image", 422),
-     ("image=" + "a" * 32, "image", 404), ("image=colour&channel=5", "channel", 422),
-     ("image=colour&crop=1,2", "crop", 422), ("mapping=rainbow", "mapping", 422),
-     ("kernel=" + ";".join(["1,1,1,1,1,1,1,1"] * 8), "kernel", 422), ("image=digit&orig=huge", "orig", 422)],
+    [
+        ("stride=0", "stride", 422),
+        ("padding=-2", "padding", 422),
+        ("padding=wide", "padding", 422),
+        ("kernel=blurry", "kernel", 422),
+        ("kernel=1,2;3", "kernel", 422),
+        ("grid=1,a", "grid", 422),
+        ("step=99", "step", 422),
+        ("dilation=9", "dilation", 422),
+        ("bias=nan", "bias", 422),
+        ("grid=1,2;3,4&kernel=box_blur&padding=0", "kernel", 422),
+        ("image=nope", "image", 422),
+        ("image=" + "a" * 32, "image", 404),
+        ("image=colour&channel=5", "channel", 422),
+        ("image=colour&crop=1,2", "crop", 422),
+        ("mapping=rainbow", "mapping", 422),
+        ("kernel=" + ";".join(["1,1,1,1,1,1,1,1"] * 8), "kernel", 422),
+        ("image=digit&orig=huge", "orig", 422),
+    ],
 )
 def test_bad_parameters_get_a_friendly_panel(client, query, field, status):
     r = client.get(f"/conv2d?{query}&stride_keep=1&kernel_keep=1")
@@ -172,7 +192,9 @@ def test_upload_form_redirects_to_the_stepper(client):
 
     buf = io.BytesIO()
     Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8)).save(buf, "PNG")
-    r = client.post("/upload", files={"file": ("x.png", buf.getvalue(), "image/png")}, data={"kernel": "edge"}, follow_redirects=False)
+    r = client.post(
+        "/upload", files={"file": ("x.png", buf.getvalue(), "image/png")}, data={"kernel": "edge"}, follow_redirects=False
+    )
     assert r.status_code == 303
     target = r.headers["location"]
     assert target.startswith("/conv2d?image=") and "kernel=edge" in target
