@@ -1,51 +1,30 @@
 """Fetch the pinned htmx from the npm registry into static/vendor/ (git-ignored).
 
-Uses npm's own client (``npm pack htmx.org@VERSION``), so no registry address lives in this
-repository. The file is checked against the same SHA-384 the page's SRI attribute carries, so
-the copy served locally is byte-for-byte the one the CDN would serve. Failing to fetch is not
-fatal: the app works without htmx, and the tests that need it skip with a reason.
+The file is checked against the same SHA-384 the page's SRI attribute carries, so the copy
+served locally is byte-for-byte the one the CDN would serve. Failing to fetch is not fatal:
+the app works without htmx, and the tests that need it skip with a reason.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 from app import htmx  # noqa: E402
-
-
-def npm_pack(workdir: Path) -> Path | None:
-    """Download the package tarball into ``workdir``; None (with a note) when npm cannot."""
-    npm = shutil.which("npm")
-    if npm is None:
-        print(f"note: npm is not installed, so htmx {htmx.VERSION} was not fetched; htmx tests will skip")
-        return None
-    try:
-        subprocess.run([npm, "pack", htmx.PACKAGE, "--silent"], cwd=workdir, check=True, timeout=120,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    except (subprocess.SubprocessError, OSError) as exc:
-        print(f"note: could not fetch {htmx.PACKAGE} ({exc}); htmx tests will skip")
-        return None
-    return next(workdir.glob("*.tgz"), None)
+from scripts.npm_fetch import npm_file  # noqa: E402
 
 
 def main() -> int:
     if htmx.LOCAL_FILE.is_file():
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        tarball = npm_pack(Path(tmp))
-        if tarball is None:
-            return 0
-        with tarfile.open(tarball, mode="r:gz") as tar:
-            member = tar.extractfile("package/dist/htmx.min.js")
-            body = member.read() if member else b""
+    body = npm_file(htmx.PACKAGE, "package/dist/htmx.min.js")
+    if body is None:
+        print(f"note: htmx {htmx.VERSION} not fetched; the htmx tests will skip")
+        return 0
     digest = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
     if digest != htmx.SRI:
         print(f"error: htmx {htmx.VERSION} hash {digest} does not match the pinned {htmx.SRI}")

@@ -1,0 +1,53 @@
+"""Every page checked by axe-core in Chromium: WCAG 2 A/AA and best practices, no violations.
+
+axe-core is third-party code, so it is fetched at test time with ``npm pack`` into the git-ignored
+tests/browser/.vendor/ and never committed. Pages run under our strict CSP; the test context
+bypasses it only so that axe itself can be injected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scripts.npm_fetch import npm_file
+
+AXE = "axe-core@4.10.3"
+AXE_FILE = Path(__file__).parent / ".vendor" / "axe-4.10.3.min.js"
+PAGES = [
+    "/", "/conv2d", "/conv2d?step=7&stride=2", "/conv2d?image=shapes&kernel=sobel_x&step=4000",
+    "/conv2d?image=colour&kernel=box_blur", "/conv2d?projector=1&step=5", "/conv2d?stride=0",
+    "/conv1d", "/pool?op=avg", "/volume", "/shapes?input=5&kernel=3&padding=1&stride=3",
+    "/shapes?input=288&stride=2&padding=0&output=143&unknown=kernel", "/flip", "/text",
+]
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE_FILE.is_file():
+        body = npm_file(AXE, "package/axe.min.js")
+        if body is None:
+            pytest.skip(f"{AXE} could not be fetched from the npm registry")
+        AXE_FILE.parent.mkdir(exist_ok=True)
+        AXE_FILE.write_bytes(body)
+    return AXE_FILE.read_text()
+
+
+def violations(page, axe_source: str) -> list[str]:
+    page.evaluate(axe_source)
+    found = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']}))"
+        ".violations.map(v => `${v.id} (${v.impact}, ${v.nodes.length}×): ${v.nodes[0].html.slice(0, 100)}`)"
+    )
+    return found
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_accessibility_violations(browser, server, axe_source, path, width):
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(server + path)
+    assert violations(page, axe_source) == []
+    context.close()
