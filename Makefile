@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast lint bench browser-deps htmx clean
+.PHONY: run test test-fast lint bench soak browser-deps htmx clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test-fast: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check app tests bench scripts
+
+# Several minutes of concurrent uploads and steps against 2 workers; appends its figures to docs/soak.md.
+soak: $(VENV)/.installed-dev
+	$(PY) scripts/soak.py --seconds 180 --workers 2 --output docs/soak.md
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench --output docs/benchmark-results.md
