@@ -20,6 +20,7 @@ def main() -> None:
         host=os.environ.get("CONVSTEP_HOST", "0.0.0.0"),  # noqa: S104 - inside a container
         port=int(os.environ.get("CONVSTEP_PORT", "8000")),
         workers=max(1, settings.workers),
+        timeout_keep_alive=settings.keep_alive_seconds,
         proxy_headers=True,
     )
 

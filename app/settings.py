@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     htmx_source: str = Field("auto", description="auto | local | cdn | none")
     frame_ancestors: str = Field("", description="space-separated origins allowed to embed pages")
     workers: int = Field(1, description="uvicorn worker processes (Docker CMD)")
+    keep_alive_seconds: int = Field(
+        65, description="idle keep-alive per connection; longer than load balancers' 60 s so a busy server never"
+        " closes a connection a client is about to reuse"
+    )
 
 
 @lru_cache

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+KEEP_ALIVE = "65"  # as app.serve does in production (Settings.keep_alive_seconds)
 
 
 @dataclass
@@ -78,10 +79,11 @@ def free_port() -> int:
 def command(kind: str, port: int, workers: int) -> list[str]:
     if kind == "uvicorn":
         return [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+                "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", KEEP_ALIVE]
     if kind == "gunicorn":
         return [sys.executable, "-m", "gunicorn", "app.main:app", "-k", "uvicorn.workers.UvicornWorker",
-                "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "5"]
+                "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "5",
+                "--keep-alive", KEEP_ALIVE]
     raise ValueError(f"kind must be uvicorn or gunicorn, got {kind!r}")
 
 

@@ -46,10 +46,12 @@ async def student(client: httpx.AsyncClient, n: int, deadline: float, tally: Tal
     rng = np.random.default_rng(n)
     image, steps = "shapes", 96 * 96
     while time.monotonic() < deadline:
+        doing = "step"
         try:
             if n % 3 == 0 and tally.requests % 5 == 0:
                 size = int(rng.integers(8, 160))
                 pixels = (rng.random((size, size + 3)) * 255).astype(np.uint8)
+                doing = "upload"
                 r = await client.post("/api/images", files={"file": (f"s{n}.png", png(pixels), "image/png")})
                 if r.status_code != 201:
                     tally.errors.append(f"upload {r.status_code}: {r.text[:100]}")
@@ -58,13 +60,14 @@ async def student(client: httpx.AsyncClient, n: int, deadline: float, tally: Tal
                 tally.stored[image] = pixels
                 tally.uploads += 1
             step = int(rng.integers(0, steps))
+            doing = "step"
             r = await client.get("/conv2d", params={"image": image, "kernel": "sobel_x", "padding": 1, "step": step},
                                  headers={"HX-Request": "true", "HX-Target": "workspace"})
             tally.requests += 1
             if r.status_code != 200:
                 tally.errors.append(f"step {r.status_code}: {r.text[:100]}")
         except httpx.HTTPError as exc:
-            tally.errors.append(f"{type(exc).__name__}: {exc}")
+            tally.errors.append(f"{doing} at {deadline - time.monotonic():.1f} s before the end: {type(exc).__name__} {exc!r}")
 
 
 async def verify(client: httpx.AsyncClient, tally: Tally) -> list[str]:
@@ -99,7 +102,9 @@ def soak(seconds: float, workers: int, students: int) -> tuple[str, bool]:
         end_rss = {pid: rss_mb(pid) for pid in pids}
         alive = server.process.poll() is None and all(end_rss.values())
     passed = not tally.errors and not lost and alive
-    rows = "\n".join(f"| {pid} | {start_rss[pid]:.0f} | {end_rss[pid]:.0f} | {end_rss[pid] - start_rss[pid]:+.0f} |" for pid in pids)
+    rows = "\n".join(
+        f"| {pid} | {start_rss[pid]:.0f} | {end_rss[pid]:.0f} | {end_rss[pid] - start_rss[pid]:+.0f} |" for pid in pids
+    )
     report = (
         f"### Soak, {datetime.date.today().isoformat()}: {workers} uvicorn workers, {students} students, {elapsed:.0f} s\n\n"
         f"- {tally.requests} step requests and {tally.uploads} uploads ({tally.requests / elapsed:.0f} steps/s)\n"
