@@ -34,7 +34,8 @@ htmx: $(VENV)/.installed-dev
 browser-deps:
 	@scripts/ensure_chromium.sh
 
-test: $(VENV)/.installed-dev browser-deps htmx
+# The bench extras too, so the benchmark harness's smoke test runs (it never asserts timings).
+test: $(VENV)/.installed-bench browser-deps htmx
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.installed-dev
