@@ -43,8 +43,7 @@ def build(state: dict[str, str]) -> dict:
         "output_rows": stepper.output_cells(out, step, lambda i: here(step=i)),
         "computation": stepper.computation_rows(trace),
         "matrix": stepper.matrix_panel(x, trace.kernel, g, trace),
-        "nav": {"first": here(step=0), "prev": here(step=max(0, step - 1)), "next": here(step=min(last, step + 1)),
-                "last": here(step=last), "prev_row": here(step=0), "next_row": here(step=last)},
+        "nav": stepper.nav_links(here, step, last, row=g.steps),  # one row: Shift+arrow goes to the ends
         "link": here, "action": "/conv1d", "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.items() if k != "step"},
         "notes_rows": notes_row_count(a),

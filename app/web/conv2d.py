@@ -153,11 +153,7 @@ def context(state: dict[str, str], view: Conv2dView, settings) -> dict:
         "kernel_text": state.get("kernel") if view.preset is None else format_matrix(view.kernel),
         "computation": stepper.computation_rows(trace),
         "matrix": stepper.matrix_panel(view.x, trace.kernel, g, trace),
-        "nav": {
-            "first": here(step=0), "prev": here(step=max(0, step - 1)), "next": here(step=min(last, step + 1)),
-            "last": here(step=last), "prev_row": here(step=max(0, step - out_w)),
-            "next_row": here(step=min(last, step + out_w)),
-        },
+        "nav": stepper.nav_links(here, step, last, row=out_w),
         "link": here,
         "mapping_text": mapping_description(view.mapping),
         "toggle_projector": here(projector=None if state.get("projector") else "1"),

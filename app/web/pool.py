@@ -47,14 +47,7 @@ def build(state: dict[str, str], max_side: int) -> dict:
             [{"v": float(v), "pad": not bool(i)} for v, i in zip(rv, ri, strict=True)]
             for rv, ri in zip(trace.window, trace.inside, strict=True)
         ],
-        "nav": {
-            "first": here(step=0),
-            "prev": here(step=max(0, step - 1)),
-            "next": here(step=min(last, step + 1)),
-            "last": here(step=last),
-            "prev_row": here(step=max(0, step - out_w)),
-            "next_row": here(step=min(last, step + out_w)),
-        },
+        "nav": stepper.nav_links(here, step, last, row=out_w),
         "link": here,
         "action": "/pool",
         "hx_target": "#app",

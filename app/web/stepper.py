@@ -74,6 +74,14 @@ def output_cells(out: np.ndarray, step: int, href: Callable[[int], str]) -> list
     return rows
 
 
+def nav_links(here: Callable[..., str], step: int, last: int, row: int) -> dict[str, str]:
+    """The stepping controls' links: first, previous, next, last, and a row (``row`` steps) back and on."""
+    return {
+        "first": here(step=0), "prev": here(step=max(0, step - 1)), "next": here(step=min(last, step + 1)),
+        "last": here(step=last), "prev_row": here(step=max(0, step - row)), "next_row": here(step=min(last, step + row)),
+    }
+
+
 def window_set(trace: ConvStep) -> set[tuple[int, ...]]:
     return {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, trace.positions.shape[-1])}
 
