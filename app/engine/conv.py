@@ -5,12 +5,14 @@ kernel's spatial axes first, which is true convolution (scipy's naming). Inputs 
 last: ``(n,)``, ``(H, W)`` or ``(H, W, C)``.
 
 How it is computed (measured in bench/engine.py, see docs/performance.md): shift-and-add over
-kernel taps. For each tap the strided view of the padded input under that tap is multiplied by
-the weight and accumulated into the output, in bands of output rows small enough that the
-accumulator and a scratch buffer stay in the CPU cache; multiply and add write into those
-buffers (no temporaries). Stride is applied by slicing, so stride 2 does a quarter of the work.
-float32 stays float32 throughout. Zero weights are skipped, so sparse kernels (identity, Sobel)
-cost only their nonzero taps.
+kernel taps, in bands of output rows small enough that the band's padded input rows, the
+accumulator and a scratch buffer stay in the CPU's L2 cache. Padding is done band by band into a
+reused buffer (never a padded copy of the whole image), converting to the working dtype on the
+way. At stride 1 each tap is one contiguous 1-D slice of the flattened band (rows computed at
+the padded width, the extra columns dropped); at other strides each tap is a strided 2-D view,
+so stride 2 does a quarter of the work. The first tap writes the accumulator, the rest multiply
+into the scratch and add in place: no temporaries. float32 stays float32 throughout. Zero
+weights are skipped, so sparse kernels (identity, Sobel) cost only their nonzero taps.
 
 >>> correlate([1, 2, 3, 4], [1, 1])
 array([3., 5., 7.])
@@ -28,37 +30,121 @@ from .arrays import as_array, flip_spatial
 from .errors import ParameterError
 from .shapes import Geometry, PaddingSpec, geometry
 
-BAND_BYTES = 1024 * 1024  # accumulator + scratch per band (measured: 64 KiB bands lose to call overhead)
+BAND_BYTES = 768 * 1024  # input band + accumulator + scratch: most of a 1 MiB L2 (see docs/performance.md)
 
 
 def _dtype(*arrays: np.ndarray) -> type:
     return np.float32 if all(a.dtype == np.float32 for a in arrays) else np.float64
 
 
-def _pad_planes(planes: np.ndarray, g: Geometry) -> np.ndarray:
-    """Zero-pad the spatial axes of ``(P, H, W)`` planes (only the cells windows will read)."""
-    (top, bottom), (left, right) = g.padding
-    if top == bottom == left == right == 0:
-        return planes
-    return np.pad(planes, ((0, 0), (top, bottom), (left, right)))
+def _taps(w: np.ndarray, dtype: np.dtype) -> list[tuple[int, int, np.floating]]:
+    """Nonzero taps ``(i, j, weight)`` of a 2-D kernel: zero weights cost nothing."""
+    return [(i, j, dtype.type(w[i, j])) for i in range(w.shape[0]) for j in range(w.shape[1]) if w[i, j] != 0]
 
 
-def _accumulate(plane: np.ndarray, w: np.ndarray, g: Geometry, out: np.ndarray) -> None:
-    """``out += correlate(plane, w)`` for one padded 2-D plane, band by band."""
+class _PaddedRows:
+    """Rows of the zero-padded plane, made one band at a time in a reused buffer.
+
+    Padding the whole plane would allocate, zero and copy a second image; a band of padded
+    rows stays in cache, and the copy also converts to the working dtype (uint8 → float).
+    """
+
+    def __init__(self, plane: np.ndarray, g: Geometry, max_rows: int, dtype: type) -> None:
+        self.plane = plane  # (H, W), any strides and dtype
+        (self.top, bottom), (self.left, right) = g.padding
+        self.width = plane.shape[1] + self.left + right
+        self.direct = (self.top == bottom == self.left == right == 0 and plane.dtype == dtype
+                       and plane.flags.c_contiguous)  # already laid out as needed: no copy
+        self.buf = None if self.direct else np.zeros((max_rows, self.width), dtype=dtype)
+
+    def rows(self, p0: int, p1: int) -> np.ndarray:
+        """Padded rows ``p0:p1`` as an ``(p1 − p0, Wp)`` C-contiguous array."""
+        if self.direct:
+            return self.plane[p0:p1]
+        h, w = self.plane.shape
+        band = self.buf[: p1 - p0]
+        lo, hi = min(max(p0, self.top), p1), max(min(p1, self.top + h), p0)  # rows inside the image
+        band[: lo - p0] = 0
+        band[hi - p0 :] = 0
+        if hi > lo:  # the padding columns were zeroed once and are never written
+            band[lo - p0 : hi - p0, self.left : self.left + w] = self.plane[lo - self.top : hi - self.top]
+        return band
+
+
+def _accumulate(plane: np.ndarray, w: np.ndarray, g: Geometry, out: np.ndarray, add: bool = True) -> None:
+    """``out += correlate(plane, w)`` (``out = …`` when ``add`` is False), band by band.
+
+    Parameters
+    ----------
+    plane : (H, W) unpadded input, any numeric dtype; padding comes from ``g``
+    w : (kh, kw) kernel
+    out : (H', W') output view (any strides), written in place
+    """
+    taps = _taps(w, out.dtype)
+    if not taps:
+        if not add:
+            out.fill(0)
+        return
     (sh, sw), (dh, dw) = g.stride, g.dilation
     h_out, w_out = out.shape
-    rows_per_band = max(1, BAND_BYTES // (2 * out.itemsize * w_out))
-    scratch = np.empty((min(rows_per_band, h_out), w_out), dtype=out.dtype)
-    taps = [(i, j, out.dtype.type(w[i, j])) for i in range(w.shape[0]) for j in range(w.shape[1]) if w[i, j] != 0]
-    col_stop = (w_out - 1) * sw + 1
+    halo = (w.shape[0] - 1) * dh + 1  # padded rows one output row reads
+    wp = plane.shape[1] + sum(g.padding[1])
+    flat = (sh, sw) == (1, 1)
+    row_bytes = out.itemsize * (wp if flat else w_out) * 2 + out.itemsize * wp * sh  # acc + tmp + input rows
+    rows_per_band = max(1, min(h_out, BAND_BYTES // row_bytes))
+    source = _PaddedRows(plane, g, (rows_per_band - 1) * sh + halo, out.dtype.type)
+    acc_buf = np.empty(rows_per_band * (wp if flat else w_out), dtype=out.dtype)
+    tmp_buf = np.empty_like(acc_buf)
     for r0 in range(0, h_out, rows_per_band):
-        r1 = min(h_out, r0 + rows_per_band)
-        acc, tmp = out[r0:r1], scratch[: r1 - r0]
-        for i, j, weight in taps:
-            row = r0 * sh + i * dh
-            src = plane[row : row + (r1 - r0 - 1) * sh + 1 : sh, j * dw : j * dw + col_stop : sw]
-            np.multiply(src, weight, out=tmp)
-            acc += tmp
+        rows = min(rows_per_band, h_out - r0)
+        band = source.rows(r0 * sh, (r0 + rows - 1) * sh + halo)
+        if flat:
+            valid = _band_flat(band, taps, (dh, dw), rows, w_out, acc_buf, tmp_buf)
+        else:
+            valid = _band_strided(band, taps, g, rows, w_out, acc_buf, tmp_buf)
+        if add:
+            out[r0 : r0 + rows] += valid
+        else:
+            out[r0 : r0 + rows] = valid
+
+
+def _band_flat(band, taps, dilation, rows, w_out, acc_buf, tmp_buf) -> np.ndarray:
+    """Stride 1: each tap is one contiguous 1-D slice of the flattened band.
+
+    Output row ``r`` is computed at the padded width ``Wp`` (its last ``Wp − W'`` cells are
+    garbage, never copied out), so tap ``(i, j)`` reads ``flat[m + i·dh·Wp + j·dw]`` for flat
+    output index ``m``: contiguous multiply and add run about twice as fast as strided rows.
+    Returns the ``(rows, W')`` valid view of the accumulator.
+    """
+    dh, dw = dilation
+    wp = band.shape[1]
+    flat = band.reshape(-1)
+    n = (rows - 1) * wp + w_out  # through the last valid cell of the band's last row
+    acc, tmp = acc_buf[:n], tmp_buf[:n]
+    for t, (i, j, weight) in enumerate(taps):
+        off = i * dh * wp + j * dw
+        if t == 0:  # the first tap initialises: no zero fill, no add
+            np.multiply(flat[off : off + n], weight, out=acc)
+            continue
+        np.multiply(flat[off : off + n], weight, out=tmp)
+        acc += tmp
+    return acc_buf[: rows * wp].reshape(rows, wp)[:, :w_out]
+
+
+def _band_strided(band, taps, g: Geometry, rows, w_out, acc_buf, tmp_buf) -> np.ndarray:
+    """Any stride: a strided 2-D view under each tap, so stride 2 does a quarter of the work."""
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    acc = acc_buf[: rows * w_out].reshape(rows, w_out)
+    tmp = tmp_buf[: rows * w_out].reshape(rows, w_out)
+    col_stop = (w_out - 1) * sw + 1
+    for t, (i, j, weight) in enumerate(taps):
+        src = band[i * dh : i * dh + (rows - 1) * sh + 1 : sh, j * dw : j * dw + col_stop : sw]
+        if t == 0:
+            np.multiply(src, weight, out=acc)
+            continue
+        np.multiply(src, weight, out=tmp)
+        acc += tmp
+    return acc
 
 
 def _as_2d(x: np.ndarray, w: np.ndarray):
@@ -126,24 +212,23 @@ def correlate(
     dtype = _dtype(x, w)
     if x.ndim == 1:
         x2, w2 = _as_2d(x, w)
-        out = np.zeros(g.out_shape, dtype=dtype)
-        _accumulate(_pad_planes(x2[None].astype(dtype, copy=False), g)[0], w2, g, out)
+        out = np.empty(g.out_shape, dtype=dtype)
+        _accumulate(x2, w2.astype(dtype, copy=False), g, out, add=False)
         return out[0] + dtype(bias) if bias else out[0]
+    w = w.astype(dtype, copy=False)
     if x.ndim == 2:
-        out = np.zeros(g.out_shape, dtype=dtype)
-        _accumulate(_pad_planes(x[None].astype(dtype, copy=False), g)[0], w, g, out)
+        out = np.empty(g.out_shape, dtype=dtype)
+        _accumulate(x, w, g, out, add=False)
         return out + dtype(bias) if bias else out
-    planes = _pad_planes(np.moveaxis(x, -1, 0).astype(dtype), g)  # (C, Hp, Wp), contiguous per channel
     if kind == "volume":
-        out = np.zeros(g.out_shape, dtype=dtype)
-        for c, plane in enumerate(planes):
-            _accumulate(plane, w[..., c], g, out)
+        out = np.empty(g.out_shape, dtype=dtype)
+        for c in range(x.shape[2]):
+            _accumulate(x[..., c], w[..., c], g, out, add=c > 0)
         return out + dtype(bias) if bias else out
-    out = np.zeros((planes.shape[0],) + g.out_shape, dtype=dtype)
-    for c, plane in enumerate(planes):
-        _accumulate(plane, w, g, out[c])
-    out = np.moveaxis(out, 0, -1)
-    return out + dtype(bias) if bias else np.ascontiguousarray(out)
+    out = np.empty(g.out_shape + (x.shape[2],), dtype=dtype)
+    for c in range(x.shape[2]):  # each channel's bands are written straight into its strided slice
+        _accumulate(x[..., c], w, g, out[..., c], add=False)
+    return out + dtype(bias) if bias else out
 
 
 def correlate_many(
