@@ -81,7 +81,7 @@ CARDS = [
     (
         "CNN for text",
         "Embeddings, filters of widths 2, 3, 4 down the sentence, max over time, softmax.",
-        [("Run a sentence through it", "/text"), ("1-D vs 2-D convolution", "/text#app")],
+        [("Run a sentence through it", "/text"), ("1-D vs 2-D convolution", "/text#one-vs-two")],
     ),
 ]
 

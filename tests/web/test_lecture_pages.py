@@ -171,3 +171,11 @@ def test_conv1d_names_the_notes_row_count_slip_with_the_current_numbers(client, 
     assert slip in html and ("happens to agree" in html) == agrees
     if not agrees:
         assert "the window stops at 4 positions" in html
+
+
+def test_home_fragment_links_land_on_an_element_of_that_id(client):
+    for _, _, examples in CARDS:
+        for _, href in examples:
+            if "#" in href:
+                path, anchor = unescape(href).split("#")
+                assert f'id="{anchor}"' in client.get(path).text, href
