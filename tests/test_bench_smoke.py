@@ -9,7 +9,7 @@ def test_engine_section_runs_and_checks_peers_agree():
     from bench import engine
 
     text = engine.run(quick=True)
-    assert "speed-up vs scipy" in text and "| 256² | 3×3 | 1 |" in text
+    assert "speed-up vs scipy" in text and "| grey | 64² | 3×3 | 1 |" in text
 
 
 def test_upload_section_runs():
