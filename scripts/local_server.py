@@ -34,13 +34,14 @@ class Server:
     data_dir: Path
 
     def worker_pids(self) -> list[int]:
-        """The worker processes (children of the supervisor), read from /proc."""
+        """The worker processes (children of the supervisor), read from /proc; a single uvicorn
+        worker has no supervisor, so then it is the process itself."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         try:
             pids = [int(p) for p in children.read_text().split()]
         except OSError:
-            return []
-        return [pid for pid in pids if _is_worker(pid)]
+            pids = []
+        return [pid for pid in pids if _is_worker(pid)] or [self.process.pid]
 
 
 def _is_worker(pid: int) -> bool:

@@ -7,16 +7,12 @@ where a missing browser is a failure: CI installs it (scripts/ensure_chromium.sh
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app import htmx
+from scripts.local_server import running_server
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -28,30 +24,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(tmp: Path, **env: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    environ = {**os.environ, "CONVSTEP_DATA_DIR": str(tmp), **{f"CONVSTEP_{k.upper()}": v for k, v in env.items()}}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=environ, cwd=Path(__file__).resolve().parents[2],
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("the server did not start")
 
 
 @pytest.fixture(scope="session")
@@ -72,19 +44,15 @@ def browser():
 def server(tmp_path_factory):
     """The app with the pinned htmx served locally when fetched (make htmx), else without htmx."""
     source = "local" if htmx.LOCAL_FILE.is_file() else "none"
-    proc, base = start_server(tmp_path_factory.mktemp("data"), htmx_source=source)
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with running_server(data_dir=tmp_path_factory.mktemp("data"), htmx_source=source) as s:
+        yield s.base
 
 
 @pytest.fixture(scope="session")
 def bare_server(tmp_path_factory):
     """The app with no htmx at all: what a classroom behind a CDN-blocking firewall gets."""
-    proc, base = start_server(tmp_path_factory.mktemp("bare"), htmx_source="none")
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with running_server(data_dir=tmp_path_factory.mktemp("bare"), htmx_source="none") as s:
+        yield s.base
 
 
 @pytest.fixture
