@@ -225,3 +225,26 @@ def test_a_reduced_upload_states_its_working_size_and_original_size(client, rng)
 def test_channel_picker_only_for_colour_images(client):
     assert 'name="channel"' in client.get("/conv2d?image=colour").text
     assert 'name="channel"' not in client.get("/conv2d?image=digit").text
+
+
+def test_an_evicted_upload_gets_a_friendly_upload_it_again_page(tmp_path, rng):
+    import io
+
+    from fastapi.testclient import TestClient
+    from PIL import Image
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    # room on disk for about one 64×64 image, and no decoded copies kept in memory
+    settings = Settings(data_dir=tmp_path, htmx_source="none", store_cap_bytes=6000, memory_cache_items=0)
+    with TestClient(create_app(settings)) as c:
+        ids = []
+        for _ in range(3):
+            buf = io.BytesIO()
+            Image.fromarray((rng.random((64, 64)) * 255).astype(np.uint8)).save(buf, "PNG")
+            ids.append(c.post("/api/images", files={"file": ("p.png", buf.getvalue(), "image/png")}).json()["id"])
+        assert c.get(f"/conv2d?image={ids[-1]}&kernel=edge").status_code == 200  # the newest is kept
+        r = c.get(f"/conv2d?image={ids[0]}&kernel=edge&stride=2")
+        assert r.status_code == 404 and 'class="error-panel"' in r.text and "upload it again" in r.text
+        assert 'class="upload"' in r.text and 'value="edge"' in r.text  # the upload form, keeping the kernel
