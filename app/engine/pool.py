@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .arrays import as_array
 from .errors import ParameterError
@@ -68,13 +67,24 @@ def pool(
     fill = -np.inf if op == "max" else 0.0
     pads = list(g.padding) + [(0, 0)] * (x.ndim - nd)
     xp = np.pad(x, pads, constant_values=fill) if any(map(any, g.padding)) else x
-    windows = sliding_window_view(xp, g.kernel_shape, axis=tuple(range(nd)))
-    windows = windows[tuple(slice(None, a.out * a.stride, a.stride) for a in g.axes)]
-    flat = windows.reshape(windows.shape[: x.ndim] + (-1,))  # (*out, [C,] taps)
+    views = _tap_views(xp, g, nd)  # one strided view per window cell: no (out × taps) copy
     if op == "avg":
-        return PoolResult(flat.mean(axis=-1), None)
-    best = flat.argmax(axis=-1)
-    output = np.take_along_axis(flat, best[..., None], axis=-1)[..., 0]
+        total = views[0].copy()
+        for v in views[1:]:
+            total += v
+        total /= len(views)  # divides by the full window, counting padded zeros (PyTorch's default)
+        return PoolResult(total, None)
+    output = views[0].copy()
+    # the winner's flat tap index; arithmetic on 0/1 masks, as masked copies are ~10× slower
+    best = np.zeros(output.shape, dtype=np.int16 if len(views) < 2**15 else np.intp)
+    wins, keep, update = np.empty(output.shape, dtype=bool), np.empty(output.shape, dtype=bool), np.empty_like(best)
+    for t, v in enumerate(views[1:], start=1):
+        np.greater(v, output, out=wins)  # strictly greater: ties keep the first cell, like argmax
+        np.maximum(output, v, out=output)
+        np.logical_not(wins, out=keep)
+        best *= keep
+        np.multiply(wins, best.dtype.type(t), out=update)
+        best += update
     tap = np.unravel_index(best, g.kernel_shape)
     out_idx = np.indices(g.out_shape)
     coords = []
@@ -82,3 +92,17 @@ def pool(
         o = out_idx[axis].reshape(out_idx[axis].shape + (1,) * (x.ndim - nd))
         coords.append(o * a.stride - a.pad[0] + tap[axis])
     return PoolResult(output, np.stack(coords, axis=-1))
+
+
+def _tap_views(xp: np.ndarray, g: Geometry, nd: int) -> list[np.ndarray]:
+    """Strided views of padded ``xp`` under each window cell, in row-major tap order.
+
+    Returns
+    -------
+    list of ``prod(kernel_shape)`` arrays, each ``(*out, [C])``
+    """
+    views = []
+    for tap in np.ndindex(*g.kernel_shape):
+        index = tuple(slice(t, t + (a.out - 1) * a.stride + 1, a.stride) for t, a in zip(tap, g.axes, strict=True))
+        views.append(xp[index + (slice(None),) * (xp.ndim - nd)])
+    return views

@@ -47,3 +47,21 @@ def test_errors(kwargs, param):
     with pytest.raises(ParameterError) as e:
         pool(np.ones((6, 6)), 2, **kwargs)
     assert e.value.param == param
+
+
+@pytest.mark.parametrize(("size", "stride", "pad"), [(2, 2, 0), (3, 2, 1), (3, 1, 1)])
+def test_ties_go_to_the_first_cell_in_row_major_order(rng, size, stride, pad):
+    x = rng.integers(0, 3, (9, 8)).astype(float)  # few distinct values: most windows tie
+    result = pool(x, size, stride=stride, padding=pad)
+    expected, winners = loop_pool(x, size, stride, pad, "max")
+    np.testing.assert_array_equal(result.output, expected)
+    for idx, cell in winners.items():
+        assert tuple(result.argmax[idx]) == cell
+
+
+def test_float32_stays_float32_and_avg_matches_loop_twin(rng):
+    x = rng.random((33, 34), dtype=np.float32)
+    for op in ("max", "avg"):
+        r = pool(x, 3, stride=2, padding=1, op=op)
+        assert r.output.dtype == np.float32
+        np.testing.assert_allclose(r.output, loop_pool(x, 3, 2, 1, op)[0], rtol=1e-6)
