@@ -19,11 +19,14 @@ def machine() -> str:
     import PIL
     import scipy
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text().splitlines() if info.exists() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), platform.processor())
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "unknown"
     return (f"- date: {datetime.date.today().isoformat()}\n- CPU: {cpu}, {os.cpu_count()} cores\n"
             f"- Python {platform.python_version()}, NumPy {numpy.__version__}, SciPy {scipy.__version__}, "
             f"OpenCV {cv2.__version__}, Pillow {PIL.__version__}\n"
+            f"- load average at start (1, 5, 15 min): {load} — the machine is shared; ratios are interleaved in one run\n"
             f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')} (correlation does not use BLAS)")
 
 

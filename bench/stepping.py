@@ -33,7 +33,7 @@ def fragment_rows(quick: bool) -> list[list[object]]:
         headers = {"HX-Request": "true", "HX-Target": "workspace"}
         samples: dict[str, list[float]] = {k: [] for k in ids}
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
-            for name, image in ids.items():  # warm: first request renders nothing heavy, but loads the store
+            for image in ids.values():  # warm: first request renders nothing heavy, but loads the store
                 client.get(f"/conv2d?image={image}&kernel=box_blur&step=0").raise_for_status()
             for i in range(n_requests):
                 for name, image in ids.items():  # interleaved
