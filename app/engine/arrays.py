@@ -45,3 +45,22 @@ def as_array(value: object, name: str, ranks: Sequence[int] = (1, 2, 3)) -> np.n
 def flip_spatial(kernel: np.ndarray, spatial_ndim: int) -> np.ndarray:
     """Reverse the kernel's spatial axes (not its channel axis): convolution = flipped correlation."""
     return kernel[(slice(None, None, -1),) * spatial_ndim]
+
+
+def shifted(x: np.ndarray, rows: int = 0, cols: int = 0) -> np.ndarray:
+    """``x`` moved by ``rows`` down and ``cols`` right (negative: up, left), zeros filling in.
+
+    The same shape as ``x``; what moves past the edge is dropped. Used to show pooling's local
+    translation invariance: an object that moves a little leaves most pooled cells unchanged.
+
+    >>> shifted(np.array([[1, 2], [3, 4]]), cols=1)
+    array([[0, 1],
+           [0, 3]])
+    """
+    out = np.zeros_like(x)
+    h, w = x.shape[:2]
+    if abs(rows) >= h or abs(cols) >= w:
+        return out
+    src = x[max(0, -rows) : h - max(0, rows), max(0, -cols) : w - max(0, cols)]
+    out[max(0, rows) : max(0, rows) + src.shape[0], max(0, cols) : max(0, cols) + src.shape[1]] = src
+    return out

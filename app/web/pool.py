@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from fastapi import APIRouter, Request
 
+from ..engine.arrays import shifted
+from ..engine.errors import ParameterError
 from ..engine.pool import pool, pool_geometry
 from ..engine.trace import pool_step
 from . import stepper
@@ -12,8 +14,20 @@ from .params import link, parse_int, parse_matrix
 from .render import respond
 
 router = APIRouter()
-KEYS = ("input", "size", "stride", "padding", "op", "step")
+KEYS = ("input", "size", "stride", "padding", "op", "step", "shift")
 DEFAULT_INPUT = "1,1,2,4;5,6,7,8;3,2,1,0;1,2,3,4"  # CS231n's classic 4×4 example
+SHIFTS = {"right": (0, 1), "down": (1, 0), "left": (0, -1), "up": (-1, 0)}  # the notes: "if the object moves"
+
+
+def invariance(x: np.ndarray, result: np.ndarray, direction: str, **geometry) -> dict:
+    """Pool the feature map moved one cell in ``direction`` and mark which pooled cells changed."""
+    if direction not in SHIFTS:
+        raise ParameterError("shift", f"shift must be one of {', '.join(SHIFTS)}, got {direction[:20]!r}")
+    moved = pool(shifted(x, *SHIFTS[direction]), **geometry).output
+    same = moved == result
+    cells = [[stepper.Cell(float(v), "out done" if keep else "out changed", title="unchanged" if keep else "changed")
+              for v, keep in zip(row, keep_row, strict=True)] for row, keep_row in zip(moved, same, strict=True)]
+    return {"direction": direction, "cells": cells, "unchanged": int(same.sum()), "total": int(same.size)}
 
 
 def build(state: dict[str, str], max_side: int) -> dict:
@@ -26,6 +40,7 @@ def build(state: dict[str, str], max_side: int) -> dict:
     step = parse_int(state.get("step"), "step", 0, 0, g.steps - 1)
     trace = pool_step(x, size, step, stride=stride, padding=padding, op=op)
     result = pool(x, size, stride=stride, padding=padding, op=op)
+    moved = invariance(x, result.output, state.get("shift") or "right", size=size, stride=stride, padding=padding, op=op)
     here = lambda **changes: link("/pool", state, **changes)  # noqa: E731
     window = {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, 2)}
     rows = stepper.padded_input(x, g, window, lambda r, c: None)
@@ -48,6 +63,8 @@ def build(state: dict[str, str], max_side: int) -> dict:
             for rv, ri in zip(trace.window, trace.inside, strict=True)
         ],
         "nav": stepper.nav_links(here, step, last, row=out_w),
+        "shift": moved,
+        "shifts": list(SHIFTS),
         "link": here,
         "action": "/pool",
         "hx_target": "#app",

@@ -16,10 +16,21 @@ from scripts.npm_fetch import npm_file
 AXE = "axe-core@4.10.3"
 AXE_FILE = Path(__file__).parent / ".vendor" / "axe-4.10.3.min.js"
 PAGES = [
-    "/", "/conv2d", "/conv2d?step=7&stride=2", "/conv2d?image=shapes&kernel=sobel_x&step=4000",
-    "/conv2d?image=colour&kernel=box_blur", "/conv2d?projector=1&step=5", "/conv2d?stride=0",
-    "/conv1d", "/pool?op=avg", "/volume", "/shapes?input=5&kernel=3&padding=1&stride=3",
-    "/shapes?input=288&stride=2&padding=0&output=143&unknown=kernel", "/flip", "/text",
+    "/",
+    "/conv2d",
+    "/conv2d?step=7&stride=2",
+    "/conv2d?image=shapes&kernel=sobel_x&step=4000",
+    "/conv2d?image=colour&kernel=box_blur",
+    "/conv2d?projector=1&step=5",
+    "/conv2d?stride=0",
+    "/conv1d",
+    "/pool?op=avg",
+    "/pool?input=0,0,0,0;0,9,0,0;0,0,0,0;0,0,0,0&shift=down",
+    "/volume",
+    "/shapes?input=5&kernel=3&padding=1&stride=3",
+    "/shapes?input=288&stride=2&padding=0&output=143&unknown=kernel",
+    "/flip",
+    "/text",
 ]
 
 

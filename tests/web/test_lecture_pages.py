@@ -179,3 +179,20 @@ def test_home_fragment_links_land_on_an_element_of_that_id(client):
             if "#" in href:
                 path, anchor = unescape(href).split("#")
                 assert f'id="{anchor}"' in client.get(path).text, href
+
+
+@pytest.mark.parametrize(("shift", "unchanged"), [("left", 4), ("up", 4), ("right", 2), ("down", 2)])
+def test_pool_shows_translation_invariance_with_the_engines_numbers(client, shift, unchanged):
+    # a lone 9 at (1, 1): a move left or up keeps it inside its 2×2 window, right or down carries it out
+    x = np.zeros((4, 4))
+    x[1, 1] = 9
+    html = client.get(f"/pool?input=0,0,0,0;0,9,0,0;0,0,0,0;0,0,0,0&shift={shift}").text
+    assert f'<span class="big-answer">{unchanged} of 4</span> pooled cells unchanged' in html
+    moved = {"left": (0, -1), "up": (-1, 0), "right": (0, 1), "down": (1, 0)}[shift]
+    expected = pool(np.roll(x, moved, axis=(0, 1)), 2, op="max").output  # the 9 never reaches an edge here
+    assert [num(v) for v in cells(html, "output shifted")] == expected.ravel().tolist()
+
+
+def test_pool_shift_must_be_a_direction(client):
+    r = client.get("/pool?shift=sideways")
+    assert r.status_code == 422 and "<code>shift</code>" in r.text and "right, down, left, up" in r.text
