@@ -30,7 +30,7 @@ from .arrays import as_array, flip_spatial
 from .errors import ParameterError
 from .shapes import Geometry, PaddingSpec, geometry
 
-BAND_BYTES = 768 * 1024  # input band + accumulator + scratch: most of a 1 MiB L2 (see docs/performance.md)
+BAND_BYTES = 768 * 1024  # input band + accumulator + scratch, near the 512 KiB per-core L2 (measured, docs/performance.md)
 
 
 def _dtype(*arrays: np.ndarray) -> type:
