@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import datetime
 import io
+import itertools
 import sys
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from app.engine.kernels import PRESETS  # noqa: E402
+from app.engine.trace import conv_step  # noqa: E402
 from scripts.local_server import rss_mb, running_server  # noqa: E402
 
 
@@ -41,31 +44,55 @@ def png(pixels: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def expected_trace(pixels: np.ndarray, step: int) -> float:
+    return conv_step(pixels.astype(float), PRESETS["sobel_x"].matrix, step, padding=1).result
+
+
+async def one_step(client: httpx.AsyncClient, rng: np.random.Generator, image: str, pixels: np.ndarray | None,
+                   steps: int) -> str | None:
+    """One step as a student takes it: mostly htmx fragments, some full pages, some JSON traces
+    (checked against the engine when we know the pixels). Returns what went wrong, or None."""
+    step = int(rng.integers(0, steps))
+    params = {"image": image, "kernel": "sobel_x", "padding": 1, "step": step}
+    roll = rng.random()
+    if roll < 0.6:
+        r = await client.get("/conv2d", params=params, headers={"HX-Request": "true", "HX-Target": "workspace"})
+        ok = r.status_code == 200 and "<html" not in r.text
+    elif roll < 0.8:
+        r = await client.get("/conv2d", params=params)
+        ok = r.status_code == 200 and "<html" in r.text
+    else:
+        r = await client.post("/api/trace", json={"image_id": image, "kernel": "sobel_x", "padding": 1, "step": step})
+        ok = r.status_code == 200 and (pixels is None or r.json()["result"] == expected_trace(pixels, step))
+    return None if ok else f"{r.request.method} {r.request.url.path} step {step}: {r.status_code} {r.text[:100]}"
+
+
 async def student(client: httpx.AsyncClient, n: int, deadline: float, tally: Tally) -> None:
-    """Upload a picture every few steps and step through it; the others step through a sample."""
+    """Every third student uploads a picture every fifth step and steps through it; the others
+    step through a sample. Seeded by the student's number."""
     rng = np.random.default_rng(n)
-    image, steps = "shapes", 96 * 96
-    while time.monotonic() < deadline:
+    image, pixels, steps = "shapes", None, 96 * 96
+    for i in itertools.count():
+        if time.monotonic() >= deadline:
+            return
         doing = "step"
         try:
-            if n % 3 == 0 and tally.requests % 5 == 0:
-                size = int(rng.integers(8, 160))
-                pixels = (rng.random((size, size + 3)) * 255).astype(np.uint8)
+            if n % 3 == 0 and i % 5 == 0:
                 doing = "upload"
-                r = await client.post("/api/images", files={"file": (f"s{n}.png", png(pixels), "image/png")})
+                size = int(rng.integers(8, 160))
+                sent = (rng.random((size, size + 3)) * 255).astype(np.uint8)
+                r = await client.post("/api/images", files={"file": (f"s{n}.png", png(sent), "image/png")})
                 if r.status_code != 201:
                     tally.errors.append(f"upload {r.status_code}: {r.text[:100]}")
                     continue
-                image, steps = r.json()["id"], size * (size + 3)
-                tally.stored[image] = pixels
+                image, pixels, steps = r.json()["id"], sent, sent.size
+                tally.stored[image] = sent
                 tally.uploads += 1
-            step = int(rng.integers(0, steps))
-            doing = "step"
-            r = await client.get("/conv2d", params={"image": image, "kernel": "sobel_x", "padding": 1, "step": step},
-                                 headers={"HX-Request": "true", "HX-Target": "workspace"})
+                doing = "step"
+            problem = await one_step(client, rng, image, pixels, steps)
             tally.requests += 1
-            if r.status_code != 200:
-                tally.errors.append(f"step {r.status_code}: {r.text[:100]}")
+            if problem:
+                tally.errors.append(problem)
         except httpx.HTTPError as exc:
             tally.errors.append(f"{doing} at {deadline - time.monotonic():.1f} s before the end: {type(exc).__name__} {exc!r}")
 
@@ -80,13 +107,21 @@ async def verify(client: httpx.AsyncClient, tally: Tally) -> list[str]:
     return lost
 
 
-async def drive(base: str, students: int, seconds: float) -> tuple[Tally, list[str]]:
+async def drive(base: str, students: int, seconds: float) -> tuple[Tally, float, list[str]]:
+    """The students for ``seconds``, then the check of every upload; the tally, the stepping time, what was lost."""
     tally = Tally()
     limits = httpx.Limits(max_connections=students)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        deadline = time.monotonic() + seconds
-        await asyncio.gather(*(student(client, n, deadline, tally) for n in range(students)))
-        return tally, await verify(client, tally)
+        began = time.monotonic()
+        await asyncio.gather(*(student(client, n, began + seconds, tally) for n in range(students)))
+        elapsed = time.monotonic() - began
+        return tally, elapsed, await verify(client, tally)
+
+
+def warm_up(base: str, workers: int) -> None:
+    """A page on each worker (fresh connections spread them) so start-up imports are not counted as growth."""
+    for _ in range(4 * workers):
+        httpx.get(base + "/conv2d?image=shapes", headers={"Connection": "close"}, timeout=30)
 
 
 def soak(seconds: float, workers: int, students: int) -> tuple[str, bool]:
@@ -94,25 +129,28 @@ def soak(seconds: float, workers: int, students: int) -> tuple[str, bool]:
     # a store cap far above what the soak writes: nothing may be evicted, so any missing file is a loss
     with running_server("uvicorn", workers=workers, store_cap_bytes=str(2 * 1024**3)) as server:
         pids = server.worker_pids()
-        httpx.get(server.base + "/conv2d?image=shapes", timeout=30)  # warm up before measuring memory
+        warm_up(server.base, workers)
         start_rss = {pid: rss_mb(pid) for pid in pids}
-        began = time.monotonic()
-        tally, lost = asyncio.run(drive(server.base, students, seconds))
-        elapsed = time.monotonic() - began
+        tally, elapsed, lost = asyncio.run(drive(server.base, students, seconds))
         end_rss = {pid: rss_mb(pid) for pid in pids}
-        alive = server.process.poll() is None and all(end_rss.values())
-    passed = not tally.errors and not lost and alive
+        alive = server.process.poll() is None and server.worker_pids() == pids and all(end_rss.values())
+        on_disk = {p.stem for p in (server.data_dir / "images").glob("*.npy")}
+    missing = sorted(set(tally.stored) - on_disk)  # nothing is evicted under this cap, so nothing may be missing
+    passed = not tally.errors and not lost and not missing and alive
     rows = "\n".join(
         f"| {pid} | {start_rss[pid]:.0f} | {end_rss[pid]:.0f} | {end_rss[pid] - start_rss[pid]:+.0f} |" for pid in pids
     )
     report = (
         f"### Soak, {datetime.date.today().isoformat()}: {workers} uvicorn workers, {students} students, {elapsed:.0f} s\n\n"
-        f"- {tally.requests} step requests and {tally.uploads} uploads ({tally.requests / elapsed:.0f} steps/s)\n"
+        f"- {tally.requests} step requests (htmx fragments, full pages, JSON traces) and {tally.uploads} uploads"
+        f" ({tally.requests / elapsed:.0f} steps/s)\n"
         f"- errors: {len(tally.errors)}; images verified pixel for pixel: {len(tally.stored) - len(lost)} of"
-        f" {len(tally.stored)}; workers alive at the end: {'yes' if alive else 'NO'}\n\n"
+        f" {len(tally.stored)}; stored files missing: {len(missing)}; workers alive at the end: {'yes' if alive else 'NO'}\n"
+        "- store cap 2 GiB, so nothing is evicted here; eviction (LRU order, readers racing an evicting"
+        " writer) is covered by tests/test_store.py\n\n"
         "| worker pid | RSS start MiB | RSS end MiB | change |\n|---|---|---|---|\n" + rows + "\n"
     )
-    for problem in (tally.errors + lost)[:10]:
+    for problem in (tally.errors + lost + missing)[:10]:
         report += f"\n- problem: {problem}"
     return report, passed
 

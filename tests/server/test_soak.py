@@ -8,12 +8,13 @@ import pytest
 
 from scripts.soak import soak
 
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
 # The per-worker caches are bounded (64 rendered PNGs, 32 decoded images: < 80 MiB at the working
 # size), so memory may rise while they fill but never by more than this.
 CACHE_CEILING_MIB = 150
 
 
-@pytest.mark.slow
 def test_short_soak_loses_nothing_and_memory_stays_bounded():
     report, passed = soak(seconds=20, workers=2, students=20)
     assert passed, report
