@@ -6,12 +6,13 @@ An asyncio httpx load generator on loopback, bounded in requests and seconds; it
 from __future__ import annotations
 
 import asyncio
+import collections
 import statistics
 import time
 
 import httpx
 
-from .server import running_server
+from .server import run_in_own_thread, running_server
 from .timing import table
 
 
@@ -39,7 +40,16 @@ async def _load(base: str, path_of, students: int, seconds: float) -> dict:
         await asyncio.gather(*(_student(client, path_of, deadline, latencies, errors, i) for i in range(students)))
         elapsed = time.perf_counter() - start
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
-    return {"rps": len(latencies) / elapsed, "p50": q[49], "p95": q[94], "p99": q[98], "n": len(latencies), "errors": len(errors)}
+    return {"rps": len(latencies) / elapsed, "p50": q[49], "p95": q[94], "p99": q[98], "n": len(latencies),
+            "errors": _count_kinds(errors)}
+
+
+def _count_kinds(errors: list) -> str:
+    """"0", or the count with each kind (status code or exception), so a failure says what it was."""
+    if not errors:
+        return "0"
+    kinds = collections.Counter(str(e) for e in errors)
+    return f"{len(errors)} ({', '.join(f'{n}× {kind}' for kind, n in kinds.most_common())})"
 
 
 def _row(workers: int, name: str, r: dict, share: str) -> list[object]:
@@ -52,13 +62,15 @@ def run(quick: bool = False, seconds: float | None = None) -> str:
     soak = seconds or (3.0 if quick else 60.0)
     rows = []
     for workers in (1, 2):
-        with running_server(workers=workers) as (base, _):
-            trivial = asyncio.run(_load(base, lambda s: "/healthz", 20, duration))
-            steps = asyncio.run(_load(base, lambda s: f"/conv2d?kernel=sharpen&step={s}", 20, duration))
+        with running_server(workers=workers) as server:
+            base = server.base
+            trivial = run_in_own_thread(_load(base, lambda s: "/healthz", 20, duration))
+            steps = run_in_own_thread(_load(base, lambda s: f"/conv2d?kernel=sharpen&step={s}", 20, duration))
             rows.append(_row(workers, "trivial /healthz", trivial, ""))
             rows.append(_row(workers, "step fragment", steps, f"{steps['rps'] / trivial['rps']:.0%}"))
-    with running_server(workers=2) as (base, _):
-        classroom = asyncio.run(_load(base, lambda s: f"/conv2d?kernel=sharpen&step={s}", 100, soak))
+    with running_server(workers=2) as server:
+        base = server.base
+        classroom = run_in_own_thread(_load(base, lambda s: f"/conv2d?kernel=sharpen&step={s}", 100, soak))
     rows.append(_row(2, f"100 students × {soak:.0f} s", classroom, ""))
     return "\n".join(["## 3. Server throughput on loopback (target: steps ≥ 50% of trivial; 100 students, 0 errors)",
                       table(["workers", "endpoint", "req/s", "of trivial", "p50 ms", "p95 ms", "p99 ms", "requests", "errors"],

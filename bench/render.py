@@ -18,7 +18,8 @@ def run(quick: bool = False) -> str:
     out = rng.standard_normal((1024, 1024)) * 50
     encode = median_time(lambda: render_png(out, "signed"), repeat=3)
     rows = [["render_png 1024² (signed colours)", ms(encode)]]
-    with running_server(working_size="1024") as (base, _):
+    with running_server(working_size="1024") as server:
+        base = server.base
         image = upload(base, rng.integers(0, 255, (1024, 1024), dtype=np.uint8))
         url = f"{base}/conv2d/output.png?image={image}&kernel=sobel_x&mapping=signed"
         page = f"{base}/conv2d?image={image}&kernel=sobel_x&step=5000"

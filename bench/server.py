@@ -1,50 +1,16 @@
-"""A real uvicorn on loopback for the benchmarks: start, upload, stop. Only 127.0.0.1 is used."""
+"""The benchmarks' server: the tests' launcher (scripts/local_server.py, same keep-alive as production) and an upload."""
 
 from __future__ import annotations
 
 import io
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
+from scripts.local_server import ROOT, run_in_own_thread, running_server
 
-
-@contextmanager
-def running_server(workers: int = 1, **env: str):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with tempfile.TemporaryDirectory() as data:
-        environ = {**os.environ, "CONVSTEP_DATA_DIR": data, "CONVSTEP_HTMX_SOURCE": "none",
-                   **{f"CONVSTEP_{k.upper()}": v for k, v in env.items()}}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-            cwd=ROOT, env=environ)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(200):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.05)
-            else:
-                raise RuntimeError("server did not start")
-            yield base, proc
-        finally:
-            proc.terminate()
-            proc.wait(15)
+__all__ = ["ROOT", "run_in_own_thread", "running_server", "upload"]
 
 
 def upload(base: str, pixels: np.ndarray) -> str:

@@ -27,7 +27,8 @@ def trace_rows() -> list[list[object]]:
 def fragment_rows(quick: bool) -> list[list[object]]:
     rng = np.random.default_rng(4)
     n_requests = 40 if quick else 300
-    with running_server(working_size="2048") as (base, _):
+    with running_server(working_size="2048") as server:
+        base = server.base
         ids = {"32²": upload(base, rng.integers(0, 255, (32, 32), dtype=np.uint8)),
                "2048²": upload(base, rng.integers(0, 255, (2048, 2048), dtype=np.uint8))}
         headers = {"HX-Request": "true", "HX-Target": "workspace"}

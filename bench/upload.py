@@ -34,14 +34,14 @@ def http_rows(data: bytes, quick: bool) -> tuple[list[list[object]], float, floa
         im.draft("RGB", (512, 512))
         im.load()
 
-    with running_server(workers=1) as (base, proc), httpx.Client(base_url=base, timeout=60) as client:
-        idle = _vm_hwm_mb(proc.pid)
+    with running_server(workers=1) as server, httpx.Client(base_url=server.base, timeout=60) as client:
+        idle = _vm_hwm_mb(server.process.pid)
 
         def post():
             client.post("/api/images", files={"file": ("photo.jpg", data, "image/jpeg")}).raise_for_status()
 
         t = compare({"http": post, "draft": draft_decode}, repeat=3 if quick else 7, min_time=0.01)
-        peak = _vm_hwm_mb(proc.pid)
+        peak = _vm_hwm_mb(server.process.pid)
     row = ["POST /api/images, whole request on loopback (1 worker)", ms(t["http"]), f"{t['http'] / t['draft']:.2f}×"]
     return [row], idle, peak
 

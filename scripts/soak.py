@@ -27,7 +27,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.engine.kernels import PRESETS  # noqa: E402
 from app.engine.trace import conv_step  # noqa: E402
-from scripts.local_server import rss_mb, running_server  # noqa: E402
+from scripts.local_server import rss_mb, run_in_own_thread, running_server  # noqa: E402
 
 
 @dataclass
@@ -131,7 +131,7 @@ def soak(seconds: float, workers: int, students: int) -> tuple[str, bool]:
         pids = server.worker_pids()
         warm_up(server.base, workers)
         start_rss = {pid: rss_mb(pid) for pid in pids}
-        tally, elapsed, lost = asyncio.run(drive(server.base, students, seconds))
+        tally, elapsed, lost = run_in_own_thread(drive(server.base, students, seconds))
         end_rss = {pid: rss_mb(pid) for pid in pids}
         alive = server.process.poll() is None and server.worker_pids() == pids and all(end_rss.values())
         on_disk = {p.stem for p in (server.data_dir / "images").glob("*.npy")}

@@ -26,7 +26,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+# package scope: Playwright's sync API runs an event loop on this thread while it lives, so it must
+# be gone before the server tests drive their own asyncio clients
+@pytest.fixture(scope="package")
 def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
