@@ -79,9 +79,9 @@ class ImageStore:
         pixels.flags.writeable = False
         key = image_id(pixels)
         path = self._path(key, ".npy")
-        if path.exists():
-            os.utime(path)
-        else:
+        try:
+            os.utime(path)  # already stored: mark it recently used
+        except FileNotFoundError:  # not stored, or evicted by another worker a moment ago
             buffer = io.BytesIO()
             np.save(buffer, pixels, allow_pickle=False)
             self._write_atomic(path, buffer.getvalue())
@@ -100,7 +100,6 @@ class ImageStore:
         try:
             with open(path, "rb") as f:  # an open file survives eviction by another worker
                 pixels = np.load(f, allow_pickle=False)
-            os.utime(path)
         except FileNotFoundError:
             raise HTTPProblem(
                 404, f"image {image_id} is not stored (it may have been evicted to make room):"
@@ -108,6 +107,8 @@ class ImageStore:
             ) from None
         except ValueError:
             raise HTTPProblem(404, f"image {image_id} is damaged on disk: upload it again", "image") from None
+        with contextlib.suppress(FileNotFoundError):  # evicted since we opened it: the pixels read are still good
+            os.utime(path)
         pixels.flags.writeable = False
         self._remember(image_id, pixels)
         return pixels
@@ -121,7 +122,10 @@ class ImageStore:
             return path.read_bytes()
         except FileNotFoundError:
             data = render_png(self.get(image_id), "clip")
-            self._write_atomic(path, data)
+            # Only beside its pixels: an image another worker evicted may still be in this worker's
+            # memory, and a PNG written for it would be an orphan no eviction could find.
+            if self._path(image_id, ".npy").exists():
+                self._write_atomic(path, data)
             return data
 
     def usage(self) -> int:
@@ -132,19 +136,27 @@ class ImageStore:
         return total
 
     def evict(self, keep: str | None = None) -> list[str]:
-        """Delete least recently used images until the store fits its cap."""
-        entries = []
+        """Delete PNGs whose pixels are gone, then least recently used images until the store fits its cap."""
+        entries, stored, pngs = [], set(), set()
         for entry in os.scandir(self.root):
-            if entry.name.startswith(".tmp-") or not entry.name.endswith(".npy"):
+            key, suffix = os.path.splitext(entry.name)
+            if not ID_PATTERN.fullmatch(key):
                 continue
-            key = entry.name[:-4]
-            if key == keep or not ID_PATTERN.fullmatch(key):
+            if suffix == ".png":
+                pngs.add(key)
+                continue
+            if suffix != ".npy":
+                continue
+            stored.add(key)
+            if key == keep:
                 continue
             try:
                 stat = entry.stat()
             except FileNotFoundError:  # another worker evicted it meanwhile
                 continue
             entries.append((stat.st_mtime, key))
+        for orphan in pngs - stored:  # a race between workers can leave one; nothing serves it
+            (self.root / f"{orphan}.png").unlink(missing_ok=True)
         usage, evicted = self.usage(), []
         for _, key in sorted(entries):
             if usage <= self.cap_bytes:

@@ -105,3 +105,53 @@ def test_concurrent_puts_from_threads(tmp_path, rng):
     assert len(set(results)) == 8
     for img in images:
         np.testing.assert_array_equal(ImageStore(tmp_path, 10**9).get(image_id(img)), img)
+
+
+def _evict_between_check_and_touch(monkeypatch, path):
+    """Another worker evicts ``path`` at the worst moment: just before this worker touches it."""
+    touch = os.utime
+
+    def evicting_touch(target, *args, **kwargs):
+        if os.fspath(target) == os.fspath(path):
+            path.unlink(missing_ok=True)
+        return touch(target, *args, **kwargs)
+
+    monkeypatch.setattr("app.store.os.utime", evicting_touch)
+
+
+def test_put_of_an_image_evicted_while_being_touched_stores_it_again(tmp_path, rng, monkeypatch):
+    pixels = rng.integers(0, 255, (20, 20), dtype=np.uint8)
+    store = ImageStore(tmp_path, cap_bytes=10**8)
+    key = store.put(pixels)
+    _evict_between_check_and_touch(monkeypatch, tmp_path / f"{key}.npy")
+    assert store.put(pixels) == key
+    np.testing.assert_array_equal(ImageStore(tmp_path, 10**8).get(key), pixels)
+
+
+def test_get_that_read_the_pixels_answers_even_if_evicted_before_the_touch(tmp_path, rng, monkeypatch):
+    pixels = rng.integers(0, 255, (20, 20), dtype=np.uint8)
+    key = ImageStore(tmp_path, cap_bytes=10**8).put(pixels)
+    _evict_between_check_and_touch(monkeypatch, tmp_path / f"{key}.npy")
+    np.testing.assert_array_equal(ImageStore(tmp_path, 10**8, memory_items=0).get(key), pixels)
+
+
+def test_png_of_an_image_another_worker_evicted_leaves_no_orphan(tmp_path, rng):
+    """Worker A still holds the pixels in memory after worker B evicted them: A may serve the PNG
+    but must not write it to disk, where no eviction would ever find it."""
+    small = rng.integers(0, 255, (40, 40), dtype=np.uint8)
+    worker_a = ImageStore(tmp_path, cap_bytes=10**8)
+    key = worker_a.put(small)
+    (tmp_path / f"{key}.npy").unlink()  # what worker B's eviction does
+    assert worker_a.png(key).startswith(b"\x89PNG")
+    assert not (tmp_path / f"{key}.png").exists()
+
+
+def test_eviction_removes_orphan_pngs(tmp_path, rng):
+    store = ImageStore(tmp_path, cap_bytes=10**8)
+    kept = store.put(rng.integers(0, 255, (10, 10), dtype=np.uint8))
+    store.png(kept)
+    orphan = "f" * 32
+    (tmp_path / f"{orphan}.png").write_bytes(b"\x89PNG left by a race")
+    store.put(rng.integers(0, 255, (10, 10), dtype=np.uint8))  # a new upload runs eviction
+    assert not (tmp_path / f"{orphan}.png").exists()
+    assert (tmp_path / f"{kept}.png").exists() and (tmp_path / f"{kept}.npy").exists()
