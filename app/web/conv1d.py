@@ -11,7 +11,7 @@ from ..engine.conv import correlate
 from ..engine.shapes import geometry
 from ..engine.trace import conv_step
 from . import stepper
-from .params import link, parse_int, parse_padding, parse_vector
+from .params import Links, parse_int, parse_padding, parse_vector
 from .render import respond
 
 router = APIRouter()
@@ -28,7 +28,7 @@ def build(state: dict[str, str]) -> dict:
     step = parse_int(state.get("step"), "step", 0, 0, g.steps - 1)
     trace = conv_step(x, k, step, stride=stride, padding=padding)
     out = correlate(x, k, stride=stride, padding=padding)
-    here = lambda **changes: link("/conv1d", state, **changes)  # noqa: E731
+    here = Links("/conv1d", state)
     a = g.axes[0]
 
     def input_href(_r: int, c: int) -> str:

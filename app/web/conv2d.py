@@ -25,7 +25,7 @@ from ..imaging import mapping_description
 from ..samples import SAMPLES
 from ..sources import load_image
 from . import stepper
-from .params import format_matrix, link, parse_int, parse_matrix, parse_number, parse_padding
+from .params import Links, format_matrix, link, parse_int, parse_matrix, parse_number, parse_padding
 from .render import render
 
 router = APIRouter()
@@ -137,7 +137,7 @@ def build(state: dict[str, str], settings) -> Conv2dView:
 
 def context(state: dict[str, str], view: Conv2dView, settings) -> dict:
     g, trace = view.g, view.trace
-    here = lambda **changes: link("/conv2d", state, **changes)  # noqa: E731
+    here = Links("/conv2d", state)
     out_w = g.out_shape[1]
     step, last = trace.index, g.steps - 1
     window = stepper.window_set(trace)

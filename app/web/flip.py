@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 
 from ..engine.conv import correlate
 from ..engine.trace import conv_step
-from .params import link, parse_int, parse_vector
+from .params import Links, parse_int, parse_vector
 from .render import respond
 
 router = APIRouter()
@@ -22,7 +22,7 @@ def build(state: dict[str, str]) -> dict:
     conv = correlate(x, k, flip=True)
     at = parse_int(state.get("at"), "at", int(np.argmax(np.abs(corr - conv))) if len(corr) else 0, 0, len(corr) - 1)
     steps = {name: conv_step(x, k, at, flip=flip) for name, flip in (("corr", False), ("conv", True))}
-    here = lambda **changes: link("/flip", state, **changes)  # noqa: E731
+    here = Links("/flip", state)
     return {
         "state": state, "x": x.tolist(), "k": k.tolist(), "flipped": k[::-1].tolist(), "corr": corr.tolist(),
         "conv": conv.tolist(), "at": at, "steps": steps, "symmetric": bool(np.array_equal(k, k[::-1])),

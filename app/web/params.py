@@ -95,3 +95,27 @@ def link(path: str, state: dict[str, object], **changes: object) -> str:
     merged = {**state, **changes}
     query = {k: v for k, v in merged.items() if v is not None and v != ""}
     return f"{path}?{urlencode(query)}" if query else path
+
+
+class Links:
+    """``link(path, state, **changes)`` for one page. A stepping page links every grid cell and
+    matrix row to a step, so the state around ``step`` is encoded once, not once per link.
+
+    >>> here = Links("/conv2d", {"kernel": "edge", "step": "3", "stride": "2"})
+    >>> here(step=7), here(stride=None)
+    ('/conv2d?kernel=edge&step=7&stride=2', '/conv2d?kernel=edge&step=3')
+    """
+
+    def __init__(self, path: str, state: dict[str, object]) -> None:
+        self.path, self.state = path, state
+        keys = list({**state, "step": None})  # step keeps its place in the query, or goes last
+        at = keys.index("step")
+        encode = lambda names: urlencode({k: state[k] for k in names if state[k] is not None and state[k] != ""})  # noqa: E731
+        self._around_step = (encode(keys[:at]), encode(keys[at + 1:]))
+
+    def __call__(self, **changes: object) -> str:
+        if changes.keys() == {"step"} and isinstance(changes["step"], int):
+            before, after = self._around_step
+            step = f"step={changes['step']}"
+            return f"{self.path}?{'&'.join(part for part in (before, step, after) if part)}"
+        return link(self.path, self.state, **changes)

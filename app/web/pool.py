@@ -10,7 +10,7 @@ from ..engine.errors import ParameterError
 from ..engine.pool import pool, pool_geometry
 from ..engine.trace import pool_step
 from . import stepper
-from .params import link, parse_int, parse_matrix
+from .params import Links, parse_int, parse_matrix
 from .render import respond
 
 router = APIRouter()
@@ -41,7 +41,7 @@ def build(state: dict[str, str], max_side: int) -> dict:
     trace = pool_step(x, size, step, stride=stride, padding=padding, op=op)
     result = pool(x, size, stride=stride, padding=padding, op=op)
     moved = invariance(x, result.output, state.get("shift") or "right", size=size, stride=stride, padding=padding, op=op)
-    here = lambda **changes: link("/pool", state, **changes)  # noqa: E731
+    here = Links("/pool", state)
     window = {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, 2)}
     rows = stepper.padded_input(x, g, window, lambda r, c: None)
     if trace.winner is not None:

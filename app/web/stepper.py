@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.matrix import matrix_row
+from ..engine.matrix import matrix_rows
 from ..engine.shapes import Geometry
 from ..engine.trace import ConvStep
 
@@ -120,7 +120,7 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     whole = n_rows * n_cols <= full_limit * full_limit // 4 and n_cols <= 64
     geo = {"stride": g.stride, "padding": g.padding, "dilation": g.dilation}
     row_ids = list(range(n_rows)) if whole else [r for r in range(trace.index - 2, trace.index + 3) if 0 <= r < n_rows]
-    sparse = {r: matrix_row(g.in_shape, kernel, r, **geo) for r in row_ids}
+    sparse = dict(zip(row_ids, matrix_rows(g.in_shape, kernel, row_ids, **geo), strict=True))
     columns = list(range(n_cols)) if whole else _column_runs([int(c) for r in row_ids for c in sparse[r][0]], n_cols)
     current = set(int(c) for c in trace.w_columns)
     rows = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from ..engine.text import text_cnn
-from .params import link, parse_int
+from .params import Links, parse_int
 from .render import respond
 
 router = APIRouter()
@@ -22,7 +22,7 @@ def build(state: dict[str, str]) -> dict:
     width = result.widths[f]
     window = result.embeddings[step : step + width]
     products = window * result.filters[f]
-    here = lambda **changes: link("/text", state, **changes)  # noqa: E731
+    here = Links("/text", state)
     return {
         "state": state, "r": result, "f": f, "step": step, "width": width, "window_rows": list(range(step, step + width)),
         "products": products, "product_sum": float(products.sum()), "link": here,

@@ -13,7 +13,7 @@ from ..engine.conv import correlate_many
 from ..engine.shapes import conv_params, geometry
 from ..engine.trace import conv_step
 from . import stepper
-from .params import link, parse_int
+from .params import Links, parse_int
 from .render import respond
 
 router = APIRouter()
@@ -45,7 +45,7 @@ def build(state: dict[str, str]) -> dict:
     trace = conv_step(x, w[n], cell, bias=b[n], stride=stride, padding=padding)
     out = correlate_many(x, w, bias=b, stride=stride, padding=padding)
     window = stepper.window_set(trace)
-    here = lambda **changes: link("/volume", state, **changes)  # noqa: E731
+    here = Links("/volume", state)
     slices = []
     for c in range(channels):
         sub = stepper.padded_input(x[..., c], g, window, lambda r, cc: None)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.engine.errors import ParameterError
-from app.engine.matrix import band_overview, block_structure, matrix_row, weight_matrix
+from app.engine.matrix import band_overview, block_structure, matrix_row, matrix_rows, weight_matrix
 from tests.oracles import loop_correlate
 
 CASES_1D = [(8, 3, 1, 0, 1), (8, 3, 2, 0, 1), (9, 4, 3, 1, 1), (10, 3, 1, "same", 2), (7, 2, 2, (1, 2), 1)]
@@ -86,6 +86,19 @@ def test_matrix_row_is_the_dense_row(rng):
         np.testing.assert_array_equal(np.flatnonzero(full[r]), cols)
         np.testing.assert_array_equal(full[r, cols], vals)
 
+
+
+@pytest.mark.parametrize("geo", [{}, {"stride": 2, "padding": 1}, {"padding": "same", "dilation": 2}, {"stride": (1, 3)}])
+def test_matrix_rows_are_the_dense_rows(rng, geo):
+    w = rng.integers(1, 9, (3, 3)).astype(float)
+    full = weight_matrix((7, 8), w, **geo)
+    rows = matrix_rows((7, 8), w, **geo)
+    assert len(rows) == full.shape[0]
+    for dense, (cols, vals) in zip(full, rows, strict=True):
+        np.testing.assert_array_equal(np.flatnonzero(dense), cols)
+        np.testing.assert_array_equal(dense[cols], vals)
+    some = [full.shape[0] - 1, 0, 2]
+    assert [c.tolist() for c, _ in matrix_rows((7, 8), w, some, **geo)] == [rows[r][0].tolist() for r in some]
 
 def test_band_overview_marks_exactly_the_nonzero_bins(rng):
     w = rng.integers(1, 5, (3, 3))
