@@ -82,6 +82,11 @@ def format_number(value: float) -> str:
     return f"{value:.4g}"
 
 
+def format_signed(value: float) -> str:
+    """format_number for display: a true minus sign (−2.5), never for URLs."""
+    return format_number(value).replace("-", "−")
+
+
 def format_vector(values) -> str:
     return ",".join(format_number(v) for v in values)
 

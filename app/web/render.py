@@ -11,11 +11,11 @@ from .. import htmx
 from ..engine.errors import ParameterError
 from ..errors import HTTPProblem
 from ..paths import TEMPLATES_DIR
-from .params import format_number
+from .params import format_number, format_signed
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescapes .html
 templates.env.filters["num"] = format_number
-templates.env.filters["signed_num"] = lambda v: format_number(v).replace("-", "−")
+templates.env.filters["signed_num"] = format_signed
 
 TOPICS = [  # the lecture in the notes' order; the home page and the nav both read this
     ("/conv1d", "1-D convolution"),

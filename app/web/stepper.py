@@ -16,6 +16,7 @@ import numpy as np
 from ..engine.matrix import matrix_rows
 from ..engine.shapes import Geometry
 from ..engine.trace import ConvStep
+from .params import format_signed
 
 
 @dataclass
@@ -109,6 +110,9 @@ def _column_runs(columns: list[int], n_cols: int, context: int = 1) -> list[int 
     return shown
 
 
+ELIDED = ("elided", "…")  # a run of zero columns left out of a W row
+
+
 def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep, full_limit: int = 400) -> dict:
     """The rows of W around the current step (all of W when it is small), aligned with x.
 
@@ -126,8 +130,11 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     rows = []
     for r in row_ids:
         entries = dict(zip(sparse[r][0].tolist(), sparse[r][1].tolist(), strict=True))
+        # (classes, text) pairs formatted here: W shows up to 40 000 cells, and a template attribute
+        # lookup and filter call per cell was the largest cost of a step
         cells = [
-            None if c is None else Cell(entries.get(c, 0.0), ("nz" if c in entries else "z") + (" wcol" if c in current else ""))
+            ELIDED if c is None
+            else (("nz" if c in entries else "z") + (" wcol" if c in current else ""), format_signed(entries.get(c, 0.0)))
             for c in columns
         ]
         rows.append({"index": r, "current": r == trace.index, "cells": cells})
