@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from math import prod
 
 from .errors import ParameterError
@@ -124,16 +125,16 @@ class Axis:
     dilation: int = 1
     name: str = "length"
 
-    @property
+    @cached_property  # read once per grid cell when pages lay out windows
     def span(self) -> int:
         """Size of the kernel once dilated: ``d·(k − 1) + 1``."""
         return self.dilation * (self.k - 1) + 1
 
-    @property
+    @cached_property
     def padded(self) -> int:
         return self.n + self.pad[0] + self.pad[1]
 
-    @property
+    @cached_property
     def slack(self) -> int:
         """``n + p_b + p_a − span``: how far the window can travel."""
         return self.padded - self.span
@@ -142,7 +143,7 @@ class Axis:
     def fits(self) -> bool:
         return self.slack >= 0
 
-    @property
+    @cached_property
     def out(self) -> int:
         return self.slack // self.stride + 1 if self.fits else 0
 

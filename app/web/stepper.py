@@ -113,6 +113,13 @@ def _column_runs(columns: list[int], n_cols: int, context: int = 1) -> list[int 
 ELIDED = ("elided", "…")  # a run of zero columns left out of a W row
 
 
+def _text(texts: dict[float, str], value: float) -> str:
+    text = texts.get(value)
+    if text is None:
+        text = texts[value] = format_signed(value)
+    return text
+
+
 def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep, full_limit: int = 400) -> dict:
     """The rows of W around the current step (all of W when it is small), aligned with x.
 
@@ -127,6 +134,7 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     sparse = dict(zip(row_ids, matrix_rows(g.in_shape, kernel, row_ids, **geo), strict=True))
     columns = list(range(n_cols)) if whole else _column_runs([int(c) for r in row_ids for c in sparse[r][0]], n_cols)
     current = set(int(c) for c in trace.w_columns)
+    texts: dict[float, str] = {}  # W repeats a few kernel values many times: format each once
     rows = []
     for r in row_ids:
         entries = dict(zip(sparse[r][0].tolist(), sparse[r][1].tolist(), strict=True))
@@ -134,7 +142,7 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
         # lookup and filter call per cell was the largest cost of a step
         cells = [
             ELIDED if c is None
-            else (("nz" if c in entries else "z") + (" wcol" if c in current else ""), format_signed(entries.get(c, 0.0)))
+            else (("nz" if c in entries else "z") + (" wcol" if c in current else ""), _text(texts, entries.get(c, 0.0)))
             for c in columns
         ]
         rows.append({"index": r, "current": r == trace.index, "cells": cells})
