@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from . import api, errors, head, security, web
 from .paths import STATIC_DIR
 from .settings import Settings, get_settings
+from .web import page_cache
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     app.include_router(web.router)
+    page_cache.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     max_kernels: int = Field(64, description="most filters in one request")
     max_matrix_cells: int = Field(1_048_576, description="largest dense weight matrix (rows×cols)")
     max_work: int = Field(2_000_000_000, description="most multiply-adds one API request may ask for (~1 s)")
+    page_cache_bytes: int = Field(
+        32 * 1024 * 1024, description="rendered pages and step fragments each worker keeps, bytes (0: none)"
+    )
     max_grid_size: int = Field(16, description="largest editable numbers grid side on pages")
     max_text_tokens: int = Field(40, description="most tokens in the text-CNN sentence")
     htmx_source: str = Field("auto", description="auto | local | cdn | none")

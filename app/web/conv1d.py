@@ -11,6 +11,7 @@ from ..engine.conv import correlate
 from ..engine.shapes import geometry
 from ..engine.trace import conv_step
 from . import stepper
+from .page_cache import cached_page
 from .params import Links, parse_int, parse_padding, parse_vector
 from .render import respond
 
@@ -60,6 +61,7 @@ def notes_row_count(a) -> dict:
 
 
 @router.get("/conv1d")
+@cached_page
 def conv1d_page(request: Request):
     state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
     return respond(request, "pages/conv1d.html", "partials/lecture_conv1d.html", lambda: build(state), {"state": state})

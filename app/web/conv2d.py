@@ -25,6 +25,7 @@ from ..imaging import mapping_description
 from ..samples import SAMPLES
 from ..sources import load_image
 from . import stepper
+from .page_cache import cached_page
 from .params import Links, format_matrix, link, parse_int, parse_matrix, parse_number, parse_padding
 from .render import render
 
@@ -180,6 +181,7 @@ def error_response(request: Request, state: dict[str, str], message: str, field:
 
 
 @router.get("/conv2d")
+@cached_page
 def conv2d_page(request: Request):
     state = read_state(request)
     try:

@@ -8,7 +8,6 @@ app, so a URL always means the same picture. Stepping never re-encodes anything.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -20,13 +19,13 @@ from ..engine.errors import ParameterError
 from ..engine.matrix import band_overview
 from ..errors import HTTPProblem
 from ..imaging import render_png
+from ..lru import BytesLRU
 from ..sources import load_image
 from .conv2d import build, read_state
 
 router = APIRouter()
 IMMUTABLE = "public, max-age=31536000, immutable"
-_cache: OrderedDict[str, bytes] = OrderedDict()
-CACHE_ITEMS = 64
+_cache = BytesLRU(max_bytes=64 * 1024 * 1024)  # PNGs of up to 1024² outputs: a few dozen per worker
 
 
 def _cached_png(request: Request, kind: str, make: Callable[[], bytes]) -> Response:
@@ -41,11 +40,7 @@ def _cached_png(request: Request, kind: str, make: Callable[[], bytes]) -> Respo
         except (ParameterError, HTTPProblem) as exc:
             status = getattr(exc, "status_code", 422)
             return Response(str(exc), status_code=status, media_type="text/plain")
-        _cache[key] = data
-        while len(_cache) > CACHE_ITEMS:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(key)
+        _cache.put(key, data)
     return Response(data, media_type="image/png", headers={"ETag": etag, "Cache-Control": IMMUTABLE})
 
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 
 from ..engine.conv import correlate
 from ..engine.trace import conv_step
+from .page_cache import cached_page
 from .params import Links, parse_int, parse_vector
 from .render import respond
 
@@ -31,6 +32,7 @@ def build(state: dict[str, str]) -> dict:
 
 
 @router.get("/flip")
+@cached_page
 def flip_page(request: Request):
     state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
     return respond(request, "pages/flip.html", "partials/lecture_flip.html", lambda: build(state), {"state": state})

@@ -10,6 +10,7 @@ from ..engine.errors import ParameterError
 from ..engine.pool import pool, pool_geometry
 from ..engine.trace import pool_step
 from . import stepper
+from .page_cache import cached_page
 from .params import Links, parse_int, parse_matrix
 from .render import respond
 
@@ -73,6 +74,7 @@ def build(state: dict[str, str], max_side: int) -> dict:
 
 
 @router.get("/pool")
+@cached_page
 def pool_page(request: Request):
     state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
     max_side = request.app.state.settings.max_grid_size

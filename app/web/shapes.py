@@ -12,6 +12,7 @@ from ..engine.errors import ParameterError
 from ..engine.layers import PRESET_STACKS, summarize
 from ..engine.shapes import conv_params, geometry
 from ..engine.solve import solve
+from .page_cache import cached_page
 from .params import parse_int, parse_padding
 from .render import respond
 
@@ -83,6 +84,7 @@ def build(state: dict[str, str]) -> dict:
 
 
 @router.get("/shapes")
+@cached_page
 def shapes_page(request: Request):
     state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
     fallback = {"state": state, "examples": EXAMPLES, "unknowns": UNKNOWNS, "stacks": PRESET_STACKS}

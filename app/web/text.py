@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from ..engine.text import text_cnn
+from .page_cache import cached_page
 from .params import Links, parse_int
 from .render import respond
 
@@ -30,6 +31,7 @@ def build(state: dict[str, str]) -> dict:
 
 
 @router.get("/text")
+@cached_page
 def text_page(request: Request):
     state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
     return respond(request, "pages/text.html", "partials/lecture_text.html", lambda: build(state), {"state": state})

@@ -13,6 +13,7 @@ from ..engine.conv import correlate_many
 from ..engine.shapes import conv_params, geometry
 from ..engine.trace import conv_step
 from . import stepper
+from .page_cache import cached_page
 from .params import Links, parse_int
 from .render import respond
 
@@ -90,6 +91,7 @@ def build(state: dict[str, str]) -> dict:
 
 
 @router.get("/volume")
+@cached_page
 def volume_page(request: Request):
     state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
     return respond(request, "pages/volume.html", "partials/lecture_volume.html", lambda: build(state), {"state": state})
