@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -55,20 +56,19 @@ def _problem(status: int, detail: str) -> HTTPProblem:
     return HTTPProblem(status, detail, param="file")
 
 
-def _open(data: bytes, settings: Settings) -> Image.Image:
-    if len(data) > settings.max_upload_bytes:
-        raise _problem(413, f"file is {len(data)} bytes; the limit is {settings.max_upload_bytes}"
-                       " bytes (CONVSTEP_MAX_UPLOAD_BYTES)")
-    if not data:
+def _open(fp: BinaryIO, settings: Settings) -> Image.Image:
+    if not fp.read(1):  # a stream waits here for its first byte
         raise _problem(422, "file is empty")
+    fp.seek(0)
     allowed = ", ".join(ALLOWED_FORMATS)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+            image = Image.open(fp, formats=ALLOWED_FORMATS)
     except UnidentifiedImageError:
         try:  # name the format when Pillow knows it, so the message is actionable
-            other = Image.open(io.BytesIO(data)).format
+            fp.seek(0)
+            other = Image.open(fp).format
         except Exception:  # noqa: BLE001 - anything unreadable is simply "not an image"
             other = None
         if other:
@@ -114,24 +114,32 @@ def _to_l_or_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # CMYK, YCbCr, LAB, HSV…
 
 
-def decode_upload(data: bytes, settings: Settings) -> DecodedImage:
+def decode_upload(data: bytes | BinaryIO, settings: Settings) -> DecodedImage:
     """Decode untrusted bytes into a working image (longest side ≤ ``settings.working_size``).
 
+    ``data`` may also be a readable, seekable binary file: the upload route passes one whose bytes
+    are still arriving, so decoding overlaps the upload (its caller enforces the byte limit).
     Raises :class:`HTTPProblem` 413 (too many bytes or pixels), 415 (format not allowed) or
     422 (empty, truncated or corrupt), each naming the field ``file`` and the limit.
     """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        if len(data) > settings.max_upload_bytes:
+            raise _problem(413, f"file is {len(data)} bytes; the limit is {settings.max_upload_bytes}"
+                           " bytes (CONVSTEP_MAX_UPLOAD_BYTES)")
+        data = io.BytesIO(data)
     image = _open(data, settings)
     fmt = image.format or "unknown"
     target = settings.working_size
     declared = image.size  # before draft mode reduces it
     try:
-        if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF says: rotate by 90°
+        orientation = image.getexif().get(0x0112, 1)
+        if orientation in (5, 6, 7, 8):  # EXIF says: rotate by 90°
             declared = declared[::-1]
         if fmt == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when the result is still ≥ target
             image.draft("RGB" if image.mode not in ("L", "1") else "L", (target, target))
         image.seek(0)  # first frame of an animation
         image.load()
-        normal = _to_l_or_rgb(ImageOps.exif_transpose(image))
+        normal = _to_l_or_rgb(ImageOps.exif_transpose(image) if orientation != 1 else image)  # no copy when upright
         if max(normal.size) > target:
             normal.thumbnail((target, target), Image.Resampling.LANCZOS, reducing_gap=3.0)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from ..api.images import read_capped
-from ..errors import HTTPProblem
-from ..imaging import decode_upload
-from ..store import get_store
+from ..api.images import receive_upload
 from .conv2d import error_response
 from .params import link
 
@@ -16,13 +13,16 @@ router = APIRouter()
 
 
 @router.post("/upload")
-async def upload(request: Request, file: UploadFile, kernel: str = Form("sharpen"), projector: str = Form("")):
-    settings = request.app.state.settings
-    try:
-        decoded = decode_upload(await read_capped(file, settings.max_upload_bytes), settings)
-    except HTTPProblem as exc:
+async def upload(request: Request):
+    """The form's fields: ``file``, and ``kernel`` (default sharpen) and ``projector`` to carry over.
+    Parsed by the API's ``receive_upload``, which decodes the image while it arrives."""
+    received = await receive_upload(request)
+    kernel = received.fields.get("kernel", "sharpen")
+    if received.problem is not None:
+        exc = received.problem
         return error_response(request, {"kernel": kernel}, exc.detail, "file", exc.status_code)
-    image_id = get_store(settings).put(decoded.pixels)
+    decoded, projector = received.decoded, received.fields.get("projector", "")
     orig = f"{decoded.original_width}x{decoded.original_height}" if decoded.downsized else None
-    target = link("/conv2d", {"image": image_id, "orig": orig, "kernel": kernel, "padding": "1", "projector": projector or None})
+    target = link("/conv2d", {"image": received.image_id, "orig": orig, "kernel": kernel, "padding": "1",
+                              "projector": projector or None})
     return RedirectResponse(target, status_code=303)

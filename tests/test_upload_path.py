@@ -1,0 +1,160 @@
+"""The upload path: the multipart body is parsed as it arrives and the image decoded meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.api import images
+from app.api.images import UploadStream
+from app.imaging import decode_upload
+from app.main import create_app
+from app.settings import Settings
+from tests import badfiles
+
+
+def photo(rng, shape=(900, 1200, 3)) -> bytes:
+    return badfiles.encode(Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8)), "JPEG", quality=90)
+
+
+def multipart(parts: list[tuple[str, str | None, bytes]], boundary: str = "xyzzy") -> bytes:
+    body = b""
+    for name, filename, data in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + data + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode()
+
+
+def post(client, body: bytes, boundary: str = "xyzzy", path: str = "/api/images"):
+    return client.post(path, content=body, headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+
+
+def test_stream_reads_wait_for_bytes_that_have_not_arrived():
+    stream, got = UploadStream(), []
+    reader = threading.Thread(target=lambda: got.extend([stream.read(6), stream.read(-1)]))
+    reader.start()
+    stream.feed(memoryview(b"abc"))
+    time.sleep(0.05)
+    assert not got  # still waiting for the 6th byte
+    stream.feed(memoryview(b"defgh"))
+    stream.feed(memoryview(b"ij"))
+    stream.finish()
+    reader.join(5)
+    assert got == [b"abcdef", b"ghij"]
+    assert stream.seek(2) == 2 and stream.read(5) == b"cdefg" and stream.tell() == 7  # across chunks
+    assert stream.seek(-3, io.SEEK_END) == 7 and stream.read(10) == b"hij" and stream.read(1) == b""
+    assert stream.seek(1, io.SEEK_SET) == 1 and stream.seek(2, io.SEEK_CUR) == 3 and stream.read(1) == b"d"
+
+
+def test_an_aborted_stream_wakes_its_reader():
+    stream, errors = UploadStream(), []
+
+    def read():
+        try:
+            stream.read(10)
+        except Exception as exc:  # noqa: BLE001 - the test looks at what was raised
+            errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    stream.feed(memoryview(b"abc"))
+    stream.abort()
+    reader.join(5)
+    assert not reader.is_alive() and len(errors) == 1
+
+
+def test_decoding_from_a_file_equals_decoding_bytes(rng):
+    data = photo(rng)
+    settings = Settings()
+    a, b = decode_upload(data, settings), decode_upload(io.BytesIO(data), settings)
+    assert np.array_equal(a.pixels, b.pixels) and a.pixels.shape == (384, 512, 3)
+    assert (a.format, a.original_width, a.original_height) == (b.format, b.original_width, b.original_height)
+
+
+def test_decoding_starts_while_the_body_is_still_arriving(tmp_path, rng):
+    """Drive the ASGI app directly: the rest of the body is only sent once the decoder has begun."""
+    app = create_app(Settings(data_dir=tmp_path))
+    body = multipart([("file", "p.jpg", photo(rng))])
+    chunks = [body[i:i + 65536] for i in range(0, len(body), 65536)]
+    started = threading.Event()
+    real = images._decode_and_store
+
+    def spy(stream, settings):
+        started.set()
+        return real(stream, settings)
+
+    sent, messages, waited = [], [], []
+
+    async def receive():
+        if len(sent) == 2:  # the file part has begun: hold back the rest until the decoder runs
+            t0 = time.perf_counter()
+            while not started.is_set() and time.perf_counter() - t0 < 10:
+                await asyncio.sleep(0.001)
+            waited.append(started.is_set())
+        sent.append(1)
+        return {"type": "http.request", "body": chunks[len(sent) - 1], "more_body": len(sent) < len(chunks)}
+
+    async def send(message):
+        messages.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/images", "raw_path": b"/api/images", "query_string": b"",
+             "headers": [(b"content-type", b"multipart/form-data; boundary=xyzzy")], "http_version": "1.1",
+             "scheme": "http", "server": ("test", 80), "client": ("test", 1), "root_path": "", "app": app}
+    images._decode_and_store = spy
+    try:  # a thread of its own: other tests may leave an event loop running here
+        worker = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
+        worker.start()
+        worker.join(60)
+    finally:
+        images._decode_and_store = real
+    assert waited == [True] and len(chunks) > 3
+    assert messages[0]["status"] == 201
+
+
+def test_the_upload_is_the_same_however_it_is_sent(client, rng):
+    data = photo(rng, (700, 1100, 3))
+    ids = {post(client, multipart([("file", "p.jpg", data)])).json()["id"]}
+    ids.add(client.post("/api/images", files={"file": ("p.jpg", data, "image/jpeg")}).json()["id"])
+    pre = multipart([("note", None, b"hello"), ("file", "p.jpg", data), ("after", None, b"x")], boundary="b" * 60)
+    ids.add(post(client, pre, boundary="b" * 60).json()["id"])
+    settings = Settings()
+    from app.store import image_id
+
+    assert ids == {image_id(decode_upload(data, settings).pixels)}
+
+
+def test_form_problems_name_the_file_field(client, rng):
+    png = badfiles.png_bytes(rng.integers(0, 255, (6, 6), dtype=np.uint8))
+    two = post(client, multipart([("file", "a.png", png), ("file", "b.png", png)]))
+    assert two.status_code == 422 and two.json()["field"] == "file" and "one image" in two.json()["detail"]
+    empty = post(client, multipart([("file", "a.png", b"")]))
+    assert empty.status_code == 422 and empty.json()["field"] == "file" and "empty" in empty.json()["detail"]
+    missing = post(client, multipart([("kernel", None, b"edge")]))
+    assert missing.status_code == 422 and missing.json()["field"] == "file" and "required" in missing.json()["detail"]
+    unended = post(client, multipart([("file", "a.png", png)])[:-30])
+    assert unended.status_code == 400 and unended.json()["field"] == "file"
+    no_boundary = client.post("/api/images", content=b"x", headers={"content-type": "multipart/form-data"})
+    assert no_boundary.status_code == 400 and no_boundary.json()["field"] == "file"
+    not_a_form = client.post("/api/images", json={"file": "x"})
+    assert not_a_form.status_code == 422 and not_a_form.json()["field"] == "file"
+
+
+@pytest.mark.parametrize("path", ["/api/images", "/upload"])
+def test_a_file_over_the_byte_limit_is_413_naming_the_limit(tmp_path, path):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(Settings(data_dir=tmp_path, max_upload_bytes=50_000, htmx_source="none"))) as c:
+        r = c.post(path, files={"file": ("a.png", b"\x89PNG" + b"x" * 50_000, "image/png")})  # within the body slack
+        assert r.status_code == 413 and "CONVSTEP_MAX_UPLOAD_BYTES" in r.text and "50000" in r.text
+
+
+def test_the_page_form_keeps_its_fields_on_an_error(client):
+    body = multipart([("file", "x.png", b"not an image"), ("kernel", None, b"edge")])
+    r = post(client, body, path="/upload")
+    assert r.status_code == 415 and 'class="error-panel"' in r.text
