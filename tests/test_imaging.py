@@ -128,3 +128,36 @@ def test_render_mappings():
     assert png.size == (2, 2) and png.mode == "RGB"
     with pytest.raises(HTTPProblem):
         to_display(values, "rainbow")
+
+
+def test_big_landscape_images_shrink_on_two_threads_to_exactly_thumbnails_pixels(monkeypatch):
+    """The two-thread shrink (rows, then columns) must give Pillow's own thumbnail, pixel for pixel:
+    the stored image and its content-addressed id must not depend on which path resized it."""
+    from app import imaging
+
+    calls = []
+    real = imaging._resize_helpers.submit
+    monkeypatch.setattr(imaging._resize_helpers, "submit", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(7)
+    sizes = [(1000, 750), (1500, 1000), (1024, 1024), (1001, 751), (2000, 1125), (1600, 257), (6000, 600)]
+    sizes += [(int(w), int(rng.integers(200, w + 1))) for w in rng.integers(700, 2600, 24)]
+    for i, (width, height) in enumerate(sizes):
+        mode = ("L", "RGB")[i % 2]
+        shape = (height, width) if mode == "L" else (height, width, 3)
+        image = Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode)
+        expected = image.copy()
+        expected.thumbnail((512, 512), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        out = imaging._shrink(image.copy(), 512)
+        assert out.size == expected.size and out.mode == mode, (width, height)
+        assert np.array_equal(np.asarray(out), np.asarray(expected)), (width, height, mode)
+    assert len(calls) >= 2 * 20  # most took the two-thread path (two helper jobs each)
+
+
+@pytest.mark.parametrize("size", [(750, 1000), (600, 2000), (300, 200), (512, 300)])
+def test_tall_and_small_images_shrink_as_thumbnail_does(size):
+    from app import imaging
+
+    image = Image.fromarray(np.random.default_rng(3).integers(0, 256, size[::-1], dtype=np.uint8))
+    expected = image.copy()
+    expected.thumbnail((512, 512), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    assert np.array_equal(np.asarray(imaging._shrink(image.copy(), 512)), np.asarray(expected))
