@@ -141,6 +141,10 @@ def test_form_problems_name_the_file_field(client, rng):
     assert unended.status_code == 400 and unended.json()["field"] == "file"
     no_boundary = client.post("/api/images", content=b"x", headers={"content-type": "multipart/form-data"})
     assert no_boundary.status_code == 400 and no_boundary.json()["field"] == "file"
+    big_field = post(client, multipart([("note", None, b"n" * 70_000), ("file", "a.png", png)]))
+    assert big_field.status_code == 413 and big_field.json()["field"] == "note"
+    many = post(client, multipart([(f"f{i}", None, b"1") for i in range(101)] + [("file", "a.png", png)]))
+    assert many.status_code == 413 and "101" not in many.json()["detail"] and "100 fields" in many.json()["detail"]
     not_a_form = client.post("/api/images", json={"file": "x"})
     assert not_a_form.status_code == 422 and not_a_form.json()["field"] == "file"
 

@@ -23,6 +23,7 @@ from .schemas import ERROR_RESPONSES
 router = APIRouter(tags=["images"])
 IMMUTABLE = "public, max-age=31536000, immutable"
 MAX_FORM_FIELDS = 100  # besides the file: the page's form sends two
+MAX_FIELD_BYTES = 64 * 1024  # each text field (the body limit leaves this much room beside the file)
 MALFORMED = "the multipart form is malformed: send the image as the form field 'file' (curl -F file=@photo.png)"
 # Decoding starts as soon as the file part does, on one of these threads, while the body is still arriving.
 # A thread waiting for a slow client's bytes costs nothing but its stack; more uploads than this wait their turn.
@@ -153,6 +154,7 @@ class _FormReader:
         self._disposition = b""
         self._name = ""
         self._text = bytearray()
+        self._text_parts = 0
 
     def on_part_begin(self) -> None:
         self._disposition, self._in_file, self._name = b"", False, ""
@@ -176,7 +178,8 @@ class _FormReader:
             raise HTTPProblem(400, MALFORMED, "file")
         self._name = options[b"name"].decode("utf-8", "replace")
         if self._name != "file":
-            if len(self.fields) >= MAX_FORM_FIELDS:
+            self._text_parts += 1
+            if self._text_parts > MAX_FORM_FIELDS:
                 raise HTTPProblem(413, f"the form has more than {MAX_FORM_FIELDS} fields besides 'file'", "file")
             return
         if self.stream is not None:
@@ -187,6 +190,9 @@ class _FormReader:
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if not self._in_file:
             self._text += data[start:end]
+            if len(self._text) > MAX_FIELD_BYTES:
+                raise HTTPProblem(413, f"form field {self._name[:40]!r} is larger than {MAX_FIELD_BYTES} bytes;"
+                                  " only 'file' may be large", self._name[:40])
             return
         limit = self.settings.max_upload_bytes
         if self.stream.size + (end - start) > limit:
