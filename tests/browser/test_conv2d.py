@@ -26,9 +26,16 @@ def shown_step(page) -> int:
     return int(page.locator("#workspace").get_attribute("data-step"))
 
 
+def wait_for_step(page, step: int) -> None:
+    """htmx pushes the URL, swaps, then settles: for 20 ms the swapped-in #workspace keeps the old
+    element's attributes, so wait for its data-step rather than reading it as soon as the URL moves."""
+    page.wait_for_function(f"document.querySelector('#workspace')?.dataset.step === '{step}'")
+
+
 def check_numbers(page, step: int, kernel: str = "sharpen", **geo) -> None:
     """Window, products, sum, output cell and W row on screen agree with the engine."""
     trace = conv_step(GRID, PRESETS[kernel].matrix, step, padding=geo.get("padding", 1), stride=geo.get("stride", 1))
+    wait_for_step(page, step)
     assert shown_step(page) == step
     assert shown_result(page) == pytest.approx(trace.result, rel=1e-3)
     products = [float(t.replace("−", "-")) for t in page.locator("table.products .p").all_inner_texts()]
@@ -162,7 +169,8 @@ def test_image_mode_click_to_jump(page, server):
     box = page.locator("svg[data-click=output]").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     page.wait_for_url(re.compile(r"step=\d{3,}"))
-    step = shown_step(page)
+    step = int(re.search(r"step=(\d+)", page.url).group(1))
+    wait_for_step(page, step)
     row, col = divmod(step, 96)
     assert 40 <= row <= 56 and 40 <= col <= 56
     shot(page, "image-mode")
