@@ -246,7 +246,7 @@ async def receive_upload(request: Request) -> Upload:
     finally:
         if form.stream is not None and not form.file_ended:
             form.stream.abort()  # a decoder waiting for more bytes stops now
-        if form.decoding is not None and not form.decoding.done():  # we no longer wait for it: keep its error quiet
+        if form.decoding is not None:  # when we did not wait for it, its error (if any) is of no interest
             form.decoding.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
