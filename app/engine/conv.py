@@ -5,14 +5,17 @@ kernel's spatial axes first, which is true convolution (scipy's naming). Inputs 
 last: ``(n,)``, ``(H, W)`` or ``(H, W, C)``.
 
 How it is computed (measured in bench/engine.py, see docs/performance.md): shift-and-add over
-kernel taps, in bands of output rows small enough that the band's padded input rows, the
-accumulator and a scratch buffer stay in the CPU's L2 cache. Padding is done band by band into a
-reused buffer (never a padded copy of the whole image), converting to the working dtype on the
-way. At stride 1 each tap is one contiguous 1-D slice of the flattened band (rows computed at
-the padded width, the extra columns dropped); at other strides each tap is a strided 2-D view,
-so stride 2 does a quarter of the work. The first tap writes the accumulator, the rest multiply
-into the scratch and add in place: no temporaries. float32 stays float32 throughout. Zero
-weights are skipped, so sparse kernels (identity, Sobel) cost only their nonzero taps.
+kernel taps, in bands of output rows small enough that the band's padded input rows and the
+accumulator stay in the CPU's L2 cache. Padding is done band by band into a reused buffer (never
+a padded copy of the whole image), converting to the working dtype on the way. At stride 1 each
+tap is one contiguous 1-D slice of the flattened band (rows computed at the padded width, the
+extra columns dropped); at other strides each tap is a strided 2-D view, so stride 2 does a
+quarter of the work. All taps of a band go to one ``np.einsum`` over a strided view
+``(kh, kw, cells)``, iterated with the cells innermost: its inner loop is a SIMD fused
+multiply-add into the accumulator, one pass per tap instead of a multiply and an add. Kernels
+that are mostly zeros (identity, shifts) instead multiply and add only their nonzero taps.
+float32 stays float32 throughout. Scratch buffers are kept per thread, so a small image does
+not pay page faults on fresh buffers every call.
 
 >>> correlate([1, 2, 3, 4], [1, 1])
 array([3., 5., 7.])
@@ -22,6 +25,7 @@ array([2., 2.])
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -42,6 +46,36 @@ def _taps(w: np.ndarray, dtype: np.dtype) -> list[tuple[int, int, np.floating]]:
     return [(i, j, dtype.type(w[i, j])) for i in range(w.shape[0]) for j in range(w.shape[1]) if w[i, j] != 0]
 
 
+_scratch = threading.local()
+SCRATCH_KEEP = 4 * 1024 * 1024  # bytes: scratch up to this size is kept per thread and reused across calls
+
+
+def _scratch_buffer(name: str, size: int, dtype: type) -> np.ndarray:
+    """A flat ``size``-element buffer reused by this thread's later calls.
+
+    A fresh ``np.empty`` of a band (hundreds of KiB) is mapped fresh by the allocator, and the page
+    faults on first touch cost as much as the arithmetic on a 256² image. Nothing returned to a
+    caller ever views a scratch buffer.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    if size * itemsize > SCRATCH_KEEP:
+        return np.empty(size, dtype=dtype)
+    key = (name, np.dtype(dtype).char)
+    buf = _scratch.__dict__.get(key)
+    if buf is None or buf.size < size:
+        buf = np.empty(max(size, SCRATCH_KEEP // (8 * itemsize)), dtype=dtype)
+        _scratch.__dict__[key] = buf
+    return buf[:size]
+
+
+def _view(a: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    """Read-only strided view of ``a`` from its first element (``as_strided`` without its ~10 µs of setup)."""
+    assert a.flags.c_contiguous  # bands and their flattenings are C-contiguous
+    view = np.ndarray(shape, dtype=a.dtype, buffer=a, strides=strides)
+    view.flags.writeable = False
+    return view
+
+
 class _PaddedRows:
     """Rows of the zero-padded plane, made one band at a time in a reused buffer.
 
@@ -55,7 +89,11 @@ class _PaddedRows:
         self.width = plane.shape[1] + self.left + right
         self.direct = (self.top == bottom == self.left == right == 0 and plane.dtype == dtype
                        and plane.flags.c_contiguous)  # already laid out as needed: no copy
-        self.buf = None if self.direct else np.zeros((max_rows, self.width), dtype=dtype)
+        self.buf = None
+        if not self.direct:
+            self.buf = _scratch_buffer("pad", max_rows * self.width, dtype).reshape(max_rows, self.width)
+            self.buf[:, : self.left] = 0  # the padding columns are zeroed once and never written
+            self.buf[:, self.left + plane.shape[1] :] = 0
 
     def rows(self, p0: int, p1: int) -> np.ndarray:
         """Padded rows ``p0:p1`` as an ``(p1 − p0, Wp)`` C-contiguous array."""
@@ -66,7 +104,7 @@ class _PaddedRows:
         lo, hi = min(max(p0, self.top), p1), max(min(p1, self.top + h), p0)  # rows inside the image
         band[: lo - p0] = 0
         band[hi - p0 :] = 0
-        if hi > lo:  # the padding columns were zeroed once and are never written
+        if hi > lo:
             band[lo - p0 : hi - p0, self.left : self.left + w] = self.plane[lo - self.top : hi - self.top]
         return band
 
@@ -80,28 +118,32 @@ def _accumulate(plane: np.ndarray, w: np.ndarray, g: Geometry, out: np.ndarray, 
     w : (kh, kw) kernel
     out : (H', W') output view (any strides), written in place
     """
-    taps = _taps(w, out.dtype)
-    if not taps:
+    nonzero = np.count_nonzero(w)
+    if not nonzero:
         if not add:
             out.fill(0)
         return
+    fused = 2 * nonzero > w.size  # einsum pays for zero weights too: sparse kernels keep the tap loop
+    taps = None if fused else _taps(w, out.dtype)
     (sh, sw), (dh, dw) = g.stride, g.dilation
     h_out, w_out = out.shape
     halo = (w.shape[0] - 1) * dh + 1  # padded rows one output row reads
     wp = plane.shape[1] + sum(g.padding[1])
     flat = (sh, sw) == (1, 1)
-    row_bytes = out.itemsize * (wp if flat else w_out) * 2 + out.itemsize * wp * sh  # acc + tmp + input rows
+    row_bytes = out.itemsize * ((wp if flat else w_out) * (1 if fused else 2) + wp * sh)  # acc (+ tmp) + input rows
     rows_per_band = max(1, min(h_out, BAND_BYTES // row_bytes))
+    bands = -(-h_out // rows_per_band)
+    rows_per_band = -(-h_out // bands)  # equal bands: no short last band paying full per-call overhead
     source = _PaddedRows(plane, g, (rows_per_band - 1) * sh + halo, out.dtype.type)
-    acc_buf = np.empty(rows_per_band * (wp if flat else w_out), dtype=out.dtype)
-    tmp_buf = np.empty_like(acc_buf)
+    acc_buf = _scratch_buffer("acc", rows_per_band * (wp if flat else w_out), out.dtype.type)
+    tmp_buf = None if fused else _scratch_buffer("tmp", acc_buf.size, out.dtype.type)
     for r0 in range(0, h_out, rows_per_band):
         rows = min(rows_per_band, h_out - r0)
         band = source.rows(r0 * sh, (r0 + rows - 1) * sh + halo)
         if flat:
-            valid = _band_flat(band, taps, (dh, dw), rows, w_out, acc_buf, tmp_buf)
+            valid = _band_flat(band, w if fused else taps, (dh, dw), rows, w_out, acc_buf, tmp_buf)
         else:
-            valid = _band_strided(band, taps, g, rows, w_out, acc_buf, tmp_buf)
+            valid = _band_strided(band, w if fused else taps, g, rows, w_out, acc_buf, tmp_buf)
         if add:
             out[r0 : r0 + rows] += valid
         else:
@@ -114,13 +156,22 @@ def _band_flat(band, taps, dilation, rows, w_out, acc_buf, tmp_buf) -> np.ndarra
     Output row ``r`` is computed at the padded width ``Wp`` (its last ``Wp − W'`` cells are
     garbage, never copied out), so tap ``(i, j)`` reads ``flat[m + i·dh·Wp + j·dw]`` for flat
     output index ``m``: contiguous multiply and add run about twice as fast as strided rows.
+    ``taps`` is either the dense kernel, done in one ``einsum`` whose inner loop is a fused
+    multiply-add over ``m`` (one pass per tap), or the list of nonzero taps, two passes each.
     Returns the ``(rows, W')`` valid view of the accumulator.
     """
     dh, dw = dilation
     wp = band.shape[1]
     flat = band.reshape(-1)
     n = (rows - 1) * wp + w_out  # through the last valid cell of the band's last row
-    acc, tmp = acc_buf[:n], tmp_buf[:n]
+    acc = acc_buf[:n]
+    if isinstance(taps, np.ndarray):
+        kh, kw = taps.shape
+        step = flat.strides[0]
+        view = _view(flat, (kh, kw, n), (dh * wp * step, dw * step, step))
+        np.einsum("ijm,ij->m", view, taps, out=acc, order="F")  # order F: m innermost, one pass per tap
+        return acc_buf[: rows * wp].reshape(rows, wp)[:, :w_out]
+    tmp = tmp_buf[:n]
     for t, (i, j, weight) in enumerate(taps):
         off = i * dh * wp + j * dw
         if t == 0:  # the first tap initialises: no zero fill, no add
@@ -135,6 +186,12 @@ def _band_strided(band, taps, g: Geometry, rows, w_out, acc_buf, tmp_buf) -> np.
     """Any stride: a strided 2-D view under each tap, so stride 2 does a quarter of the work."""
     (sh, sw), (dh, dw) = g.stride, g.dilation
     acc = acc_buf[: rows * w_out].reshape(rows, w_out)
+    if isinstance(taps, np.ndarray):
+        kh, kw = taps.shape
+        s0, s1 = band.strides
+        view = _view(band, (kh, kw, rows, w_out), (dh * s0, dw * s1, sh * s0, sw * s1))
+        np.einsum("ijrc,ij->cr", view, taps, out=acc.T, order="F")  # c innermost, then r, then the taps
+        return acc
     tmp = tmp_buf[: rows * w_out].reshape(rows, w_out)
     col_stop = (w_out - 1) * sw + 1
     for t, (i, j, weight) in enumerate(taps):
@@ -152,7 +209,22 @@ def _as_2d(x: np.ndarray, w: np.ndarray):
     return x[None, :], w[None, :]
 
 
+_GEOMETRIES: dict[tuple, Geometry] = {}  # validated geometries by request; Geometry is frozen, so sharing is safe
+
+
 def _geometry(spatial: tuple[int, ...], kshape: tuple[int, ...], stride, padding, dilation) -> Geometry:
+    """Checked geometry (lifted to 2-D for 1-D inputs), remembered: validation costs ~20 µs a call."""
+    key = (spatial, kshape, repr((stride, padding, dilation)))  # repr tells True from 1 and lists from tuples
+    g = _GEOMETRIES.get(key)
+    if g is None:
+        g = _lifted_geometry(spatial, kshape, stride, padding, dilation)
+        if len(_GEOMETRIES) >= 512:
+            _GEOMETRIES.clear()
+        _GEOMETRIES[key] = g
+    return g
+
+
+def _lifted_geometry(spatial: tuple[int, ...], kshape: tuple[int, ...], stride, padding, dilation) -> Geometry:
     g = geometry(spatial, kshape, stride, padding, dilation)
     if len(spatial) == 1:  # lift to 2-D: one row, no vertical padding
         a = g.axes[0]

@@ -110,3 +110,69 @@ def test_linearity(seed, a, b, stride):
     lhs = correlate(a * x + b * y, w, stride=stride, padding=1)
     rhs = a * correlate(x, w, stride=stride, padding=1) + b * correlate(y, w, stride=stride, padding=1)
     np.testing.assert_allclose(lhs, rhs, atol=1e-9)
+
+
+KERNEL_KINDS = {
+    "dense": lambda r, s: r.standard_normal(s),  # one fused einsum per band
+    "sparse": lambda r, s: np.where(np.arange(np.prod(s)).reshape(s) % 3 == 0, r.standard_normal(s), 0),  # the tap loop
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KERNEL_KINDS))
+@pytest.mark.parametrize(
+    ("shape", "kshape", "stride", "padding", "dilation"),
+    [((9, 8), (3, 3), 1, 1, 1), ((9, 8), (3, 3), 2, 1, 1), ((10, 11), (5, 5), 2, 2, 1),
+     ((11, 10), (2, 4), (2, 3), [1, (2, 0)], 1), ((12, 13), (3, 3), 1, 2, (2, 3)),
+     ((13, 12), (3, 2), 2, "same", 2), ((7, 7), (4, 4), 3, "valid", 1)],
+)
+def test_dense_and_sparse_paths_match_loop_twin(rng, kind, shape, kshape, stride, padding, dilation):
+    x, w = rng.standard_normal(shape), KERNEL_KINDS[kind](rng, kshape)
+    got = correlate(x, w, stride=stride, padding=padding, dilation=dilation)
+    np.testing.assert_allclose(got, loop_correlate(x, w, stride, padding, dilation), atol=1e-12)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8])
+def test_many_small_bands_rgb_and_filters(rng, monkeypatch, stride, dtype):
+    import app.engine.conv as conv
+
+    monkeypatch.setattr(conv, "BAND_BYTES", 256)  # a band of one or two output rows
+    x = rng.integers(0, 255, (15, 14, 3)).astype(dtype)
+    ks = rng.standard_normal((2, 3, 3)).astype(np.float32)
+    got = correlate_many(x, ks, stride=stride, padding=1)
+    for n in range(2):
+        for c in range(3):
+            np.testing.assert_allclose(got[..., c, n], loop_correlate(x[..., c], ks[n], stride, 1), rtol=1e-5, atol=1e-3)
+    vol = correlate(x, rng.standard_normal((3, 3, 3)), stride=stride, padding=(0, 2))
+    assert vol.shape == loop_correlate(x[..., 0], np.ones((3, 3)), stride, [(0, 0), (2, 2)]).shape
+
+
+def test_reused_scratch_gives_the_same_answers(rng):
+    """Scratch buffers are kept per thread: a call after others of other shapes and paddings is unaffected."""
+    x, w = rng.standard_normal((20, 17)), rng.standard_normal((3, 3))
+    first = correlate(x, w, padding=1)
+    for shape, pad in [((31, 40), 4), ((5, 6), 0), ((64, 9), (3, 0))]:
+        correlate(rng.standard_normal(shape) * 1e6, rng.standard_normal((3, 3)), padding=pad)
+    np.testing.assert_array_equal(correlate(x, w, padding=1), first)
+    np.testing.assert_allclose(first, loop_correlate(x, w, 1, 1), atol=1e-12)
+
+
+def test_threads_do_not_share_scratch(rng):
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(rng.standard_normal((60 + i, 50)), rng.standard_normal((5, 5)), i % 2 + 1) for i in range(8)]
+    expected = [correlate(x, w, stride=s, padding=2) for x, w, s in jobs]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(5):
+            got = list(pool.map(lambda job: correlate(job[0], job[1], stride=job[2], padding=2), jobs))
+            for g, e in zip(got, expected, strict=True):
+                np.testing.assert_array_equal(g, e)
+
+
+def test_geometry_cache_keeps_validation():
+    x, w = np.ones((6, 6)), np.ones((3, 3))
+    assert correlate(x, w, stride=1).shape == (4, 4)
+    for bad in (True, 0):
+        with pytest.raises(ParameterError):
+            correlate(x, w, stride=bad)
+    assert correlate(x, w, stride=[2, 1]).shape == (2, 4)
