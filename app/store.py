@@ -128,36 +128,32 @@ class ImageStore:
                 self._write_atomic(path, data)
             return data
 
-    def usage(self) -> int:
-        total = 0
-        for entry in os.scandir(self.root):
-            with contextlib.suppress(FileNotFoundError):  # another worker evicted it meanwhile
-                total += entry.stat().st_size
-        return total
-
     def evict(self, keep: str | None = None) -> list[str]:
-        """Delete PNGs whose pixels are gone, then least recently used images until the store fits its cap."""
-        entries, stored, pngs = [], set(), set()
+        """Delete PNGs whose pixels are gone, then least recently used images until the store fits its cap.
+
+        One pass over the directory gives both the total size and each image's last use: this runs
+        after every new upload, and a second listing doubled its cost in a store of thousands.
+        """
+        entries, stored, pngs, usage = [], set(), {}, 0
         for entry in os.scandir(self.root):
-            key, suffix = os.path.splitext(entry.name)
-            if not ID_PATTERN.fullmatch(key):
-                continue
-            if suffix == ".png":
-                pngs.add(key)
-                continue
-            if suffix != ".npy":
-                continue
-            stored.add(key)
-            if key == keep:
-                continue
             try:
                 stat = entry.stat()
             except FileNotFoundError:  # another worker evicted it meanwhile
                 continue
-            entries.append((stat.st_mtime, key))
-        for orphan in pngs - stored:  # a race between workers can leave one; nothing serves it
+            usage += stat.st_size
+            key, suffix = os.path.splitext(entry.name)
+            if not ID_PATTERN.fullmatch(key):
+                continue
+            if suffix == ".png":
+                pngs[key] = stat.st_size
+            elif suffix == ".npy":
+                stored.add(key)
+                if key != keep:
+                    entries.append((stat.st_mtime, key))
+        for orphan in pngs.keys() - stored:  # a race between workers can leave one; nothing serves it
             (self.root / f"{orphan}.png").unlink(missing_ok=True)
-        usage, evicted = self.usage(), []
+            usage -= pngs[orphan]
+        evicted = []
         for _, key in sorted(entries):
             if usage <= self.cap_bytes:
                 break
