@@ -32,7 +32,7 @@ import numpy as np
 
 from .arrays import as_array, flip_spatial
 from .errors import ParameterError
-from .shapes import Geometry, PaddingSpec, geometry
+from .shapes import MAX_SIDE, Geometry, PaddingSpec, geometry
 
 BAND_BYTES = 768 * 1024  # input band + accumulator + scratch, near the 512 KiB per-core L2 (measured, docs/performance.md)
 
@@ -232,6 +232,24 @@ def _lifted_geometry(spatial: tuple[int, ...], kshape: tuple[int, ...], stride, 
     return g
 
 
+def _depthwise_interleaved(x: np.ndarray, w: np.ndarray, g: Geometry, dtype: type) -> np.ndarray:
+    """A 2-D kernel on each channel of a C-contiguous (H, W, C) input at column stride 1, as one plane.
+
+    Row-major (H, W, C) is the (H, W·C) plane whose columns interleave the channels: tap (i, j) of
+    channel c's output cell (r, q) reads plane cell (r·sh + i·dh, (q + j·dw)·C + c). So correlating
+    that plane with the kernel dilated C times wider (and the width padding scaled by C) computes
+    every channel at once, with contiguous reads and writes instead of a strided pass per channel.
+    """
+    h, width, c = x.shape
+    (sh, _), (dh, dw) = g.stride, g.dilation
+    (top, bottom), (left, right) = g.padding
+    g2 = _geometry((h, width * c), w.shape, (sh, 1), ((top, bottom), (left * c, right * c)), (dh, dw * c))
+    assert g2.out_shape == (g.out_shape[0], g.out_shape[1] * c)
+    out = np.empty(g2.out_shape, dtype=dtype)
+    _accumulate(x.reshape(h, width * c), w, g2, out, add=False)
+    return out.reshape(g.out_shape + (c,))
+
+
 def _check_kernel(x: np.ndarray, w: np.ndarray, name: str = "kernel") -> str:
     """Classify the pairing: 'same' rank, 'volume' (kh, kw, C) or 'depthwise' (2-D on H×W×C)."""
     if w.ndim == x.ndim:
@@ -296,6 +314,9 @@ def correlate(
         out = np.empty(g.out_shape, dtype=dtype)
         for c in range(x.shape[2]):
             _accumulate(x[..., c], w[..., c], g, out, add=c > 0)
+        return out + dtype(bias) if bias else out
+    if g.stride[1] == 1 and x.flags.c_contiguous and x.shape[1] * x.shape[2] <= MAX_SIDE:
+        out = _depthwise_interleaved(x, w, g, dtype)
         return out + dtype(bias) if bias else out
     out = np.empty(g.out_shape + (x.shape[2],), dtype=dtype)
     for c in range(x.shape[2]):  # each channel's bands are written straight into its strided slice

@@ -176,3 +176,19 @@ def test_geometry_cache_keeps_validation():
         with pytest.raises(ParameterError):
             correlate(x, w, stride=bad)
     assert correlate(x, w, stride=[2, 1]).shape == (2, 4)
+
+
+@pytest.mark.parametrize("kind", sorted(KERNEL_KINDS))
+@pytest.mark.parametrize(
+    ("shape", "kshape", "stride", "padding", "dilation"),
+    [((9, 8, 3), (3, 3), 1, 1, 1), ((10, 7, 4), (5, 3), (2, 1), [(2, 1), (0, 3)], 1), ((12, 11, 2), (3, 2), 1, "same", (2, 3)),
+     ((8, 9, 1), (2, 2), 1, "valid", 1), ((9, 10, 3), (3, 3), (1, 2), 1, 1), ((11, 9, 3), (3, 3), 2, 2, 2)],
+)
+def test_depthwise_on_interleaved_channels_matches_loop_twin(rng, kind, shape, kshape, stride, padding, dilation):
+    """Column stride 1 runs all channels as one (H, W·C) plane; other strides go channel by channel."""
+    x, w = rng.standard_normal(shape), KERNEL_KINDS[kind](rng, kshape)
+    for image in (x, np.asfortranarray(x), x.astype(np.float32)):  # Fortran order: not C-contiguous, channel by channel
+        got = correlate(image, w, stride=stride, padding=padding, dilation=dilation, bias=0.25)
+        for c in range(shape[2]):
+            expected = loop_correlate(image[..., c], w, stride, padding, dilation) + 0.25
+            np.testing.assert_allclose(got[..., c], expected, rtol=1e-5, atol=1e-5 if image.dtype == np.float32 else 1e-12)
