@@ -47,6 +47,7 @@ def _taps(w: np.ndarray, dtype: np.dtype) -> list[tuple[int, int, np.floating]]:
 
 
 _scratch = threading.local()
+POLYPHASE = True  # stride 2, kernels with few padded taps: polyphase split + contiguous einsum (measured)
 SCRATCH_KEEP = 4 * 1024 * 1024  # bytes: scratch up to this size is kept per thread and reused across calls
 
 
@@ -130,18 +131,34 @@ def _accumulate(plane: np.ndarray, w: np.ndarray, g: Geometry, out: np.ndarray, 
     halo = (w.shape[0] - 1) * dh + 1  # padded rows one output row reads
     wp = plane.shape[1] + sum(g.padding[1])
     flat = (sh, sw) == (1, 1)
+    kh, kw = w.shape
+    # zero-padding sub-kernels to ⌈kh/2⌉ × ⌈kw/2⌉ adds taps (3×3: 16 for 9, lost 6–13 %; 5×5: 36 for 25, won 21–28 %)
+    poly = POLYPHASE and fused and (sh, sw) == (2, 2) and (dh, dw) == (1, 1) and 4 * -(-kh // 2) * -(-kw // 2) <= 1.5 * kh * kw
+    w2 = -(-wp // 2)  # width of a polyphase component
     row_bytes = out.itemsize * ((wp if flat else w_out) * (1 if fused else 2) + wp * sh)  # acc (+ tmp) + input rows
+    if poly:
+        row_bytes = out.itemsize * (w2 + 2 * wp * sh)  # acc + input rows + their polyphase copy
     rows_per_band = max(1, min(h_out, BAND_BYTES // row_bytes))
     bands = -(-h_out // rows_per_band)
     rows_per_band = -(-h_out // bands)  # equal bands: no short last band paying full per-call overhead
     source = _PaddedRows(plane, g, (rows_per_band - 1) * sh + halo, out.dtype.type)
-    acc_buf = _scratch_buffer("acc", rows_per_band * (wp if flat else w_out), out.dtype.type)
+    acc_buf = _scratch_buffer("acc", rows_per_band * (wp if flat else w2 if poly else w_out), out.dtype.type)
+    if poly:
+        w_poly = np.zeros((2, 2, -(-kh // 2), -(-kw // 2)), dtype=out.dtype)  # w_poly[a, b, i, j] = w[2i + a, 2j + b]
+        for a in range(2):
+            for b in range(2):
+                sub = w[a::2, b::2]
+                w_poly[a, b, : sub.shape[0], : sub.shape[1]] = sub
+        r2 = rows_per_band - 1 + w_poly.shape[2]
+        phase_buf = _scratch_buffer("phases", 4 * r2 * w2, out.dtype.type).reshape(2, 2, r2, w2)
     tmp_buf = None if fused else _scratch_buffer("tmp", acc_buf.size, out.dtype.type)
     for r0 in range(0, h_out, rows_per_band):
         rows = min(rows_per_band, h_out - r0)
         band = source.rows(r0 * sh, (r0 + rows - 1) * sh + halo)
         if flat:
             valid = _band_flat(band, w if fused else taps, (dh, dw), rows, w_out, acc_buf, tmp_buf)
+        elif poly:
+            valid = _band_polyphase(band, w_poly, rows, w_out, acc_buf, phase_buf)
         else:
             valid = _band_strided(band, w if fused else taps, g, rows, w_out, acc_buf, tmp_buf)
         if add:
@@ -180,6 +197,33 @@ def _band_flat(band, taps, dilation, rows, w_out, acc_buf, tmp_buf) -> np.ndarra
         np.multiply(flat[off : off + n], weight, out=tmp)
         acc += tmp
     return acc_buf[: rows * wp].reshape(rows, wp)[:, :w_out]
+
+
+def _band_polyphase(band, w_poly, rows, w_out, acc_buf, phase_buf) -> np.ndarray:
+    """Stride 2 (no dilation): split the band into its 4 even/odd row/column components, then run
+    the contiguous stride-1 flat einsum over all of them at once.
+
+    Output ``(r, c)`` reads ``band[2r + 2i + a, 2c + 2j + b] = P[a, b][r + i, c + j]``: a stride-1
+    correlation of each component ``P[a, b]`` with the sub-kernel ``w[a::2, b::2]``. The components
+    sit in one buffer at a fixed distance apart, so one strided view ``(2, 2, ki, kj, cells)`` covers
+    every tap (sub-kernels are zero-padded to ``ki × kj``) and the inner loop reads contiguously
+    instead of every other cell. Cells a component lacks are zeroed: they meet only zero weights.
+    """
+    r2, w2 = phase_buf.shape[2:]
+    for a in range(2):
+        for b in range(2):
+            part = band[a::2, b::2]
+            dst = phase_buf[a, b]
+            dst[: part.shape[0], : part.shape[1]] = part
+            dst[part.shape[0] :] = 0
+            dst[: part.shape[0], part.shape[1] :] = 0
+    flat = phase_buf.reshape(-1)
+    n = (rows - 1) * w2 + w_out
+    step = flat.strides[0]
+    _, _, ki, kj = w_poly.shape
+    view = _view(flat, (2, 2, ki, kj, n), (2 * r2 * w2 * step, r2 * w2 * step, w2 * step, step, step))
+    np.einsum("abijm,abij->m", view, w_poly, out=acc_buf[:n], order="F")
+    return acc_buf[: rows * w2].reshape(rows, w2)[:, :w_out]
 
 
 def _band_strided(band, taps, g: Geometry, rows, w_out, acc_buf, tmp_buf) -> np.ndarray:

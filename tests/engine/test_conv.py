@@ -192,3 +192,26 @@ def test_depthwise_on_interleaved_channels_matches_loop_twin(rng, kind, shape, k
         for c in range(shape[2]):
             expected = loop_correlate(image[..., c], w, stride, padding, dilation) + 0.25
             np.testing.assert_allclose(got[..., c], expected, rtol=1e-5, atol=1e-5 if image.dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("shape", "kshape", "padding"),
+    [((10, 11), (5, 5), 2), ((11, 10), (5, 5), "same"), ((9, 9), (2, 2), 0), ((12, 13), (4, 4), [(1, 2), (3, 0)]),
+     ((13, 12), (7, 5), "valid"), ((6, 5), (5, 4), (1, 2))],
+)
+def test_stride_2_polyphase_matches_loop_twin(rng, monkeypatch, shape, kshape, padding):
+    """Stride 2 with these kernels splits each band into even/odd rows and columns; odd and even sizes, many bands."""
+    import app.engine.conv as conv
+
+    x, w = rng.standard_normal(shape), rng.standard_normal(kshape)
+    expected = loop_correlate(x, w, 2, padding)
+    np.testing.assert_allclose(correlate(x, w, stride=2, padding=padding), expected, atol=1e-12)
+    monkeypatch.setattr(conv, "BAND_BYTES", 256)
+    np.testing.assert_allclose(correlate(x, w, stride=2, padding=padding), expected, atol=1e-12)
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    np.testing.assert_allclose(correlate(x32, w32, stride=2, padding=padding), expected, rtol=1e-4, atol=1e-4)
+    rgb, ks = rng.integers(0, 255, shape + (3,)).astype(np.uint8), rng.standard_normal((2,) + kshape)
+    got = correlate_many(rgb, ks, stride=2, padding=padding)
+    for n in range(2):
+        for c in range(3):
+            np.testing.assert_allclose(got[..., c, n], loop_correlate(rgb[..., c], ks[n], 2, padding), atol=1e-9)
