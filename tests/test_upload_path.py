@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.api import images
-from app.api.images import UploadStream
+from app import uploads
 from app.imaging import decode_upload
 from app.main import create_app
 from app.settings import Settings
+from app.uploads import UploadStream
 from tests import badfiles
 
 
@@ -83,7 +83,7 @@ def test_decoding_starts_while_the_body_is_still_arriving(tmp_path, rng):
     body = multipart([("file", "p.jpg", photo(rng))])
     chunks = [body[i:i + 65536] for i in range(0, len(body), 65536)]
     started = threading.Event()
-    real = images._decode_and_store
+    real = uploads._decode_and_store
 
     def spy(stream, settings):
         started.set()
@@ -106,13 +106,13 @@ def test_decoding_starts_while_the_body_is_still_arriving(tmp_path, rng):
     scope = {"type": "http", "method": "POST", "path": "/api/images", "raw_path": b"/api/images", "query_string": b"",
              "headers": [(b"content-type", b"multipart/form-data; boundary=xyzzy")], "http_version": "1.1",
              "scheme": "http", "server": ("test", 80), "client": ("test", 1), "root_path": "", "app": app}
-    images._decode_and_store = spy
+    uploads._decode_and_store = spy
     try:  # a thread of its own: other tests may leave an event loop running here
         worker = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
         worker.start()
         worker.join(60)
     finally:
-        images._decode_and_store = real
+        uploads._decode_and_store = real
     assert waited == [True] and len(chunks) > 3
     assert messages[0]["status"] == 201
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from ..api.images import receive_upload
+from ..uploads import receive_upload
 from .conv2d import error_response
 from .params import link
 
@@ -15,7 +15,7 @@ router = APIRouter()
 @router.post("/upload")
 async def upload(request: Request):
     """The form's fields: ``file``, and ``kernel`` (default sharpen) and ``projector`` to carry over.
-    Parsed by the API's ``receive_upload``, which decodes the image while it arrives."""
+    Parsed by ``app/uploads.receive_upload``, which decodes the image while it arrives."""
     received = await receive_upload(request)
     kernel = received.fields.get("kernel", "sharpen")
     if received.problem is not None:
