@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     max_matrix_cells: int = Field(1_048_576, description="largest dense weight matrix (rows×cols)")
     max_work: int = Field(2_000_000_000, description="most multiply-adds one API request may ask for (~1 s)")
     page_cache_bytes: int = Field(
-        32 * 1024 * 1024, description="rendered pages and step fragments each worker keeps, bytes (0: none)"
+        16 * 1024 * 1024, description="rendered pages and step fragments each worker keeps, bytes (0: none)"
     )
     max_grid_size: int = Field(16, description="largest editable numbers grid side on pages")
     max_text_tokens: int = Field(40, description="most tokens in the text-CNN sentence")

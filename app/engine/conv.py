@@ -25,8 +25,10 @@ array([2., 2.])
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -46,13 +48,39 @@ def _taps(w: np.ndarray, dtype: np.dtype) -> list[tuple[int, int, np.floating]]:
     return [(i, j, dtype.type(w[i, j])) for i in range(w.shape[0]) for j in range(w.shape[1]) if w[i, j] != 0]
 
 
-_scratch = threading.local()
+_scratch = threading.local()  # .bufs: the scratch set this thread holds for the call in progress
+_idle_sets: list[dict] = []  # sets returned after a call, lent to the next one
+_idle_lock = threading.Lock()
+IDLE_SETS = os.cpu_count() or 2  # only about one thread per core computes at once: keep no more sets than that
 POLYPHASE = True  # stride 2, kernels with few padded taps: polyphase split + contiguous einsum (measured)
-SCRATCH_KEEP = 4 * 1024 * 1024  # bytes: scratch up to this size is kept per thread and reused across calls
+SCRATCH_KEEP = 4 * 1024 * 1024  # bytes: scratch up to this size is kept in a set and reused across calls
+
+
+@contextmanager
+def _borrowed_scratch():
+    """Lend this thread a set of scratch buffers for one call, from a small shared pool.
+
+    Sets kept per thread cost memory per thread, and the web server's thread pool has 40 threads
+    (a 3-minute soak grew a worker by ~100 MiB); a pool of at most one set per core reuses them as
+    well. A nested call keeps the set it already holds.
+    """
+    if getattr(_scratch, "bufs", None) is not None:
+        yield
+        return
+    with _idle_lock:
+        bufs = _idle_sets.pop() if _idle_sets else {}
+    _scratch.bufs = bufs
+    try:
+        yield
+    finally:
+        _scratch.bufs = None
+        with _idle_lock:
+            if len(_idle_sets) < IDLE_SETS:
+                _idle_sets.append(bufs)
 
 
 def _scratch_buffer(name: str, size: int, dtype: type) -> np.ndarray:
-    """A flat ``size``-element buffer reused by this thread's later calls.
+    """A flat ``size``-element buffer from the scratch set this thread has borrowed.
 
     A fresh ``np.empty`` of a band (hundreds of KiB) is mapped fresh by the allocator, and the page
     faults on first touch cost as much as the arithmetic on a 256² image. Nothing returned to a
@@ -61,11 +89,13 @@ def _scratch_buffer(name: str, size: int, dtype: type) -> np.ndarray:
     itemsize = np.dtype(dtype).itemsize
     if size * itemsize > SCRATCH_KEEP:
         return np.empty(size, dtype=dtype)
+    bufs = getattr(_scratch, "bufs", None)
+    if bufs is None:  # outside _borrowed_scratch: nothing to reuse
+        return np.empty(size, dtype=dtype)
     key = (name, np.dtype(dtype).char)
-    buf = _scratch.__dict__.get(key)
+    buf = bufs.get(key)
     if buf is None or buf.size < size:
-        buf = np.empty(max(size, SCRATCH_KEEP // (8 * itemsize)), dtype=dtype)
-        _scratch.__dict__[key] = buf
+        buf = bufs[key] = np.empty(max(size, SCRATCH_KEEP // (8 * itemsize)), dtype=dtype)
     return buf[:size]
 
 
@@ -111,7 +141,13 @@ class _PaddedRows:
 
 
 def _accumulate(plane: np.ndarray, w: np.ndarray, g: Geometry, out: np.ndarray, add: bool = True) -> None:
-    """``out += correlate(plane, w)`` (``out = …`` when ``add`` is False), band by band.
+    """``out += correlate(plane, w)`` (``out = …`` when ``add`` is False), band by band."""
+    with _borrowed_scratch():
+        _accumulate_bands(plane, w, g, out, add)
+
+
+def _accumulate_bands(plane: np.ndarray, w: np.ndarray, g: Geometry, out: np.ndarray, add: bool) -> None:
+    """The body of :func:`_accumulate`, with a scratch set borrowed.
 
     Parameters
     ----------

@@ -25,7 +25,7 @@ from .conv2d import build, read_state
 
 router = APIRouter()
 IMMUTABLE = "public, max-age=31536000, immutable"
-_cache = BytesLRU(max_bytes=64 * 1024 * 1024)  # PNGs of up to 1024² outputs: a few dozen per worker
+_cache = BytesLRU(max_bytes=16 * 1024 * 1024)  # per worker: dozens of PNGs of 512² outputs, or a few of 1024²
 
 
 def _cached_png(request: Request, kind: str, make: Callable[[], bytes]) -> Response:

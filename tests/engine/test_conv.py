@@ -148,7 +148,7 @@ def test_many_small_bands_rgb_and_filters(rng, monkeypatch, stride, dtype):
 
 
 def test_reused_scratch_gives_the_same_answers(rng):
-    """Scratch buffers are kept per thread: a call after others of other shapes and paddings is unaffected."""
+    """Scratch buffers are reused across calls: a call after others of other shapes and paddings is unaffected."""
     x, w = rng.standard_normal((20, 17)), rng.standard_normal((3, 3))
     first = correlate(x, w, padding=1)
     for shape, pad in [((31, 40), 4), ((5, 6), 0), ((64, 9), (3, 0))]:
@@ -167,6 +167,21 @@ def test_threads_do_not_share_scratch(rng):
             got = list(pool.map(lambda job: correlate(job[0], job[1], stride=job[2], padding=2), jobs))
             for g, e in zip(got, expected, strict=True):
                 np.testing.assert_array_equal(g, e)
+
+
+def test_scratch_pool_stays_small_however_many_threads_compute(rng):
+    """Sets are lent per call and at most one per core is kept, not one per thread (the web server has 40)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.engine import conv
+
+    x, w = rng.standard_normal((300, 200)), rng.standard_normal((3, 3))
+    expected = correlate(x, w, padding=1)
+    with ThreadPoolExecutor(24) as pool:
+        for got in pool.map(lambda _: correlate(x, w, padding=1), range(96)):
+            np.testing.assert_array_equal(got, expected)
+    assert 1 <= len(conv._idle_sets) <= conv.IDLE_SETS
+    assert getattr(conv._scratch, "bufs", None) is None  # nothing held between calls
 
 
 def test_geometry_cache_keeps_validation():

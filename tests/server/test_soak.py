@@ -10,8 +10,9 @@ from scripts.soak import soak
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
-# The per-worker caches are bounded (64 rendered PNGs, 32 decoded images: < 80 MiB at the working
-# size), so memory may rise while they fill but never by more than this.
+# The per-worker caches are bounded (16 MiB of pages, 16 MiB of PNGs, 32 decoded images: < 60 MiB at
+# the working size, plus scratch lent from a pool of one set per core), so memory may rise while
+# they fill but never by more than this.
 CACHE_CEILING_MIB = 150
 
 
