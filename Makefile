@@ -46,7 +46,7 @@ lint: $(VENV)/.installed-dev
 
 # Several minutes of concurrent uploads and steps against 2 workers; appends its figures to docs/soak.md.
 soak: $(VENV)/.installed-dev
-	$(PY) scripts/soak.py --seconds 180 --workers 2 --output docs/soak.md
+	$(PY) scripts/soak.py --seconds 300 --workers 2 --output docs/soak.md
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench --output docs/benchmark-results.md

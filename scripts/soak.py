@@ -16,6 +16,7 @@ import datetime
 import io
 import itertools
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +119,11 @@ async def drive(base: str, students: int, seconds: float) -> tuple[Tally, float,
         return tally, elapsed, await verify(client, tally)
 
 
+def _sample_rss(pids: list[int], every: float, done: threading.Event, samples: list[dict[int, float]]) -> None:
+    while not done.wait(every):
+        samples.append({pid: rss_mb(pid) for pid in pids})
+
+
 def warm_up(base: str, workers: int) -> None:
     """A page on each worker (fresh connections spread them) so start-up imports are not counted as growth."""
     for _ in range(4 * workers):
@@ -131,14 +137,23 @@ def soak(seconds: float, workers: int, students: int) -> tuple[str, bool]:
         pids = server.worker_pids()
         warm_up(server.base, workers)
         start_rss = {pid: rss_mb(pid) for pid in pids}
-        tally, elapsed, lost = run_in_own_thread(drive(server.base, students, seconds))
+        done = threading.Event()
+        samples: list[dict[int, float]] = []  # RSS along the way: caches fill, then memory must level off
+        sampler = threading.Thread(target=_sample_rss, args=(pids, seconds / 6, done, samples))
+        sampler.start()
+        try:
+            tally, elapsed, lost = run_in_own_thread(drive(server.base, students, seconds))
+        finally:
+            done.set()
+            sampler.join()
         end_rss = {pid: rss_mb(pid) for pid in pids}
         alive = server.process.poll() is None and server.worker_pids() == pids and all(end_rss.values())
         on_disk = {p.stem for p in (server.data_dir / "images").glob("*.npy")}
     missing = sorted(set(tally.stored) - on_disk)  # nothing is evicted under this cap, so nothing may be missing
     passed = not tally.errors and not lost and not missing and alive
     rows = "\n".join(
-        f"| {pid} | {start_rss[pid]:.0f} | {end_rss[pid]:.0f} | {end_rss[pid] - start_rss[pid]:+.0f} |" for pid in pids
+        f"| {pid} | {start_rss[pid]:.0f} | {' → '.join(f'{s[pid]:.0f}' for s in samples)} | {end_rss[pid]:.0f}"
+        f" | {end_rss[pid] - start_rss[pid]:+.0f} |" for pid in pids
     )
     report = (
         f"### Soak, {datetime.date.today().isoformat()}: {workers} uvicorn workers, {students} students, {elapsed:.0f} s\n\n"
@@ -148,7 +163,8 @@ def soak(seconds: float, workers: int, students: int) -> tuple[str, bool]:
         f" {len(tally.stored)}; stored files missing: {len(missing)}; workers alive at the end: {'yes' if alive else 'NO'}\n"
         "- store cap 2 GiB, so nothing is evicted here; eviction (LRU order, readers racing an evicting"
         " writer) is covered by tests/test_store.py\n\n"
-        "| worker pid | RSS start MiB | RSS end MiB | change |\n|---|---|---|---|\n" + rows + "\n"
+        f"| worker pid | RSS start MiB | every {seconds / 6:.0f} s | RSS end MiB | change |\n"
+        "|---|---|---|---|---|\n" + rows + "\n"
     )
     for problem in (tally.errors + lost + missing)[:10]:
         report += f"\n- problem: {problem}"
