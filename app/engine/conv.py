@@ -14,8 +14,8 @@ quarter of the work. All taps of a band go to one ``np.einsum`` over a strided v
 ``(kh, kw, cells)``, iterated with the cells innermost: its inner loop is a SIMD fused
 multiply-add into the accumulator, one pass per tap instead of a multiply and an add. Kernels
 that are mostly zeros (identity, shifts) instead multiply and add only their nonzero taps.
-float32 stays float32 throughout. Scratch buffers are kept per thread, so a small image does
-not pay page faults on fresh buffers every call.
+float32 stays float32 throughout. Scratch buffers are lent per call from a small pool (one set
+per core) and reused, so a small image does not pay page faults on fresh buffers every call.
 
 >>> correlate([1, 2, 3, 4], [1, 1])
 array([3., 5., 7.])
@@ -87,10 +87,8 @@ def _scratch_buffer(name: str, size: int, dtype: type) -> np.ndarray:
     caller ever views a scratch buffer.
     """
     itemsize = np.dtype(dtype).itemsize
-    if size * itemsize > SCRATCH_KEEP:
-        return np.empty(size, dtype=dtype)
-    bufs = getattr(_scratch, "bufs", None)
-    if bufs is None:  # outside _borrowed_scratch: nothing to reuse
+    bufs = getattr(_scratch, "bufs", None)  # None outside _borrowed_scratch: nothing to reuse
+    if bufs is None or size * itemsize > SCRATCH_KEEP:
         return np.empty(size, dtype=dtype)
     key = (name, np.dtype(dtype).char)
     buf = bufs.get(key)
@@ -224,15 +222,20 @@ def _band_flat(band, taps, dilation, rows, w_out, acc_buf, tmp_buf) -> np.ndarra
         view = _view(flat, (kh, kw, n), (dh * wp * step, dw * step, step))
         np.einsum("ijm,ij->m", view, taps, out=acc, order="F")  # order F: m innermost, one pass per tap
         return acc_buf[: rows * wp].reshape(rows, wp)[:, :w_out]
-    tmp = tmp_buf[:n]
-    for t, (i, j, weight) in enumerate(taps):
-        off = i * dh * wp + j * dw
-        if t == 0:  # the first tap initialises: no zero fill, no add
-            np.multiply(flat[off : off + n], weight, out=acc)
-            continue
-        np.multiply(flat[off : off + n], weight, out=tmp)
-        acc += tmp
+    offsets = ((i * dh * wp + j * dw, weight) for i, j, weight in taps)
+    _multiply_add(((flat[off : off + n], weight) for off, weight in offsets), acc, tmp_buf[:n])
     return acc_buf[: rows * wp].reshape(rows, wp)[:, :w_out]
+
+
+def _multiply_add(products, acc: np.ndarray, tmp: np.ndarray) -> None:
+    """``acc = Σ source · weight`` over ``(source, weight)`` pairs, two passes per tap: the first
+    tap writes ``acc`` (no zero fill, no add), the others multiply into ``tmp`` and add."""
+    for t, (source, weight) in enumerate(products):
+        if t == 0:
+            np.multiply(source, weight, out=acc)
+            continue
+        np.multiply(source, weight, out=tmp)
+        acc += tmp
 
 
 def _band_polyphase(band, w_poly, rows, w_out, acc_buf, phase_buf) -> np.ndarray:
@@ -272,15 +275,10 @@ def _band_strided(band, taps, g: Geometry, rows, w_out, acc_buf, tmp_buf) -> np.
         view = _view(band, (kh, kw, rows, w_out), (dh * s0, dw * s1, sh * s0, sw * s1))
         np.einsum("ijrc,ij->cr", view, taps, out=acc.T, order="F")  # c innermost, then r, then the taps
         return acc
-    tmp = tmp_buf[: rows * w_out].reshape(rows, w_out)
     col_stop = (w_out - 1) * sw + 1
-    for t, (i, j, weight) in enumerate(taps):
-        src = band[i * dh : i * dh + (rows - 1) * sh + 1 : sh, j * dw : j * dw + col_stop : sw]
-        if t == 0:
-            np.multiply(src, weight, out=acc)
-            continue
-        np.multiply(src, weight, out=tmp)
-        acc += tmp
+    sources = ((band[i * dh : i * dh + (rows - 1) * sh + 1 : sh, j * dw : j * dw + col_stop : sw], weight)
+               for i, j, weight in taps)
+    _multiply_add(sources, acc, tmp_buf[: rows * w_out].reshape(rows, w_out))
     return acc
 
 
