@@ -76,19 +76,13 @@ def _first_visit_maker():
     return lambda step: f"/conv2d?kernel=sharpen&bias={next(fresh)}&step={step}"
 
 
-def _warm_up(base: str, workers: int) -> None:
-    """Each worker imports, compiles its templates and renders once before anything is timed."""
-    for _ in range(4 * workers):
-        httpx.get(base + _revisit(0), headers={"Connection": "close"}, timeout=30)
-
-
 def run(quick: bool = False, seconds: float | None = None) -> str:
     duration = seconds or (3.0 if quick else 20.0)
     soak = seconds or (3.0 if quick else 60.0)
     rows = []
     for workers in (1, 2):
         with running_server(workers=workers) as server:
-            _warm_up(server.base, workers)
+            server.warm_up(_revisit(0))
             trivial = run_in_own_thread(_load(server.base, lambda s: "/healthz", 20, duration))
             revisits = run_in_own_thread(_load(server.base, _revisit, 20, duration))
             firsts = run_in_own_thread(_load(server.base, _first_visit_maker(), 20, duration))
@@ -96,7 +90,7 @@ def run(quick: bool = False, seconds: float | None = None) -> str:
             rows.append(_row(workers, "step fragment, revisited (kept)", revisits, f"{revisits['rps'] / trivial['rps']:.0%}"))
             rows.append(_row(workers, "step fragment, first visit (rendered)", firsts, f"{firsts['rps'] / trivial['rps']:.0%}"))
     with running_server(workers=2) as server:
-        _warm_up(server.base, 2)
+        server.warm_up(_revisit(0))
         classroom = run_in_own_thread(_load(server.base, _revisit, 100, soak))
         fresh_class = run_in_own_thread(_load(server.base, _first_visit_maker(), 100, soak))
     rows.append(_row(2, f"100 students × {soak:.0f} s, revisited", classroom, ""))

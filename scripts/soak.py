@@ -124,18 +124,12 @@ def _sample_rss(pids: list[int], every: float, done: threading.Event, samples: l
         samples.append({pid: rss_mb(pid) for pid in pids})
 
 
-def warm_up(base: str, workers: int) -> None:
-    """A page on each worker (fresh connections spread them) so start-up imports are not counted as growth."""
-    for _ in range(4 * workers):
-        httpx.get(base + "/conv2d?image=shapes", headers={"Connection": "close"}, timeout=30)
-
-
 def soak(seconds: float, workers: int, students: int) -> tuple[str, bool]:
     """Run the soak; returns a markdown report and whether it passed."""
     # a store cap far above what the soak writes: nothing may be evicted, so any missing file is a loss
     with running_server("uvicorn", workers=workers, store_cap_bytes=str(2 * 1024**3)) as server:
         pids = server.worker_pids()
-        warm_up(server.base, workers)
+        server.warm_up("/conv2d?image=shapes")  # start-up imports are not counted as growth
         start_rss = {pid: rss_mb(pid) for pid in pids}
         done = threading.Event()
         samples: list[dict[int, float]] = []  # RSS along the way: caches fill, then memory must level off
