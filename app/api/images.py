@@ -15,6 +15,8 @@ from .schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["images"])
 IMMUTABLE = "public, max-age=31536000, immutable"
+
+
 def png_response(request: Request, data: bytes, etag: str) -> Response:
     tag = f'"{etag}"'
     if request.headers.get("if-none-match") == tag:
