@@ -9,16 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .engine.errors import ParameterError
-
-
-class HTTPProblem(Exception):
-    """An error with its HTTP status, raised anywhere below the routes (imaging, store…)."""
-
-    def __init__(self, status_code: int, detail: str, param: str | None = None) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
-        self.param = param
+from .problems import Problem
 
 
 def describe_validation(exc: RequestValidationError) -> str:
@@ -56,8 +47,8 @@ def install(app: FastAPI) -> None:
     async def _parameter_error(request: Request, exc: ParameterError) -> JSONResponse:
         return JSONResponse({"detail": exc.message, "field": exc.param}, status_code=422)
 
-    @app.exception_handler(HTTPProblem)
-    async def _problem(request: Request, exc: HTTPProblem) -> JSONResponse:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
         body = {"detail": exc.detail}
         if exc.param:
             body["field"] = exc.param

@@ -18,7 +18,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import HTTPProblem
+from .problems import Problem
 from .settings import Settings
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
@@ -55,8 +55,8 @@ class DecodedImage:
         return (self.width, self.height) != (self.original_width, self.original_height)
 
 
-def _problem(status: int, detail: str) -> HTTPProblem:
-    return HTTPProblem(status, detail, param="file")
+def _problem(status: int, detail: str) -> Problem:
+    return Problem(status, detail, param="file")
 
 
 def _open(fp: BinaryIO, settings: Settings) -> Image.Image:
@@ -166,7 +166,7 @@ def decode_upload(data: bytes | BinaryIO, settings: Settings) -> DecodedImage:
 
     ``data`` may also be a readable, seekable binary file: the upload route passes one whose bytes
     are still arriving, so decoding overlaps the upload (its caller enforces the byte limit).
-    Raises :class:`HTTPProblem` 413 (too many bytes or pixels), 415 (format not allowed) or
+    Raises :class:`Problem` 413 (too many bytes or pixels), 415 (format not allowed) or
     422 (empty, truncated or corrupt), each naming the field ``file`` and the limit.
     """
     if isinstance(data, (bytes, bytearray, memoryview)):
@@ -221,7 +221,7 @@ def to_display(array: np.ndarray, mapping: str = "clip") -> np.ndarray:
         colour = np.where(t < 0, NEGATIVE, POSITIVE)
         rgb = 255 + (colour - 255) * np.abs(t)
         return np.rint(rgb).astype(np.uint8)
-    raise HTTPProblem(422, f"mapping must be one of {', '.join(MAPPINGS)}, got {mapping!r}", "mapping")
+    raise Problem(422, f"mapping must be one of {', '.join(MAPPINGS)}, got {mapping!r}", "mapping")
 
 
 def mapping_description(mapping: str) -> str:

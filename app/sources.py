@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import HTTPProblem
+from .problems import Problem
 from .samples import SAMPLES, sample_pixels
 from .settings import Settings
 from .store import ID_PATTERN, get_store
@@ -21,6 +21,6 @@ def load_image(ref: str, settings: Settings) -> np.ndarray:
     if ID_PATTERN.fullmatch(ref or ""):
         return get_store(settings).get(ref)
     names = ", ".join(SAMPLES)
-    raise HTTPProblem(
+    raise Problem(
         422, f"image must be a sample ({names}) or the id of an uploaded image, got {ref[:80]!r}", "image"
     )

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import HTTPProblem
+from .problems import Problem
 from .settings import Settings
 
 ID_LENGTH = 32
@@ -38,7 +38,7 @@ def image_id(pixels: np.ndarray) -> str:
 
 def check_id(value: str) -> str:
     if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise HTTPProblem(
+        raise Problem(
             422, f"image id must be {ID_LENGTH} lowercase hex characters, got {str(value)[:80]!r}", "image"
         )
     return value
@@ -101,12 +101,12 @@ class ImageStore:
             with open(path, "rb") as f:  # an open file survives eviction by another worker
                 pixels = np.load(f, allow_pickle=False)
         except FileNotFoundError:
-            raise HTTPProblem(
+            raise Problem(
                 404, f"image {image_id} is not stored (it may have been evicted to make room):"
                 " upload it again", "image"
             ) from None
         except ValueError:
-            raise HTTPProblem(404, f"image {image_id} is damaged on disk: upload it again", "image") from None
+            raise Problem(404, f"image {image_id} is damaged on disk: upload it again", "image") from None
         with contextlib.suppress(FileNotFoundError):  # evicted since we opened it: the pixels read are still good
             os.utime(path)
         pixels.flags.writeable = False

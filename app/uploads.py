@@ -17,8 +17,8 @@ from fastapi import Request
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from .errors import HTTPProblem
 from .imaging import DecodedImage, decode_upload
+from .problems import Problem
 from .settings import Settings
 from .store import get_store
 
@@ -130,7 +130,7 @@ class Upload:
     fields: dict[str, str] = field(default_factory=dict)
     decoded: DecodedImage | None = None
     image_id: str | None = None
-    problem: HTTPProblem | None = None
+    problem: Problem | None = None
 
 
 def _decode_and_store(stream: UploadStream, settings: Settings) -> tuple[DecodedImage, str]:
@@ -175,15 +175,15 @@ class _FormReader:
     def on_headers_finished(self) -> None:
         _, options = parse_options_header(self._disposition)
         if b"name" not in options:
-            raise HTTPProblem(400, MALFORMED, "file")
+            raise Problem(400, MALFORMED, "file")
         self._name = options[b"name"].decode("utf-8", "replace")
         if self._name != "file":
             self._text_parts += 1
             if self._text_parts > MAX_FORM_FIELDS:
-                raise HTTPProblem(413, f"the form has more than {MAX_FORM_FIELDS} fields besides 'file'", "file")
+                raise Problem(413, f"the form has more than {MAX_FORM_FIELDS} fields besides 'file'", "file")
             return
         if self.stream is not None:
-            raise HTTPProblem(422, "file: send one image, not several, in the form field 'file'", "file")
+            raise Problem(422, "file: send one image, not several, in the form field 'file'", "file")
         self._in_file, self.stream = True, UploadStream()
         self.decoding = asyncio.get_running_loop().run_in_executor(_decoders, _decode_and_store, self.stream, self.settings)
 
@@ -191,12 +191,12 @@ class _FormReader:
         if not self._in_file:
             self._text += data[start:end]
             if len(self._text) > MAX_FIELD_BYTES:
-                raise HTTPProblem(413, f"form field {self._name[:40]!r} is larger than {MAX_FIELD_BYTES} bytes;"
+                raise Problem(413, f"form field {self._name[:40]!r} is larger than {MAX_FIELD_BYTES} bytes;"
                                   " only 'file' may be large", self._name[:40])
             return
         limit = self.settings.max_upload_bytes
         if self.stream.size + (end - start) > limit:
-            raise HTTPProblem(413, f"file is larger than {limit} bytes, the limit (CONVSTEP_MAX_UPLOAD_BYTES)", "file")
+            raise Problem(413, f"file is larger than {limit} bytes, the limit (CONVSTEP_MAX_UPLOAD_BYTES)", "file")
         if not isinstance(data, bytes):  # a view must not pin a buffer its owner will change
             data = bytes(data)
         self.stream.feed(memoryview(data)[start:end])
@@ -223,7 +223,7 @@ async def receive_upload(request: Request) -> Upload:
         content_type, options = parse_options_header(request.headers.get("content-type", ""))
         if content_type == b"multipart/form-data":
             if b"boundary" not in options:
-                raise HTTPProblem(400, MALFORMED, "file")
+                raise Problem(400, MALFORMED, "file")
             parser = MultipartParser(options[b"boundary"], {
                 name: getattr(form, name) for name in (
                     "on_part_begin", "on_part_data", "on_part_end", "on_header_field", "on_header_value",
@@ -233,15 +233,15 @@ async def receive_upload(request: Request) -> Upload:
                 parser.write(chunk)
             parser.finalize()
         if form.stream is None:
-            raise HTTPProblem(422, "file: Field required (send the image as the multipart form field 'file',"
+            raise Problem(422, "file: Field required (send the image as the multipart form field 'file',"
                               " e.g. curl -F file=@photo.png)", "file")
         if not form.file_ended:
-            raise HTTPProblem(400, MALFORMED, "file")
+            raise Problem(400, MALFORMED, "file")
         decoded, image_id = await form.decoding
         return Upload(form.fields, decoded, image_id)
     except FormParserError:
-        return Upload(form.fields, problem=HTTPProblem(400, MALFORMED, "file"))
-    except HTTPProblem as exc:
+        return Upload(form.fields, problem=Problem(400, MALFORMED, "file"))
+    except Problem as exc:
         return Upload(form.fields, problem=exc)
     finally:
         if form.stream is not None and not form.file_ended:

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.errors import HTTPProblem
 from app.imaging import decode_upload, render_png, to_display
+from app.problems import Problem
 from app.settings import Settings
 from tests import badfiles
 
 SETTINGS = Settings(max_upload_bytes=2_000_000, max_image_pixels=20_000_000, working_size=512)
 
 
-def problem(data: bytes) -> HTTPProblem:
-    with pytest.raises(HTTPProblem) as e:
+def problem(data: bytes) -> Problem:
+    with pytest.raises(Problem) as e:
         decode_upload(data, SETTINGS)
     assert e.value.param == "file"
     return e.value
@@ -126,7 +126,7 @@ def test_render_mappings():
     assert signed[1, 1, 0] > signed[1, 1, 2]  # positive leans orange
     png = Image.open(io.BytesIO(render_png(values, "signed")))
     assert png.size == (2, 2) and png.mode == "RGB"
-    with pytest.raises(HTTPProblem):
+    with pytest.raises(Problem):
         to_display(values, "rainbow")
 
 

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from app.errors import HTTPProblem
+from app.problems import Problem
 from app.store import ID_PATTERN, ImageStore, image_id
 
 
@@ -34,13 +34,13 @@ def test_different_shapes_with_same_bytes_differ(tmp_path):
 @pytest.mark.parametrize("bad", ["../etc/passwd", "/etc/passwd", "%2e%2e%2f", "A" * 32, "a" * 31, "a" * 33, "", "g" * 32])
 def test_hostile_ids_are_refused(tmp_path, bad):
     store = ImageStore(tmp_path, cap_bytes=10**8)
-    with pytest.raises(HTTPProblem) as e:
+    with pytest.raises(Problem) as e:
         store.get(bad)
     assert e.value.status_code == 422 and e.value.param == "image"
 
 
 def test_missing_id_says_upload_again(tmp_path):
-    with pytest.raises(HTTPProblem) as e:
+    with pytest.raises(Problem) as e:
         ImageStore(tmp_path, cap_bytes=10**8).get("0" * 32)
     assert e.value.status_code == 404 and "upload it again" in e.value.detail
 
@@ -57,7 +57,7 @@ def test_lru_eviction_keeps_recently_used(tmp_path, rng):
     keys.append(store.put(images[3]))
     present = {k for k in keys if (tmp_path / f"{k}.npy").exists()}
     assert keys[1] not in present and {keys[0], keys[2], keys[3]} <= present
-    with pytest.raises(HTTPProblem) as e:
+    with pytest.raises(Problem) as e:
         store.get(keys[1])
     assert e.value.status_code == 404
 
@@ -74,7 +74,7 @@ def test_eviction_never_breaks_a_reader(tmp_path, rng):
         while not stop.is_set():
             try:
                 np.testing.assert_array_equal(reading.get(key), pixels)
-            except HTTPProblem as e:
+            except Problem as e:
                 if e.status_code != 404:
                     failures.append(e)
             except AssertionError as e:

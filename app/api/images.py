@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ..errors import HTTPProblem
 from ..imaging import render_png
+from ..problems import Problem
 from ..samples import SAMPLES
 from ..sources import load_image
 from ..store import get_store
@@ -64,5 +64,5 @@ def samples() -> list[dict]:
             summary="A sample as PNG")
 def sample_png(name: str, request: Request) -> Response:
     if name not in SAMPLES:
-        raise HTTPProblem(404, f"no sample named {name[:40]!r}; samples are {', '.join(SAMPLES)}", "name")
+        raise Problem(404, f"no sample named {name[:40]!r}; samples are {', '.join(SAMPLES)}", "name")
     return png_response(request, render_png(load_image(name, request.app.state.settings)), f"sample-{name}")

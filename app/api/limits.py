@@ -13,7 +13,7 @@ from __future__ import annotations
 from math import prod
 
 from ..engine.shapes import Geometry
-from ..errors import HTTPProblem
+from ..problems import Problem
 from ..settings import Settings
 
 PADDED_FACTOR = 4  # padding may grow an input at the limit a little, not without bound
@@ -35,20 +35,20 @@ def check_cost(g: Geometry, *, channels: int, maps: int, taps: int, settings: Se
     """
     padded = prod(g.padded_shape) * channels
     if padded > PADDED_FACTOR * settings.max_array_cells:
-        raise HTTPProblem(
+        raise Problem(
             413, f"padding makes the input {_size(g.padded_shape, channels)} = {padded} cells; the limit is"
             f" {PADDED_FACTOR * settings.max_array_cells} (4 × CONVSTEP_MAX_ARRAY_CELLS)", "padding",
         )
     out = prod(g.out_shape) * maps
     if out > settings.max_array_cells:
-        raise HTTPProblem(
+        raise Problem(
             413, f"the output would be {_size(g.out_shape, maps)} = {out} cells; the limit is"
             f" {settings.max_array_cells} (CONVSTEP_MAX_ARRAY_CELLS): use less padding or a larger stride",
             "padding" if any(p != (0, 0) for p in g.padding) else "input",
         )
     work = out * taps
     if work > settings.max_work:
-        raise HTTPProblem(
+        raise Problem(
             413, f"this needs {out} output cells × {taps} multiply-adds = {work}; the limit is"
             f" {settings.max_work} (CONVSTEP_MAX_WORK): use fewer or smaller kernels, a larger stride or a smaller input",
             "kernels" if maps > 1 else "kernel",

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from ..engine.errors import ParameterError
 from ..engine.matrix import weight_matrix
 from ..engine.shapes import geometry
-from ..errors import HTTPProblem
+from ..problems import Problem
 from .schemas import ERROR_RESPONSES, MatrixRequest, MatrixResponse, checked_kernel
 
 router = APIRouter(tags=["weight matrix"])
@@ -30,7 +30,7 @@ def matrix(body: MatrixRequest, request: Request) -> dict:
         raise ParameterError("row_start", f"row_start must be below row_stop and below {g.steps} (W has {g.steps} rows)")
     cells = (stop - start) * g.axes[0].n * (g.axes[1].n if len(g.axes) > 1 else 1)
     if cells > settings.max_matrix_cells:
-        raise HTTPProblem(
+        raise Problem(
             413, f"the dense matrix would have {cells} cells; the limit is {settings.max_matrix_cells}"
             " (CONVSTEP_MAX_MATRIX_CELLS): ask for fewer rows with row_start and row_stop", "input_shape",
         )

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..engine.arrays import as_array
 from ..engine.kernels import kernel_from
-from ..errors import HTTPProblem
+from ..problems import Problem
 from ..settings import Settings
 
 NOTES_GRID = [[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]]
@@ -23,15 +23,19 @@ Stride = int | list[int]
 Padding = int | Literal["valid", "same"] | list[int | list[int]]
 
 
-class Problem(BaseModel):
+class ProblemBody(BaseModel):
+    """The JSON of every 4xx answer."""
+
+    model_config = ConfigDict(title="Problem")
+
     detail: str = Field(description="What is wrong, naming the field and the limit or rule")
     field: str | None = Field(None, description="The offending field, when one is to blame")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "Unparsable body: not JSON, or a malformed multipart form"},
-    413: {"model": Problem, "description": "Too large: the message states the limit"},
-    422: {"model": Problem, "description": "Invalid: the message names the field and the rule"},
+    400: {"model": ProblemBody, "description": "Unparsable body: not JSON, or a malformed multipart form"},
+    413: {"model": ProblemBody, "description": "Too large: the message states the limit"},
+    422: {"model": ProblemBody, "description": "Invalid: the message names the field and the rule"},
 }
 
 
@@ -134,7 +138,7 @@ def checked_array(value: Any, name: str, settings: Settings, ranks=(1, 2, 3)) ->
     """Nested list → array within ``max_array_cells`` (413 otherwise), else engine checks."""
     cells = _count_cells(value, settings.max_array_cells, name)
     if cells > settings.max_array_cells:
-        raise HTTPProblem(
+        raise Problem(
             413,
             f"{name} has more than {settings.max_array_cells} cells; the limit is"
             f" {settings.max_array_cells} (CONVSTEP_MAX_ARRAY_CELLS)",
@@ -167,5 +171,5 @@ def _count_cells(value: Any, limit: int, name: str) -> int:
 def finite_output(array: np.ndarray, name: str = "input") -> np.ndarray:
     """Refuse results that overflowed float64 (JSON cannot carry them)."""
     if not np.isfinite(array).all():
-        raise HTTPProblem(422, f"the result overflows: {name} or kernel values are too large", name)
+        raise Problem(422, f"the result overflows: {name} or kernel values are too large", name)
     return array

@@ -20,8 +20,8 @@ from ..engine.errors import ParameterError
 from ..engine.kernels import PRESETS, Preset
 from ..engine.shapes import Geometry, geometry
 from ..engine.trace import ConvStep, conv_step
-from ..errors import HTTPProblem
 from ..imaging import mapping_description
+from ..problems import Problem
 from ..samples import SAMPLES
 from ..sources import load_image
 from . import stepper
@@ -188,7 +188,7 @@ def conv2d_page(request: Request):
         view = build(state, request.app.state.settings)
     except ParameterError as exc:
         return error_response(request, state, exc.message, exc.param, 422)
-    except HTTPProblem as exc:
+    except Problem as exc:
         return error_response(request, state, exc.detail, exc.param, exc.status_code)
     return render(request, "pages/conv2d.html",
                   {"workspace": "partials/conv2d_workspace.html", "default": "partials/conv2d_app.html"},

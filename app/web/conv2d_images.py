@@ -17,9 +17,9 @@ from fastapi.responses import Response
 from ..engine.conv import correlate
 from ..engine.errors import ParameterError
 from ..engine.matrix import band_overview
-from ..errors import HTTPProblem
 from ..imaging import render_png
 from ..lru import BytesLRU
+from ..problems import Problem
 from ..sources import load_image
 from .conv2d import build, read_state
 
@@ -37,7 +37,7 @@ def _cached_png(request: Request, kind: str, make: Callable[[], bytes]) -> Respo
     if data is None:
         try:
             data = make()
-        except (ParameterError, HTTPProblem) as exc:
+        except (ParameterError, Problem) as exc:
             status = getattr(exc, "status_code", 422)
             return Response(str(exc), status_code=status, media_type="text/plain")
         _cache.put(key, data)

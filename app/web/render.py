@@ -9,8 +9,8 @@ from fastapi.templating import Jinja2Templates
 
 from .. import htmx
 from ..engine.errors import ParameterError
-from ..errors import HTTPProblem
 from ..paths import TEMPLATES_DIR
+from ..problems import Problem
 from .params import format_number, format_signed
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescapes .html
@@ -35,7 +35,7 @@ def respond(request: Request, page: str, fragments: str | dict[str, str], build,
         context = build()
     except ParameterError as exc:
         return render(request, page, fragments, {**fallback, "error": {"message": exc.message, "field": exc.param}}, 422)
-    except HTTPProblem as exc:
+    except Problem as exc:
         status = exc.status_code if 400 <= exc.status_code < 500 else 422
         return render(request, page, fragments, {**fallback, "error": {"message": exc.detail, "field": exc.param}}, status)
     return render(request, page, fragments, context)

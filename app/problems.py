@@ -1,0 +1,17 @@
+"""The one error type of the domain modules (imaging, store, sources, uploads, limits).
+
+Framework-free on purpose: these modules never import FastAPI. ``app/errors.py`` is the one place
+that turns a ``Problem`` (or the engine's ``ParameterError``) into JSON, a fragment or a page.
+"""
+
+from __future__ import annotations
+
+
+class Problem(Exception):
+    """A failure a caller can act on: its HTTP-style status, a message, and the field it concerns."""
+
+    def __init__(self, status_code: int, detail: str, param: str | None = None) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+        self.param = param
