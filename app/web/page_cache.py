@@ -1,7 +1,8 @@
 """Each worker keeps the pages and fragments it rendered, keyed by their URL.
 
 A page is a pure function of its URL: the query holds every choice, samples ship with the app,
-and nothing else feeds a page. A classroom stepping through the same example asks for the
+and nothing else feeds a page. The key is the
+ASGI scope's path and query string, never anything the Host header could change. A classroom stepping through the same example asks for the
 same few dozen URLs again and again, so the second student's step is a dictionary lookup
 instead of a render. Pages naming an uploaded image are not kept: an upload can be evicted,
 and then its page must say "upload it again". Only 200 answers are kept.
@@ -30,7 +31,11 @@ def _key(request: Request) -> str | None:
         return None
     # the fragment asked for (HX-Target) decides which template answers, so it is part of the key
     part = request.headers.get("HX-Target", "") if is_fragment_request(request) else "page"
-    return f"{request.url.path}?{request.url.query}#{part}"
+    # the key comes from the ASGI scope, never from request.url: that URL is rebuilt from the Host
+    # header, which the client writes, so a crafted Host could file one page under another's key
+    path = request.scope["path"]
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return f"{path}?{query}#{part}"
 
 
 def cached_page(handler: Callable[[Request], HTMLResponse]) -> Callable[[Request], HTMLResponse]:

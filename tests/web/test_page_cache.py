@@ -101,3 +101,33 @@ def test_lru_under_threads_loses_nothing_it_should_keep():
     for t in threads:
         t.join()
     assert failures == [] and len(cache) == 50
+
+
+def test_a_crafted_host_header_changes_no_other_pages_entry(client):
+    """Starlette builds ``request.url`` from the Host header; the key must not follow it."""
+    honest = client.get("/conv2d?kernel=sharpen&step=4").text
+    crafted = {"Host": "evil.example/conv1d?step=1#"}  # what a key built from request.url would absorb
+    r = client.get("/conv2d?kernel=sharpen&step=4", headers=crafted)
+    assert r.status_code in (200, 400)
+    if r.status_code == 200:
+        assert r.text == honest
+    # nothing was filed under the page the crafted Host pointed at
+    pages = client.app.state.pages
+    assert all(not key.startswith("/conv1d") for key in pages._items), list(pages._items)
+    first_conv1d = client.get("/conv1d?step=1")
+    assert "x-convstep-cache" not in first_conv1d.headers and "conv1d" in first_conv1d.text.lower()
+    weird = client.get("/conv2d?kernel=sharpen&step=4", headers={"Host": "other.example:9999"})
+    assert weird.headers.get("x-convstep-cache") == "hit" and weird.text == honest
+
+
+def test_the_key_is_read_from_the_scope_not_from_the_url_starlette_rebuilds():
+    """Older Starlette let a Host header reshape ``request.url``; stand in for one and the key must not move."""
+    from starlette.datastructures import URL
+    from starlette.requests import Request
+
+    from app.web.page_cache import _key
+
+    request = Request({"type": "http", "method": "GET", "path": "/conv2d", "query_string": b"step=4",
+                       "headers": [(b"host", b"evil.example")]})
+    request._url = URL("http://evil.example/conv1d?step=1")  # what a poisoned URL would say
+    assert _key(request) == "/conv2d?step=4#page"
