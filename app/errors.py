@@ -22,12 +22,45 @@ def describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "the request is not valid"
 
 
+JSON_EXAMPLE = ' {"input": [[1, 2], [3, 4]], "kernel": [[1, 0], [0, 1]]}'
+
+
+def position(text: str | bytes, index: int) -> str:
+    r"""Where ``index`` falls in ``text``, as ``json`` says it: ``line 1 column 15 (char 14)``.
+
+    >>> position('{"input": [1,\n2', 15)
+    'line 2 column 2 (char 15)'
+    """
+    newline = "\n" if isinstance(text, str) else b"\n"
+    line = text.count(newline, 0, index) + 1
+    column = index - (text.rfind(newline, 0, index) + 1) + 1
+    return f"line {line} column {column} (char {index})"
+
+
+def invalid_json(exc: RequestValidationError) -> str | None:
+    """The parser's own words and position when the body is not JSON at all, else None."""
+    errors = exc.errors()
+    if len(errors) != 1 or errors[0].get("type") != "json_invalid":
+        return None
+    err = errors[0]
+    loc = err.get("loc", ())
+    index = loc[-1] if loc and isinstance(loc[-1], int) else 0
+    reason = (err.get("ctx") or {}).get("error", "JSON decode error")
+    doc = exc.body if isinstance(exc.body, (str, bytes)) else ""
+    return f"the request body is not valid JSON: {reason} at {position(doc, index)}; send a JSON object such as{JSON_EXAMPLE}"
+
+
+def unreadable_body(exc: BaseException) -> str:
+    """Starlette's parse error (a body that is not UTF-8 text), with the byte where decoding stopped."""
+    cause = exc.__cause__
+    where = ""
+    if isinstance(cause, UnicodeDecodeError):
+        where = f" at {position(cause.object, cause.start)}"
+    return f"the request body is not valid JSON: it is not UTF-8 text{where}; send a JSON object such as{JSON_EXAMPLE}"
+
+
 # Starlette's words for a body it cannot parse, and what a caller should do instead.
 UNPARSABLE_BODY = {
-    "There was an error parsing the body": (
-        "body", "the request body is not valid JSON (UTF-8 text): send a JSON object such as"
-        ' {"input": [[1, 2], [3, 4]], "kernel": [[1, 0], [0, 1]]}',
-    ),
     "Invalid multipart data.": (
         "file", "the multipart form is malformed: send the image as the form field 'file'"
         " (curl -F file=@photo.png)",
@@ -38,6 +71,8 @@ UNPARSABLE_BODY = {
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            return JSONResponse({"detail": unreadable_body(exc), "field": None}, status_code=400)
         if exc.status_code == 400 and exc.detail in UNPARSABLE_BODY:
             field, detail = UNPARSABLE_BODY[exc.detail]
             return JSONResponse({"detail": detail, "field": field}, status_code=400)
@@ -56,6 +91,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        not_json = invalid_json(exc)
+        if not_json is not None:  # no field is wrong: the text is not JSON at all
+            return JSONResponse({"detail": not_json, "field": None}, status_code=400)
         return JSONResponse(
             {"detail": describe_validation(exc), "errors": _jsonable(exc.errors())},
             status_code=422,

@@ -1,10 +1,10 @@
 """Each worker keeps the pages and fragments it rendered, keyed by their URL.
 
 A page is a pure function of its URL: the query holds every choice, samples ship with the app,
-and nothing else feeds a page. The key is the
-ASGI scope's path and query string, never anything the Host header could change. A classroom stepping through the same example asks for the
+and nothing else feeds a page. A classroom stepping through the same example asks for the
 same few dozen URLs again and again, so the second student's step is a dictionary lookup
-instead of a render. Pages naming an uploaded image are not kept: an upload can be evicted,
+instead of a render. The key is the ASGI scope's path and query string, never anything the
+Host header could change. Pages naming an uploaded image are not kept: an upload can be evicted,
 and then its page must say "upload it again". Only 200 answers are kept.
 """
 

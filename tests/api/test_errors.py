@@ -119,9 +119,36 @@ def test_png_of_a_1d_output_is_refused(client):
 
 
 @pytest.mark.parametrize("path", ["/api/conv", "/api/trace", "/api/pool", "/api/trace/pool", "/api/matrix"])
-def test_unparsable_json_body_is_400_naming_the_body(client, path):
+def test_unparsable_json_body_is_400_with_the_parsers_position(client, path):
     r = client.post(path, content=b"\xc3\x28{", headers={"content-type": "application/json"})
-    assert r.status_code == 400 and r.json()["field"] == "body" and "not valid JSON" in r.json()["detail"]
+    assert r.status_code == 400 and r.json() == {
+        "detail": "the request body is not valid JSON: it is not UTF-8 text at line 1 column 1 (char 0);"
+        ' send a JSON object such as {"input": [[1, 2], [3, 4]], "kernel": [[1, 0], [0, 1]]}',
+        "field": None,
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/conv", "/api/trace", "/api/pool", "/api/trace/pool", "/api/matrix"])
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b'{"input": [1,2', "Expecting ',' delimiter at line 1 column 15 (char 14)"),
+        (b'{"input": [[1]],\n "kernel": [[1]]}}', "Extra data at line 2 column 18 (char 34)"),
+        (b'{"input": [[1]], "kernel": }', "Expecting value at line 1 column 28 (char 27)"),
+        (b"nul", "Expecting value at line 1 column 1 (char 0)"),
+        (b'{"input": "\xc3\x28"}', "it is not UTF-8 text at line 1 column 12 (char 11)"),
+    ],
+)
+def test_malformed_json_text_is_400_not_422(client, path, body, where):
+    """Valid or invalid UTF-8, text that is not JSON is a 400 with no field and the parser's position."""
+    r = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert r.json()["field"] is None and f"not valid JSON: {where};" in r.json()["detail"]
+
+
+def test_json_that_parses_but_is_not_an_object_stays_a_422(client):
+    r = client.post("/api/conv", content=b"[1, 2]", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "valid dictionary" in r.json()["detail"]
 
 
 def test_malformed_multipart_is_400_naming_the_file_field(client):
