@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from ..engine import trace
 from ..engine.conv import correlate, correlate_many
 from ..engine.errors import ParameterError
-from ..engine.shapes import Geometry, geometry
+from ..engine.geometry import ConvGeometry, conv_geometry
 from ..imaging import MAPPINGS, render_png
 from ..settings import Settings
 from ..sources import load_image
@@ -35,14 +35,12 @@ def _input(body: ConvRequest, settings: Settings) -> np.ndarray:
     return checked_array(body.input, "input", settings)
 
 
-def _checked_geometry(x: np.ndarray, ks: list[np.ndarray], body: ConvRequest, settings: Settings) -> Geometry:
-    """Validate the geometry and refuse what would cost too much, before the engine allocates."""
-    nd = 1 if x.ndim == 1 else 2
-    g = geometry(x.shape[:nd], ks[0].shape[:nd], body.stride, body.padding, body.dilation)
-    channels = x.shape[2] if x.ndim == 3 else 1
-    per_channel = x.ndim == 3 and ks[0].ndim == 2  # a 2-D kernel runs on each channel on its own
-    maps = len(ks) * (channels if per_channel else 1)
-    check_cost(g, channels=channels, maps=maps, taps=ks[0].size, settings=settings)
+def _checked_geometry(x: np.ndarray, ks: list[np.ndarray], body: ConvRequest, settings: Settings) -> ConvGeometry:
+    """Validate the geometry once and refuse what would cost too much, before the engine allocates."""
+    g = conv_geometry(x.shape, ks[0].shape, stride=body.stride, padding=body.padding, dilation=body.dilation,
+                      flip=body.flip, name="kernel" if len(ks) == 1 and body.kernel is not None else "kernels")
+    maps = len(ks) * (g.channels if g.kind == "depthwise" else 1)  # a 2-D kernel runs on each channel on its own
+    check_cost(g, channels=g.channels, maps=maps, taps=g.taps, settings=settings)
     return g
 
 
@@ -51,13 +49,12 @@ def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str
     x = _input(body, settings)
     if (body.kernel is None) == (body.kernels is None):
         raise ParameterError("kernel", "give exactly one of kernel and kernels")
-    geo = {"stride": body.stride, "padding": body.padding, "dilation": body.dilation, "flip": body.flip}
     if body.kernel is not None:
         k = checked_kernel(body.kernel, "kernel", settings)
         if isinstance(body.bias, list):
             raise ParameterError("bias", "with one kernel, bias must be a single number")
         g = _checked_geometry(x, [k], body, settings)
-        out = correlate(x, k, bias=body.bias or 0.0, **geo)
+        out = correlate(x, k, bias=body.bias or 0.0, geometry=g)
         return finite_output(out), g.warnings()
     if not body.kernels:
         raise ParameterError("kernels", "kernels must hold at least one kernel")
@@ -70,7 +67,7 @@ def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str
     if len({k.shape for k in ks}) != 1:
         raise ParameterError("kernels", "all kernels must have the same shape")
     g = _checked_geometry(x, ks, body, settings)
-    out = correlate_many(x, np.stack(ks), bias=body.bias, **geo)
+    out = correlate_many(x, np.stack(ks), bias=body.bias, geometry=g)
     return finite_output(out), g.warnings()
 
 

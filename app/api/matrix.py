@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from ..engine.errors import ParameterError
+from ..engine.geometry import conv_geometry
 from ..engine.matrix import weight_matrix
-from ..engine.shapes import geometry
 from ..problems import Problem
 from .schemas import ERROR_RESPONSES, MatrixRequest, MatrixResponse, checked_kernel
 
@@ -23,7 +23,8 @@ def matrix(body: MatrixRequest, request: Request) -> dict:
     k = checked_kernel(body.kernel, "kernel", settings)
     if k.ndim != len(body.input_shape):
         raise ParameterError("kernel", f"kernel has rank {k.ndim} but input_shape has {len(body.input_shape)} axes")
-    g = geometry(body.input_shape, k.shape, body.stride, body.padding, body.dilation)
+    g = conv_geometry(body.input_shape, k.shape, stride=body.stride, padding=body.padding, dilation=body.dilation,
+                      flip=body.flip)
     start = body.row_start or 0
     stop = g.steps if body.row_stop is None else min(body.row_stop, g.steps)
     if start >= stop:
@@ -34,8 +35,5 @@ def matrix(body: MatrixRequest, request: Request) -> dict:
             413, f"the dense matrix would have {cells} cells; the limit is {settings.max_matrix_cells}"
             " (CONVSTEP_MAX_MATRIX_CELLS): ask for fewer rows with row_start and row_stop", "input_shape",
         )
-    W = weight_matrix(
-        body.input_shape, k, stride=body.stride, padding=body.padding, dilation=body.dilation,
-        flip=body.flip, rows=range(start, stop), max_cells=settings.max_matrix_cells,
-    )
+    W = weight_matrix(g.in_shape, k, geometry=g, rows=range(start, stop), max_cells=settings.max_matrix_cells)
     return {"matrix": W.tolist(), "shape": list(W.shape), "rows": [start, stop], "output_shape": list(g.out_shape)}

@@ -26,7 +26,7 @@ def pool(body: PoolRequest, request: Request) -> dict:
     g = pool_geometry(x.shape[:nd], body.size, body.stride, body.padding)
     channels = x.shape[2] if x.ndim == 3 else 1
     check_cost(g, channels=channels, maps=channels, taps=prod(g.kernel_shape), settings=settings)
-    result = pool_array(x, body.size, stride=body.stride, padding=body.padding, op=body.op)
+    result = pool_array(x, op=body.op, geometry=g)
     return {
         "output": result.output.tolist(),
         "shape": list(result.output.shape),

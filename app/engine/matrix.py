@@ -17,6 +17,10 @@ two columns). In 2-D it is *doubly-block Toeplitz*: an ``H' × H`` grid of ``W' 
 where block ``(a, b)`` is the 1-D Toeplitz matrix of kernel row ``b − a·s + p_before`` (divided
 by ``d``) and zero where no kernel row lands.
 
+Every function takes a checked :class:`~app.engine.geometry.ConvGeometry` as ``geometry=``
+(then ``input_shape`` and the kernel's shape must be the ones it was built for) or builds one
+from ``stride=``, ``padding=``, ``dilation=`` and ``flip=``.
+
 >>> W = weight_matrix((5,), [1, 2, 3])
 >>> W.astype(int)
 array([[1, 2, 3, 0, 0],
@@ -34,16 +38,30 @@ import numpy as np
 
 from .arrays import as_array, flip_spatial
 from .errors import ParameterError
-from .shapes import Geometry, PaddingSpec, geometry
+from .geometry import ConvGeometry, given_or_built
+from .shapes import Geometry, PaddingSpec
 
 DEFAULT_MAX_CELLS = 1_048_576
 
 
-def _setup(input_shape, kernel, stride, padding, dilation, flip) -> tuple[Geometry, np.ndarray]:
+def _setup(
+    input_shape: Sequence[int],
+    kernel: object,
+    stride: int | Sequence[int],
+    padding: PaddingSpec,
+    dilation: int | Sequence[int],
+    flip: bool,
+    geometry: ConvGeometry | None,
+) -> tuple[ConvGeometry, np.ndarray]:
+    """The checked geometry and the kernel as applied (flipped for true convolution)."""
     shape = tuple(int(v) for v in input_shape)
-    w = as_array(kernel, "kernel", ranks=(len(shape),) if len(shape) in (1, 2) else (1, 2))
-    g = geometry(shape, w.shape, stride, padding, dilation)
-    return g, (flip_spatial(w, w.ndim) if flip else w)
+    if len(shape) not in (1, 2):
+        raise ParameterError(
+            "input_shape", f"the weight matrix needs an input of shape (n,) or (H, W), got {len(shape)} axes"
+        )
+    w = as_array(kernel, "kernel", ranks=(1, 2, 3))
+    g = given_or_built(geometry, shape, w.shape, stride, padding, dilation, flip)
+    return g, (flip_spatial(w, w.ndim) if g.flip else w)
 
 
 def _rows_of(g: Geometry, rows: range | slice | Sequence[int] | None) -> np.ndarray:
@@ -85,6 +103,7 @@ def weight_matrix(
     flip: bool = False,
     rows: range | slice | Sequence[int] | None = None,
     max_cells: int = DEFAULT_MAX_CELLS,
+    geometry: ConvGeometry | None = None,
 ) -> np.ndarray:
     """Dense weight matrix ``W`` (or only the requested ``rows`` of it).
 
@@ -106,7 +125,7 @@ def weight_matrix(
            [0, 0, 1, 2, 3, 0, 0, 0],
            [0, 0, 0, 0, 1, 2, 3, 0]])
     """
-    g, w = _setup(input_shape, kernel, stride, padding, dilation, flip)
+    g, w = _setup(input_shape, kernel, stride, padding, dilation, flip, geometry)
     idx = _rows_of(g, rows)
     n_cols = int(np.prod(g.in_shape))
     if idx.size * n_cols > max_cells:
@@ -132,6 +151,7 @@ def matrix_row(
     padding: PaddingSpec = 0,
     dilation: int | Sequence[int] = 1,
     flip: bool = False,
+    geometry: ConvGeometry | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The nonzero pattern of one row of ``W``: ``(columns, values)``, sorted by column. O(k²).
 
@@ -142,9 +162,9 @@ def matrix_row(
     >>> cols.tolist(), vals.tolist()
     ([0, 1, 4, 5], [1.0, 2.0, 3.0, 4.0])
     """
-    g, w = _setup(input_shape, kernel, stride, padding, dilation, flip)
+    g, w = _setup(input_shape, kernel, stride, padding, dilation, flip, geometry)
     g.out_index(row)  # validates the row number with the step message
-    return _sparse_rows(g, w, np.array([row], dtype=np.intp))[0]
+    return sparse_rows(g, w, np.array([row], dtype=np.intp))[0]
 
 
 def matrix_rows(
@@ -156,17 +176,19 @@ def matrix_rows(
     padding: PaddingSpec = 0,
     dilation: int | Sequence[int] = 1,
     flip: bool = False,
+    geometry: ConvGeometry | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``matrix_row`` for several rows (all by default) in one pass: O(k²) per row.
 
     >>> [cols.tolist() for cols, _ in matrix_rows((5,), [1, 2, 3], padding=1)]
     [[0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4]]
     """
-    g, w = _setup(input_shape, kernel, stride, padding, dilation, flip)
-    return _sparse_rows(g, w, _rows_of(g, rows))
+    g, w = _setup(input_shape, kernel, stride, padding, dilation, flip, geometry)
+    return sparse_rows(g, w, _rows_of(g, rows))
 
 
-def _sparse_rows(g: Geometry, w: np.ndarray, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def sparse_rows(g: Geometry, w: np.ndarray, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(columns, values)`` of each of ``rows`` (checked) for the kernel ``w`` as applied: O(k²) per row."""
     cols, inside = taps(g, rows)
     weights = w.ravel()
     result = []
@@ -186,13 +208,14 @@ def band_overview(
     dilation: int | Sequence[int] = 1,
     max_side: int = 64,
     chunk: int = 65_536,
+    geometry: ConvGeometry | None = None,
 ) -> np.ndarray:
     """A small picture of where ``W`` is nonzero, built without ``W``.
 
     Returns a boolean array of at most ``max_side × max_side``; pixel ``(a, b)`` is True when
     any row in row-bin ``a`` has a nonzero entry in column-bin ``b``. Cost O(rows·k²), in chunks.
     """
-    g, w = _setup(input_shape, kernel, stride, padding, dilation, False)
+    g, w = _setup(input_shape, kernel, stride, padding, dilation, False, geometry)
     n_rows, n_cols = g.steps, int(np.prod(g.in_shape))
     ph, pw = min(max_side, n_rows), min(max_side, n_cols)
     picture = np.zeros((ph, pw), dtype=bool)
@@ -213,6 +236,7 @@ def block_structure(
     stride: int | Sequence[int] = 1,
     padding: PaddingSpec = 0,
     dilation: int | Sequence[int] = 1,
+    geometry: ConvGeometry | None = None,
 ) -> list[tuple[int, int, int]]:
     """For a 2-D input: the nonzero blocks of the doubly-block Toeplitz ``W``.
 
@@ -222,7 +246,7 @@ def block_structure(
     >>> block_structure((3, 3), [[1, 2], [3, 4]])
     [(0, 0, 0), (0, 1, 1), (1, 1, 0), (1, 2, 1)]
     """
-    g, _ = _setup(input_shape, kernel, stride, padding, dilation, False)
+    g, _ = _setup(input_shape, kernel, stride, padding, dilation, False, geometry)
     if len(g.axes) != 2:
         raise ParameterError("input_shape", "block structure needs a 2-D input (H, W)")
     a = g.axes[0]

@@ -36,7 +36,17 @@ def pool_geometry(
     stride: int | Sequence[int] | None = None,
     padding: PaddingSpec = 0,
 ) -> Geometry:
-    """Validated pooling geometry (``stride`` defaults to ``size``)."""
+    """Validated pooling geometry (``stride`` defaults to ``size``): the one home of pooling's rules.
+
+    Parameters
+    ----------
+    shape : the spatial shape, (n,) or (H, W) (a volume's channels are pooled one by one)
+
+    >>> pool_geometry((4, 4), 2, padding=1).out_shape
+    (3, 3)
+    """
+    if len(shape) not in (1, 2):
+        raise ParameterError("input", f"pooling needs 1 or 2 spatial axes, got {len(shape)}")
     sizes = as_tuple(size, len(shape), "size", minimum=1)
     g = geometry(shape, sizes, sizes if stride is None else stride, padding)
     for a in g.axes:
@@ -48,22 +58,50 @@ def pool_geometry(
     return g
 
 
+def given_or_built(
+    geometry: Geometry | None,
+    shape: Sequence[int],
+    size: int | Sequence[int] | None,
+    stride: int | Sequence[int] | None,
+    padding: PaddingSpec,
+) -> Geometry:
+    """Check a pooling ``geometry`` against the input's spatial ``shape``, or build one."""
+    if geometry is None:
+        if size is None:
+            raise TypeError("give the pool size or a geometry")
+        return pool_geometry(shape, size, stride, padding)
+    if size is not None or stride is not None or not (isinstance(padding, int) and padding == 0):
+        raise TypeError("pass either geometry= or size/stride/padding, not both")
+    if geometry.in_shape != tuple(shape):
+        raise ParameterError("input", f"input has shape {tuple(shape)} but the geometry was built for {geometry.in_shape}")
+    return geometry
+
+
+def check_op(op: str) -> None:
+    if op not in ("max", "avg"):
+        raise ParameterError("op", f'op must be "max" or "avg", got {op!r}')
+
+
 def pool(
     x: object,
-    size: int | Sequence[int],
+    size: int | Sequence[int] | None = None,
     *,
     stride: int | Sequence[int] | None = None,
     padding: PaddingSpec = 0,
     op: Literal["max", "avg"] = "max",
+    geometry: Geometry | None = None,
 ) -> PoolResult:
-    """Pool a (n,), (H, W) or (H, W, C) input (a volume is pooled channel by channel)."""
+    """Pool a (n,), (H, W) or (H, W, C) input (a volume is pooled channel by channel).
+
+    ``geometry`` is a checked :func:`pool_geometry` of the spatial axes, given instead of ``size``,
+    ``stride`` and ``padding``.
+    """
     x = as_array(x, "input")
     if x.dtype.kind in "ui":  # padding with −∞ needs floats
         x = x.astype(np.float64)
-    if op not in ("max", "avg"):
-        raise ParameterError("op", f'op must be "max" or "avg", got {op!r}')
+    check_op(op)
     nd = 1 if x.ndim == 1 else 2
-    g = pool_geometry(x.shape[:nd], size, stride, padding)
+    g = given_or_built(geometry, x.shape[:nd], size, stride, padding)
     fill = -np.inf if op == "max" else 0.0
     pads = list(g.padding) + [(0, 0)] * (x.ndim - nd)
     xp = np.pad(x, pads, constant_values=fill) if any(map(any, g.padding)) else x

@@ -4,13 +4,21 @@ Traces are built where the arithmetic happens (micrograd's way) and rendered lat
 pages. A step reads only its own window with bounds checks — it never pads the whole input nor
 computes the whole output — so it costs O(k²) whatever the input size.
 
+Like :mod:`app.engine.conv`, ``conv_step`` and ``conv_steps`` take a checked
+:class:`~app.engine.geometry.ConvGeometry` as ``geometry=`` (or ``stride=``… and build it), and
+``pool_step`` a checked :func:`~app.engine.pool.pool_geometry`. A step carries its row of the
+weight matrix (``w_row``), so a page showing W never builds that row again.
+
 >>> s = conv_step([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 0], [0, 1]], 3)
 >>> s.out_index, s.window.tolist(), s.sum
 ((1, 1), [[5.0, 6.0], [8.0, 9.0]], 14.0)
+>>> s.w_row[0].tolist()  # the columns of row 3 of W: the input cells under the window
+[4, 5, 7, 8]
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,8 +26,11 @@ import numpy as np
 
 from .arrays import as_array, flip_spatial
 from .errors import ParameterError
-from .matrix import matrix_row
-from .shapes import Geometry, PaddingSpec, geometry
+from .geometry import ConvGeometry, given_or_built
+from .matrix import sparse_rows
+from .pool import check_op
+from .pool import given_or_built as pool_given_or_built
+from .shapes import Geometry, PaddingSpec
 
 
 def _window(x: np.ndarray, g: Geometry, out_index: tuple[int, ...]):
@@ -68,6 +79,14 @@ class ConvStep:
     result: float
     w_columns: np.ndarray | None = field(default=None)  # this output's row of W: columns…
     w_values: np.ndarray | None = field(default=None)  # …and their weights
+    geometry: ConvGeometry | None = field(default=None, repr=False)  # the checked geometry it was traced on
+
+    @property
+    def w_row(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Row ``index`` of W as ``(columns, values)`` (None for a volume): reuse it, do not rebuild it."""
+        if self.w_columns is None or self.w_values is None:
+            return None
+        return self.w_columns, self.w_values
 
     def as_dict(self) -> dict:
         return {
@@ -90,24 +109,25 @@ class ConvStep:
         }
 
 
-def _conv_setup(x, kernel, stride, padding, dilation, flip):
-    x = as_array(x, "input")
+def _conv_setup(
+    x: object,
+    kernel: object,
+    stride: int | Sequence[int],
+    padding: PaddingSpec,
+    dilation: int | Sequence[int],
+    flip: bool,
+    geometry: ConvGeometry | None,
+) -> tuple[np.ndarray, np.ndarray, ConvGeometry]:
+    """Checked input, the kernel as applied (flipped for convolution), and the geometry."""
+    x_arr = as_array(x, "input")
     w = as_array(kernel, "kernel")
-    volume = x.ndim == 3
-    if volume and w.ndim != 3:
+    g = given_or_built(geometry, x_arr.shape, w.shape, stride, padding, dilation, flip)
+    if g.kind == "depthwise":
         raise ParameterError(
-            "kernel", f"a volume input (H, W, C) needs a kernel (kh, kw, C); got rank {w.ndim}"
+            "kernel", f"a volume input (H, W, C) is stepped with a kernel (kh, kw, C); got rank {w.ndim}"
             " — to step one channel, pass that channel as a 2-D input"
         )
-    if not volume and w.ndim != x.ndim:
-        raise ParameterError("kernel", f"kernel must have rank {x.ndim} like the input, got {w.ndim}")
-    if volume and w.shape[2] != x.shape[2]:
-        raise ParameterError(
-            "kernel", f"kernel has {w.shape[2]} channel(s) but the input has {x.shape[2]}"
-        )
-    spatial = x.shape[:2] if volume else x.shape
-    g = geometry(spatial, w.shape[: len(spatial)], stride, padding, dilation)
-    return x, (flip_spatial(w, len(spatial)) if flip else w), g, volume
+    return x_arr, (flip_spatial(w, len(g.axes)) if g.flip else w), g
 
 
 def conv_step(
@@ -116,10 +136,11 @@ def conv_step(
     step: int,
     *,
     bias: float = 0.0,
-    stride: int | tuple[int, ...] = 1,
+    stride: int | Sequence[int] = 1,
     padding: PaddingSpec = 0,
-    dilation: int | tuple[int, ...] = 1,
+    dilation: int | Sequence[int] = 1,
     flip: bool = False,
+    geometry: ConvGeometry | None = None,
 ) -> ConvStep:
     """Trace step ``step`` (0-based, row by row over the output) of ``correlate``.
 
@@ -127,31 +148,43 @@ def conv_step(
     ----------
     x : (n,), (H, W) or (H, W, C)
     kernel : same rank as ``x``; a volume kernel is (kh, kw, C) and its channel sums are reported
+    geometry : a checked :class:`~app.engine.geometry.ConvGeometry` instead of stride, padding,
+        dilation and flip
     """
-    x, w, g, volume = _conv_setup(x, kernel, stride, padding, dilation, flip)
-    return _trace(x, w, g, volume, step, float(bias), flip)
+    x_arr, w, g = _conv_setup(x, kernel, stride, padding, dilation, flip, geometry)
+    return _trace(x_arr, w, g, step, float(bias))
 
 
-def conv_steps(x, kernel, steps: range, *, bias=0.0, stride=1, padding=0, dilation=1, flip=False):
+def conv_steps(
+    x: object,
+    kernel: object,
+    steps: Iterable[int],
+    *,
+    bias: float = 0.0,
+    stride: int | Sequence[int] = 1,
+    padding: PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    flip: bool = False,
+    geometry: ConvGeometry | None = None,
+) -> list[ConvStep]:
     """Several steps of the same configuration, validated once."""
-    x, w, g, volume = _conv_setup(x, kernel, stride, padding, dilation, flip)
-    return [_trace(x, w, g, volume, i, float(bias), flip) for i in steps]
+    x_arr, w, g = _conv_setup(x, kernel, stride, padding, dilation, flip, geometry)
+    return [_trace(x_arr, w, g, i, float(bias)) for i in steps]
 
 
-def _trace(x, w, g: Geometry, volume: bool, step: int, bias: float, flip: bool) -> ConvStep:
+def _trace(x: np.ndarray, w: np.ndarray, g: ConvGeometry, step: int, bias: float) -> ConvStep:
     out_index = g.out_index(step)
     origin, positions, inside, window = _window(x, g, out_index)
     products = window * w
+    volume = g.kind == "volume"
     channel_sums = products.sum(axis=(0, 1)) if volume else None
     total = float(products.sum())
     cols = vals = None
     if not volume:
-        cols, vals = matrix_row(
-            g.in_shape, w, step, stride=g.stride, padding=g.padding, dilation=g.dilation
-        )
+        ((cols, vals),) = sparse_rows(g, w, np.array([step], dtype=np.intp))
     return ConvStep(
         step, g.steps, out_index, origin, positions, inside, window, w, products,
-        channel_sums, total, bias, total + bias, cols, vals,
+        channel_sums, total, bias, total + bias, cols, vals, g,
     )
 
 
@@ -187,33 +220,28 @@ class PoolStep:
 
 def pool_step(
     x: object,
-    size: int | tuple[int, ...],
-    step: int,
+    size: int | Sequence[int] | None = None,
+    step: int = 0,
     *,
-    stride: int | tuple[int, ...] | None = None,
+    stride: int | Sequence[int] | None = None,
     padding: PaddingSpec = 0,
     op: Literal["max", "avg"] = "max",
+    geometry: Geometry | None = None,
 ) -> PoolStep:
     """Trace step ``step`` of pooling a (n,) or (H, W) input.
 
     Max ignores padding (as if it were −∞); average divides by the full window size, counting
-    padded zeros (PyTorch's defaults).
+    padded zeros (PyTorch's defaults). ``geometry`` is a checked
+    :func:`~app.engine.pool.pool_geometry`, given instead of ``size``, ``stride`` and ``padding``.
 
     >>> pool_step([[1, 5], [7, 2]], 2, 0).winner
     (1, 0)
     """
-    x = as_array(x, "input", ranks=(1, 2))
-    if op not in ("max", "avg"):
-        raise ParameterError("op", f'op must be "max" or "avg", got {op!r}')
-    sizes = (size,) * x.ndim if isinstance(size, int) else tuple(size)
-    g = geometry(x.shape, sizes, sizes if stride is None else stride, padding)
-    for a in g.axes:
-        if max(a.pad) > a.k // 2:
-            raise ParameterError(
-                "padding", f"padding {max(a.pad)} must be at most half the pool size {a.k} (≤ {a.k // 2})"
-            )
+    x_arr = as_array(x, "input", ranks=(1, 2))
+    check_op(op)
+    g = pool_given_or_built(geometry, x_arr.shape, size, stride, padding)
     out_index = g.out_index(step)
-    origin, positions, inside, window = _window(x, g, out_index)
+    origin, positions, inside, window = _window(x_arr, g, out_index)
     winner = None
     if op == "max":
         masked = np.where(inside, window, -np.inf)

@@ -134,7 +134,7 @@ def test_dense_and_sparse_paths_match_loop_twin(rng, kind, shape, kshape, stride
 @pytest.mark.parametrize("stride", [1, 2])
 @pytest.mark.parametrize("dtype", [np.float32, np.uint8])
 def test_many_small_bands_rgb_and_filters(rng, monkeypatch, stride, dtype):
-    import app.engine.conv as conv
+    import app.engine._fast_conv as conv
 
     monkeypatch.setattr(conv, "BAND_BYTES", 256)  # a band of one or two output rows
     x = rng.integers(0, 255, (15, 14, 3)).astype(dtype)
@@ -173,7 +173,7 @@ def test_scratch_pool_stays_small_however_many_threads_compute(rng):
     """Sets are lent per call and at most one per core is kept, not one per thread (the web server has 40)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from app.engine import conv
+    from app.engine import _fast_conv as conv
 
     x, w = rng.standard_normal((300, 200)), rng.standard_normal((3, 3))
     expected = correlate(x, w, padding=1)
@@ -184,7 +184,7 @@ def test_scratch_pool_stays_small_however_many_threads_compute(rng):
     assert getattr(conv._scratch, "bufs", None) is None  # nothing held between calls
 
 
-def test_geometry_cache_keeps_validation():
+def test_every_call_validates_its_geometry():
     x, w = np.ones((6, 6)), np.ones((3, 3))
     assert correlate(x, w, stride=1).shape == (4, 4)
     for bad in (True, 0):
@@ -216,7 +216,7 @@ def test_depthwise_on_interleaved_channels_matches_loop_twin(rng, kind, shape, k
 )
 def test_stride_2_polyphase_matches_loop_twin(rng, monkeypatch, shape, kshape, padding):
     """Stride 2 with these kernels splits each band into even/odd rows and columns; odd and even sizes, many bands."""
-    import app.engine.conv as conv
+    import app.engine._fast_conv as conv
 
     x, w = rng.standard_normal(shape), rng.standard_normal(kshape)
     expected = loop_correlate(x, w, 2, padding)
