@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         16 * 1024 * 1024, description="rendered pages and step fragments each worker keeps, bytes (0: none)"
     )
     max_grid_size: int = Field(16, description="largest editable numbers grid side on pages")
+    max_client_steps: int = Field(
+        4096, description="a stepping page with at most this many steps embeds them all and steps with no request"
+    )
     max_text_tokens: int = Field(40, description="most tokens in the text-CNN sentence")
     htmx_source: str = Field("auto", description="auto | local | cdn | none")
     frame_ancestors: str = Field("", description="space-separated origins allowed to embed pages")

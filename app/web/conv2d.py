@@ -24,7 +24,7 @@ from ..imaging import mapping_description
 from ..problems import Problem
 from ..samples import SAMPLES
 from ..sources import load_image
-from . import stepper
+from . import step_data, stepper
 from .page_cache import cached_page
 from .params import Links, format_matrix, link, parse_int, parse_matrix, parse_number, parse_padding
 from .render import render
@@ -160,10 +160,12 @@ def context(state: dict[str, str], view: Conv2dView, settings) -> dict:
         "toggle_projector": here(projector=None if state.get("projector") else "1"),
         "fragment_query": {k: v for k, v in state.items() if k != "step"},
         "working_size": settings.working_size,
+        "status": step_data.conv_status(trace, last),
     }
     if view.numbers:
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)
         ctx["output_rows"] = stepper.output_cells(view.output, step, lambda i: here(step=i))
+        ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here(step="STEP"), ctx["matrix"]["whole"], settings)
     else:
         ctx["magnifier"] = stepper.magnifier(view.x, trace)
         ctx["image_query"] = {k: v for k, v in state.items() if k not in ("step", "projector", "mapping", "orig")}

@@ -1,6 +1,12 @@
 // Enhancements for the stepping pages. Everything here is optional: every control is a real
 // link or form, so the pages work with no JavaScript and with htmx unreachable.
 // Keys: ←/→ step, Shift+←/→ row, Space play/pause, Home/End, P projector, F full screen.
+// Single-key shortcuts (P, F, Space) can be switched off on screen (WCAG 2.1.4); the choice is kept.
+//
+// Small configurations embed every step (<script type="application/json" id="step-data">, built by
+// app/web/step_data.py from the engine's traces): stepping then makes no request at all. This file
+// only copies those values into the page and moves the URL; it never computes a number.
+// Every limit and default comes from the page (data attributes, the selected option), never from here.
 
 document.documentElement.classList.add("js");
 
@@ -8,8 +14,11 @@ const KEYS = {
   ArrowRight: "next", ArrowLeft: "prev", Home: "first", End: "last",
   "Shift+ArrowRight": "next-row", "Shift+ArrowLeft": "prev-row", p: "projector", P: "projector",
 };
+const SINGLE = new Set(["p", "P", "f", "F", " "]); // character keys: they obey the on-screen switch
 const PLAY_KEY = "convstep-play";
 const SPEED_KEY = "convstep-speed";
+const SINGLE_KEYS = "convstep-single-keys";
+const reducedMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)");
 let timer = null;
 
 function control(name) {
@@ -20,39 +29,267 @@ function typing(target) {
   return target.closest("input, textarea, select, [contenteditable]") !== null;
 }
 
-// Go to a URL the way a link would: through htmx into #workspace when htmx is here.
-function visit(url, target = "#workspace") {
-  if (window.htmx && document.querySelector(target)) {
-    window.htmx.ajax("GET", url, { target, swap: "outerHTML" }).then(() => history.pushState({}, "", url));
+function onControl(target) {
+  return target.closest("a[href], button, summary, input, select, textarea") !== null;
+}
+
+function singleKeysOn() { return localStorage.getItem(SINGLE_KEYS) !== "off"; }
+
+// The live region outside the swapped area: screen readers hear every new step.
+function announce(text) {
+  const region = document.getElementById("announcer");
+  if (region && text) region.textContent = text.trim();
+}
+
+// Go to a URL the way a link would: through htmx when htmx is here (the container's hx-target).
+function visit(url, source) {
+  if (window.htmx && source) {
+    const target = source.closest("[hx-target]")?.getAttribute("hx-target") || "#app";
+    window.htmx.ajax("GET", url, { source, target, swap: "outerHTML" }).then(() => history.pushState({}, "", url));
   } else {
     window.location.href = url;
   }
 }
 
+// ---------------------------------------------------------------- stepping in the page
+let client = null; // {data, ws, binds, cells, orders, marked, result}
+
+function initClient() {
+  const ws = document.querySelector("[data-client]");
+  const script = document.getElementById("step-data");
+  if (!ws || !script) { client = null; return; }
+  const data = JSON.parse(script.textContent);
+  const group = (selector, key) => {
+    const map = new Map();
+    for (const el of ws.querySelectorAll(selector)) {
+      const k = el.dataset[key];
+      if (!map.has(k)) map.set(k, []);
+      map.get(k).push(el);
+    }
+    return map;
+  };
+  client = { data, ws, binds: group("[data-b]", "b"), cells: group("[data-cell]", "cell"),
+             orders: [...ws.querySelectorAll("[data-order]")], marked: {} };
+  for (const name of Object.keys(data.marks)) client.marked[name] = [...ws.querySelectorAll(`[data-cell].${name}`)];
+}
+
+function stepUrl(step) { return client.data.url.replace("STEP", String(step)); }
+
+function configOf(url) {
+  const u = new URL(url, location.href);
+  const params = [...u.searchParams].filter(([k]) => k !== "step").map(([k, v]) => `${k}=${v}`).sort();
+  return `${u.pathname}?${params.join("&")}`;
+}
+
+// The step a URL shows when it is this page's configuration, else null.
+function sameConfigStep(url) {
+  if (configOf(url) !== configOf(stepUrl(0))) return null;
+  const step = Number(new URL(url, location.href).searchParams.get("step") || 0);
+  return Number.isInteger(step) && step >= 0 && step <= client.data.last ? step : null;
+}
+
+function field(name, step) {
+  const j = client.data.fields.findIndex(([f]) => f === name);
+  return j < 0 ? null : client.data.values[step][j];
+}
+
+function showStep(step, how = "push") {
+  const { data, ws } = client;
+  step = Math.max(0, Math.min(data.last, step));
+  const values = data.values[step];
+  data.fields.forEach(([name, kind], j) => {
+    const v = values[j];
+    for (const el of client.binds.get(name) || []) {
+      if (kind === "t") { el.hidden = v === null; if (v !== null) el.textContent = v; }
+      else el.classList.toggle(kind.slice(2), Boolean(v));
+    }
+  });
+  for (const [name, perStep] of Object.entries(data.marks)) {
+    for (const el of client.marked[name]) el.classList.remove(name);
+    client.marked[name] = perStep[step].flatMap((id) => client.cells.get(String(id)) || []);
+    for (const el of client.marked[name]) el.classList.add(name);
+  }
+  for (const cell of client.orders) {
+    const order = Number(cell.dataset.order);
+    const was = cell.classList.contains("todo");
+    cell.classList.toggle("done", order < step);
+    cell.classList.toggle("cur", order === step);
+    cell.classList.toggle("todo", order > step);
+    const holder = cell.querySelector("a") || cell;
+    if (order > step && !was) holder.replaceChildren(el("span", { class: "blank", "aria-label": "not yet computed" }, "·"));
+    else if (order <= step && was) holder.textContent = data.outputs[order];
+  }
+  if (data.matrix) drawMatrix(step);
+  ws.dataset.step = String(step);
+  syncControls(step);
+  announce(field("status", step));
+  const url = stepUrl(step);
+  if (how === "push") history.pushState({ convstep: true }, "", url);
+  else if (how === "replace") history.replaceState({ convstep: true }, "", url);
+  scheduleNext();
+}
+
+// The step links, scrubber and box follow the step (targets are the page's own step links).
+function syncControls(step) {
+  const { last, row } = client.data;
+  const targets = { first: 0, prev: step - 1, next: step + 1, last, "prev-row": step - row, "next-row": step + row };
+  for (const [key, target] of Object.entries(targets)) {
+    for (const a of client.ws.querySelectorAll(`a[data-key="${key}"]`)) {
+      const off = key === "first" || key.startsWith("prev") ? step === 0 : step === last;
+      a.href = stepUrl(Math.max(0, Math.min(last, target)));
+      a.classList.toggle("disabled", off);
+      if (off) a.setAttribute("aria-disabled", "true"); else a.removeAttribute("aria-disabled");
+    }
+  }
+  const scrubber = client.ws.querySelector("[data-scrubber]");
+  if (scrubber) { scrubber.value = String(step); scrubber.setAttribute("aria-valuetext", `step ${step + 1} of ${last + 1}`); }
+  const box = client.ws.querySelector("[data-step-input]");
+  if (box) box.value = String(step);
+}
+
+function el(tag, attrs = {}, text = null) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined && v !== false) e.setAttribute(k, v);
+  if (text !== null) e.textContent = text;
+  return e;
+}
+
+// W around the step (all of W when it is small), laid out from the embedded rows: as the server does.
+function drawMatrix(step) {
+  const m = client.data.matrix;
+  const table = client.ws.querySelector("table[data-w]");
+  if (!table) return;
+  const n = m.rows.length, nCols = m.x.length;
+  const ids = [];
+  for (let r = m.whole ? 0 : Math.max(0, step - 2); r < (m.whole ? n : Math.min(n, step + 3)); r++) ids.push(r);
+  let cols = [];
+  if (m.whole) for (let c = 0; c < nCols; c++) cols.push(c);
+  else {
+    const keep = new Set();
+    for (const r of ids) for (const c of m.rows[r][0]) for (const d of [-1, 0, 1]) if (c + d >= 0 && c + d < nCols) keep.add(c + d);
+    for (const c of [...keep].sort((a, b) => a - b)) {
+      if (cols.length && cols[cols.length - 1] !== null && c !== cols[cols.length - 1] + 1) cols.push(null);
+      cols.push(c);
+    }
+  }
+  const current = new Set(m.rows[step][0]);
+  const head = el("tr");
+  head.append(el("th", { scope: "col", class: "corner" }, "row"));
+  for (const c of cols) head.append(c === null ? el("th", { class: "elided", scope: "col", "aria-label": "zero columns omitted" }, "…")
+    : el("th", { scope: "col", class: current.has(c) ? "wcol" : null }, m.labels[c]));
+  const body = [];
+  const elided = (count, where) => {
+    const tr = el("tr", { class: "elided-row" });
+    tr.append(el("th", { scope: "row" }, "⋮"), el("td", { colspan: String(cols.length) }, `${count} rows ${where}`));
+    return tr;
+  };
+  if (ids[0] > 0) body.push(elided(ids[0], "above"));
+  for (const r of ids) {
+    const entries = new Map(m.rows[r][0].map((c, j) => [c, m.rows[r][1][j]]));
+    const tr = el("tr", { class: r === step ? "current" : null });
+    const th = el("th", { scope: "row" });
+    if (r === step) th.append(el("span", { class: "sr-only" }, "current row "));
+    th.append(el("a", { href: stepUrl(r) }, String(r)));
+    tr.append(th);
+    for (const c of cols) {
+      if (c === null) tr.append(el("td", { class: "elided" }, "…"));
+      else tr.append(el("td", { class: (entries.has(c) ? "nz" : "z") + (current.has(c) ? " wcol" : "") }, entries.get(c) ?? "0"));
+    }
+    body.push(tr);
+  }
+  if (ids[ids.length - 1] < n - 1) body.push(elided(n - 1 - ids[ids.length - 1], "below"));
+  const foot = el("tr", { class: "x-row" });
+  foot.append(el("th", { scope: "row" }, null));
+  foot.firstChild.append(el("var", {}, "x"));
+  for (const c of cols) foot.append(el("td", { class: c === null ? "elided" : null }, c === null ? "…" : m.x[c]));
+  table.replaceChildren(el("thead"), el("tbody"), el("tfoot"));
+  table.tHead.append(head);
+  table.tBodies[0].append(...body);
+  table.tFoot.append(foot);
+  table.setAttribute("aria-label", `Rows of W around step ${step}`);
+  const wx = client.ws.querySelector("[data-wx]");
+  if (wx) {
+    const parts = [el("var", {}, "y"), el("sub", {}, String(step)), " = ", el("var", {}, "W"), el("sub", {}, String(step)), "·", el("var", {}, "x"), " = "];
+    m.rows[step][0].forEach((c, j) => {
+      const term = el("span", { class: "term" });
+      term.append(el("span", { class: "w" }, m.rows[step][1][j]), "·", el("span", { class: "x", title: m.labels[c] }, m.x[c]));
+      if (j) parts.push(" + ");
+      parts.push(term);
+    });
+    if (m.bias) parts.push(` + bias ${m.bias}`);
+    parts.push(" = ", el("strong", { class: "result" }, field("result", step)));
+    wx.replaceChildren(...parts);
+    wx.setAttribute("aria-label", `Row ${step} times x`);
+  }
+}
+
+// Links to another step of this configuration, and the jump form, stay in the page.
+document.addEventListener("click", (event) => {
+  if (!client || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  const a = event.target.closest("a[href]");
+  if (!a || !client.ws.contains(a)) return;
+  const step = sameConfigStep(a.href);
+  if (step === null) return;
+  event.preventDefault();
+  event.stopPropagation(); // before htmx's boost sees it: no request
+  if (step !== Number(client.ws.dataset.step)) showStep(step, playing() ? "replace" : "push");
+}, true);
+
+document.addEventListener("submit", (event) => {
+  if (!client || !event.target.matches("form.jump") || !client.ws.contains(event.target)) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const box = event.target.querySelector("[data-step-input]");
+  const step = Number(box.value);
+  if (Number.isInteger(step)) showStep(step);
+}, true);
+
+window.addEventListener("popstate", (event) => {
+  if (!client || event.state?.htmx) return; // htmx restores its own entries
+  const step = sameConfigStep(location.href);
+  if (step !== null) showStep(step, "none");
+  else location.reload();
+});
+
 // ---------------------------------------------------------------- keyboard
 document.addEventListener("keydown", (event) => {
   if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+  if (SINGLE.has(event.key) && !singleKeysOn()) return;
   const name = KEYS[(event.shiftKey && event.key.startsWith("Arrow") ? "Shift+" : "") + event.key];
   if (name) {
-    const el = control(name);
-    if (el) { event.preventDefault(); el.click(); }
+    const target = control(name);
+    if (target) { event.preventDefault(); target.click(); }
   } else if (event.key === " ") {
+    if (onControl(event.target)) return; // Space on a button or link activates it
     if (document.querySelector("[data-play]")) { event.preventDefault(); togglePlay(); }
   } else if (event.key === "f" || event.key === "F") {
     toggleFullscreen();
   }
 });
 
+function showKeySwitch() {
+  const on = singleKeysOn();
+  document.documentElement.classList.toggle("no-keys", !on);
+  for (const box of document.querySelectorAll("[data-single-keys]")) box.checked = on;
+}
+
 // ---------------------------------------------------------------- autoplay
 function playing() { return sessionStorage.getItem(PLAY_KEY) === "1"; }
+
+function speed() {
+  const select = document.querySelector("[data-speed]");
+  if (!select) return 0;
+  const kept = sessionStorage.getItem(SPEED_KEY);
+  if (kept && [...select.options].some((o) => o.value === kept)) select.value = kept;
+  else if (reducedMotion?.matches && select.dataset.reducedMotion) select.value = select.dataset.reducedMotion;
+  return Number(select.value);
+}
 
 function showPlayState() {
   const button = document.querySelector("[data-play]");
   if (!button) return;
   button.setAttribute("aria-pressed", String(playing()));
   button.textContent = playing() ? "❚❚ Pause" : "▶ Play";
-  const speed = document.querySelector("[data-speed]");
-  if (speed && sessionStorage.getItem(SPEED_KEY)) speed.value = sessionStorage.getItem(SPEED_KEY);
 }
 
 function scheduleNext() {
@@ -61,7 +298,7 @@ function scheduleNext() {
   if (!playing()) return;
   const next = control("next");
   if (!next) { sessionStorage.removeItem(PLAY_KEY); showPlayState(); return; }
-  timer = setTimeout(() => next.click(), Number(sessionStorage.getItem(SPEED_KEY) || 700));
+  timer = setTimeout(() => control("next")?.click(), speed());
 }
 
 function togglePlay() {
@@ -75,12 +312,19 @@ document.addEventListener("click", (event) => {
   if (event.target.closest("[data-fullscreen]")) toggleFullscreen();
 });
 
+let scrubPushed = false;
 document.addEventListener("change", (event) => {
   if (event.target.matches("[data-speed]")) {
     sessionStorage.setItem(SPEED_KEY, event.target.value);
     scheduleNext();
   }
+  if (event.target.matches("[data-single-keys]")) {
+    localStorage.setItem(SINGLE_KEYS, event.target.checked ? "on" : "off");
+    showKeySwitch();
+  }
   if (event.target.matches("[data-scrubber]")) {
+    scrubPushed = false;
+    if (client) return; // already shown while dragging
     const number = event.target.form.querySelector("[data-step-input]");
     number.value = event.target.value;
     event.target.form.requestSubmit();
@@ -91,6 +335,7 @@ document.addEventListener("input", (event) => {
   if (event.target.matches("[data-scrubber]")) {
     const number = event.target.form.querySelector("[data-step-input]");
     number.value = event.target.value;
+    if (client) { showStep(Number(event.target.value), scrubPushed ? "replace" : "push"); scrubPushed = true; }
   }
   if (event.target.matches("[data-matrix]")) checkMatrix(event.target);
 });
@@ -117,13 +362,12 @@ document.addEventListener("click", (event) => {
   }
   row = Math.min(Math.max(row, 0), outH - 1);
   col = Math.min(Math.max(col, 0), outW - 1);
-  visit(workspace.dataset.stepUrl.replace("STEP", String(row * outW + col)));
+  visit(workspace.dataset.stepUrl.replace("STEP", String(row * outW + col)), svg);
 });
 
 // ---------------------------------------------------------------- validate matrices as you type
 function checkMatrix(area) {
-  const kind = area.dataset.matrix;
-  const limit = kind === "kernel" ? 7 : 16;
+  const limit = Number(area.dataset.max); // the page's limit (Settings), never a number written here
   const note = document.getElementById(area.getAttribute("aria-describedby") || "");
   const text = area.value.trim().replace(/;+$/, "");
   let message = "";
@@ -132,14 +376,14 @@ function checkMatrix(area) {
     const widths = new Set(rows.map((r) => r.length));
     if (rows.some((r) => r.some((v) => v === "" || !Number.isFinite(Number(v))))) message = "Only numbers, separated by , and ;";
     else if (widths.size !== 1) message = `Every row needs the same number of values (${[...widths].join(" vs ")})`;
-    else if (rows.length > limit || rows[0].length > limit) message = `At most ${limit}×${limit}`;
+    else if (limit && (rows.length > limit || rows[0].length > limit)) message = `At most ${limit}×${limit}`;
     else message = "";
     if (!message && note) { note.textContent = `${rows.length}×${rows[0].length} ✓`; note.classList.add("ok"); }
   }
   area.setCustomValidity(message);
   area.classList.toggle("invalid", message !== "");
   if (note && (message || text === "")) { note.textContent = message; note.classList.remove("ok"); }
-  if (kind === "kernel" && text !== "") {
+  if (area.dataset.matrix === "kernel" && text !== "") {
     const custom = area.form.querySelector("[data-custom]");
     if (custom) custom.selected = true;
   }
@@ -175,7 +419,13 @@ document.addEventListener("drop", (event) => {
 let focusKey = null;
 document.addEventListener("htmx:beforeSwap", () => { focusKey = document.activeElement?.dataset?.key || null; });
 document.addEventListener("htmx:afterSettle", () => {
+  initClient();
+  showKeySwitch();
   if (focusKey) control(focusKey)?.focus();
+  const status = document.getElementById("status");
+  if (status) { announce(status.textContent); if (status.dataset.step) document.querySelector("#workspace")?.setAttribute("data-step", status.dataset.step); }
   scheduleNext();
 });
+initClient();
+showKeySwitch();
 scheduleNext();

@@ -1,0 +1,154 @@
+"""Every step of a small configuration as data, so the browser steps with no request at all.
+
+A page whose whole trace is small (the numbers grid, 1-D, pooling, the volume example: at most
+``Settings.max_client_steps`` steps) embeds one JSON block built here from the engine's traces.
+static/js/stepper.js only copies these values into the page: it never computes a number.
+
+The block is generic, so one small script serves every page:
+
+- ``url``: the canonical link of the page with ``STEP`` in place of the step;
+- ``last``, ``row``: the last step and how many steps Shift+arrow moves;
+- ``fields``: ``[name, kind]`` pairs naming elements marked ``data-b="name"``; kind ``"t"`` sets
+  the element's text (``None`` hides it), ``"c:NAME"`` toggles class NAME on it;
+- ``values``: per step, one value per field, in the fields' order;
+- ``marks``: per class (``win``, ``winner``), per step, the ``data-cell`` ids that carry it;
+- output cells carry ``data-order``: before the step they are ``done``, at it ``cur``, after ``todo``
+  (a dot); ``outputs`` holds their values by order;
+- ``matrix`` (optional): every row of W as (columns, texts), the column labels and x's values, so
+  the rows around the current step can be laid out without a request.
+
+>>> block = StepBlock("/p?step=STEP", last=1, row=2)
+>>> block.add_step({"sum": "3", "pad0": True})
+>>> block.add_step({"sum": "−1", "pad0": False})
+>>> block.as_dict()["fields"], block.as_dict()["values"]
+([['sum', 't'], ['pad0', 'c:pad']], [['3', True], ['−1', False]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from ..engine.matrix import matrix_rows
+from ..engine.shapes import Geometry
+from .params import format_signed
+
+CLASS_FIELDS = {"pad": "c:pad", "win": "c:win"}  # field-name prefixes that toggle a class, not text
+
+
+def _kind(name: str) -> str:
+    for prefix, kind in CLASS_FIELDS.items():
+        if name.startswith(prefix) and name[len(prefix):].isdigit():
+            return kind
+    return "t"
+
+
+class StepBlock:
+    """Collects the per-step values of one page; ``as_dict()`` is what the page embeds."""
+
+    def __init__(self, url: str, last: int, row: int) -> None:
+        self.url, self.last, self.row = url, last, row
+        self.fields: list[str] = []
+        self.values: list[list[object]] = []
+        self.marks: dict[str, list[list[int]]] = {}
+        self.matrix: dict | None = None
+        self.outputs: list[str] = []
+
+    def add_step(self, values: dict[str, object], **marks: Iterable[int]) -> None:
+        if not self.fields:
+            self.fields = list(values)
+        self.values.append([values[f] for f in self.fields])
+        for name, cells in marks.items():
+            self.marks.setdefault(name, []).append(sorted(set(cells)))
+
+    def as_dict(self) -> dict:
+        out = {"url": self.url, "last": self.last, "row": self.row,
+               "fields": [[f, _kind(f)] for f in self.fields], "values": self.values, "marks": self.marks,
+               "outputs": self.outputs}
+        if self.matrix is not None:
+            out["matrix"] = self.matrix
+        return out
+
+
+def fits(steps: int, settings) -> bool:
+    """Whether a configuration is small enough to embed every step."""
+    return 0 < steps <= settings.max_client_steps
+
+
+def padded_cell(position: Sequence[int], g: Geometry, width: int) -> int:
+    """The ``data-cell`` id of an input position: its flat index in the padded grid (1-D: one row)."""
+    if len(position) == 1:
+        return int(position[0]) + g.padding[0][0]
+    return (int(position[0]) + g.padding[0][0]) * width + int(position[1]) + g.padding[1][0]
+
+
+def padded_width(g: Geometry) -> int:
+    return g.axes[-1].padded
+
+
+def window_cells(trace, g: Geometry) -> list[int]:
+    width = padded_width(g)
+    return [padded_cell(p, g, width) for p in trace.positions.reshape(-1, trace.positions.shape[-1])]
+
+
+def tap_fields(trace) -> dict[str, object]:
+    """The window × kernel table: value, product and padding flag per tap (row by row)."""
+    window = trace.window.reshape(-1)
+    products = trace.products.reshape(-1)
+    inside = trace.inside.reshape(-1)
+    fields: dict[str, object] = {}
+    for i in range(window.size):
+        fields[f"x{i}"] = format_signed(window[i])
+        fields[f"p{i}"] = format_signed(products[i])
+        fields[f"pad{i}"] = not bool(inside[i])
+    return fields
+
+
+def conv_status(trace, last: int) -> str:
+    """The status line of a 2-D step, shown on the page and read out by the live region."""
+    r, c = trace.out_index
+    text = (f"Step {trace.index} of {last} · output cell (row {r}, column {c}) · window starts at"
+            f" (row {trace.origin[0]}, column {trace.origin[1]})")
+    return text + (", partly on zero padding" if not trace.inside.all() else "")
+
+
+def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> dict:
+    """Every row of W (sparse), labels and x's values, for laying out W around any step."""
+    n_rows, n_cols = g.steps, x.size
+    rows = matrix_rows(g.in_shape, kernel, list(range(n_rows)), stride=g.stride, padding=g.padding, dilation=g.dilation)
+    texts: dict[float, str] = {}
+
+    def text(v: float) -> str:
+        if v not in texts:
+            texts[v] = format_signed(v)
+        return texts[v]
+
+    width = g.in_shape[-1]
+    flat = x.reshape(-1)
+    return {
+        "whole": whole,
+        "rows": [[cols.tolist(), [text(v) for v in vals.tolist()]] for cols, vals in rows],
+        "labels": [f"x{c}" if len(g.axes) == 1 else f"x{c // width},{c % width}" for c in range(n_cols)],
+        "x": [format_signed(v) for v in flat.tolist()],
+    }
+
+
+def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: np.ndarray, url: str, whole_matrix: bool,
+           settings) -> dict | None:
+    """Every step of a 2-D numbers-mode page, or None when there are too many to embed."""
+    from ..engine.trace import conv_steps
+
+    if not fits(g.steps, settings):
+        return None
+    last = g.steps - 1
+    block = StepBlock(url, last, g.out_shape[1])
+    geo = {"stride": g.stride, "padding": g.padding, "dilation": g.dilation}
+    for trace in conv_steps(x, kernel, range(g.steps), bias=bias, **geo):
+        block.add_step({"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace),
+                        "sum": format_signed(trace.sum), "result": format_signed(trace.result)},
+                       win=window_cells(trace, g))
+    block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
+    block.matrix = matrix_data(x, kernel, g, whole_matrix)
+    block.matrix["bias"] = format_signed(bias) if bias else None
+    return block.as_dict()
