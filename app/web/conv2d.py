@@ -165,7 +165,8 @@ def context(state: dict[str, str], view: Conv2dView, settings) -> dict:
     if view.numbers:
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)
         ctx["output_rows"] = stepper.output_cells(view.output, step, lambda i: here(step=i))
-        ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here(step="STEP"), ctx["matrix"]["whole"], settings)
+        ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here(step="STEP"),
+                                        ctx["matrix"]["whole"], settings)
     else:
         ctx["magnifier"] = stepper.magnifier(view.x, trace)
         ctx["image_query"] = {k: v for k, v in state.items() if k not in ("step", "projector", "mapping", "orig")}
