@@ -87,7 +87,7 @@ def install(app: FastAPI) -> None:
         body = {"detail": exc.detail}
         if exc.param:
             body["field"] = exc.param
-        return JSONResponse(body, status_code=exc.status_code)
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import api, errors, head, security, web
+from . import api, errors, head, security, upload_limits, web
 from .paths import STATIC_DIR
 from .settings import Settings, get_settings
 from .web import page_cache
@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.settings = settings
+    upload_limits.install(app)
     security.install(app, settings)
     head.install(app)
     errors.install(app)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 
 class Problem(Exception):
-    """A failure a caller can act on: its HTTP-style status, a message, and the field it concerns."""
+    """A failure a caller can act on: its HTTP-style status, a message, the field it concerns, and
+    any headers the answer must carry (``Retry-After`` on a 429 or 503)."""
 
-    def __init__(self, status_code: int, detail: str, param: str | None = None) -> None:
+    def __init__(self, status_code: int, detail: str, param: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status_code = status_code
         self.detail = detail
         self.param = param
+        self.headers = headers or {}

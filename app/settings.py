@@ -23,7 +23,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir, description="upload store folder")
     max_upload_bytes: int = Field(20 * 1024 * 1024, description="largest upload body, bytes")
-    max_image_pixels: int = Field(50_000_000, description="largest decoded image, width×height")
+    max_image_pixels: int = Field(
+        16_777_216, description="largest image an upload may declare, width×height (4096×4096; stored images are 512 px anyway)"
+    )
     working_size: int = Field(512, description="longest side of a stored working image, px")
     store_cap_bytes: int = Field(512 * 1024 * 1024, description="upload store size before LRU eviction")
     memory_cache_items: int = Field(32, description="decoded arrays each worker keeps in RAM")
@@ -47,6 +49,19 @@ class Settings(BaseSettings):
         65, description="idle keep-alive per connection; longer than load balancers' 60 s so a busy server never"
         " closes a connection a client is about to reuse"
     )
+
+    # hardening (issue 10): memory, time and concurrency bounds of the upload path, response headers
+    max_decode_bytes: int = Field(
+        160 * 1024 * 1024, description="memory one image's decode may need (from its header: pixels × bytes per pixel × copies)"
+    )
+    decode_memory_bytes: int = Field(
+        192 * 1024 * 1024, description="memory all decodes of one worker may hold at once; later uploads wait their turn"
+    )
+    decode_queue: int = Field(8, description="uploads of one worker that may wait for decode memory; more get 503")
+    max_uploads: int = Field(32, description="uploads one worker receives at once (decoder threads); more get 503")
+    uploads_per_client: int = Field(4, description="uploads one client address may send at once; more get 429")
+    upload_deadline_seconds: float = Field(60.0, description="time to receive an upload's whole body, else 408")
+    hsts_seconds: int = Field(0, description="Strict-Transport-Security max-age; 0 sends none (plain-HTTP classrooms)")
 
 
 @lru_cache

@@ -10,7 +10,6 @@ import asyncio
 import io
 import threading
 from bisect import bisect_right
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -21,13 +20,13 @@ from .imaging import DecodedImage, decode_upload
 from .problems import Problem
 from .settings import Settings
 from .store import get_store
+from .upload_limits import DecodeGate, UploadLimits
 
 MAX_FORM_FIELDS = 100  # besides the file: the page's form sends two
 MAX_FIELD_BYTES = 64 * 1024  # each text field (the body limit leaves this much room beside the file)
 MALFORMED = "the multipart form is malformed: send the image as the form field 'file' (curl -F file=@photo.png)"
-# Decoding starts as soon as the file part does, on one of these threads, while the body is still arriving.
-# A thread waiting for a slow client's bytes costs nothing but its stack; more uploads than this wait their turn.
-_decoders = ThreadPoolExecutor(max_workers=32, thread_name_prefix="convstep-decode")
+# Decoding starts as soon as the file part does, on one of the worker's decoder threads
+# (``UploadLimits.decoders``, one per upload it admits), while the body is still arriving.
 
 
 class _Aborted(Exception):
@@ -133,8 +132,8 @@ class Upload:
     problem: Problem | None = None
 
 
-def _decode_and_store(stream: UploadStream, settings: Settings) -> tuple[DecodedImage, str]:
-    decoded = decode_upload(stream, settings)
+def _decode_and_store(stream: UploadStream, settings: Settings, gate: DecodeGate) -> tuple[DecodedImage, str]:
+    decoded = decode_upload(stream, settings, gate.hold)
     return decoded, get_store(settings).put(decoded.pixels)
 
 
@@ -142,8 +141,9 @@ class _FormReader:
     """python-multipart callbacks: the part named ``file`` goes to an ``UploadStream`` and a decoder
     thread at once; other parts are small text fields."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, limits: UploadLimits) -> None:
         self.settings = settings
+        self.limits = limits
         self.fields: dict[str, str] = {}
         self.stream: UploadStream | None = None
         self.decoding: asyncio.Future | None = None
@@ -185,7 +185,8 @@ class _FormReader:
         if self.stream is not None:
             raise Problem(422, "file: send one image, not several, in the form field 'file'", "file")
         self._in_file, self.stream = True, UploadStream()
-        self.decoding = asyncio.get_running_loop().run_in_executor(_decoders, _decode_and_store, self.stream, self.settings)
+        self.decoding = asyncio.get_running_loop().run_in_executor(
+            self.limits.decoders, _decode_and_store, self.stream, self.settings, self.limits.gate)
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if not self._in_file:
@@ -209,36 +210,56 @@ class _FormReader:
             self.fields[self._name] = self._text.decode("utf-8", "replace")
 
 
+def _failed(decoding: asyncio.Future | None) -> bool:
+    """Whether the decoder already gave up (too many pixels, not an image, no memory free)."""
+    return decoding is not None and decoding.done() and not decoding.cancelled() and decoding.exception() is not None
+
+
 async def receive_upload(request: Request) -> Upload:
     """Read a multipart upload (the field ``file``, plus text fields) and decode and store its image.
 
     The image is decoded on a thread *while its bytes arrive*, straight from the received chunks:
     no temporary file, no copy of the whole upload, and the event loop is never blocked by Pillow.
-    Every 4xx is returned in ``Upload.problem`` (naming the field ``file``); anything else (the body
-    limit of the security middleware, a client that went away) propagates.
+    Bounded per worker (``app/upload_limits.py``): uploads at once (503) and per client address
+    (429), decode memory (503, both with ``Retry-After``), and the time to receive the body (408).
+    A decoder that refuses the image early (413, 415, 503) ends the reading at once.
+    Every 4xx and 503 is returned in ``Upload.problem`` (naming the field ``file``); anything else
+    (the body limit of the security middleware, a client that went away) propagates.
     """
     settings: Settings = request.app.state.settings
-    form = _FormReader(settings)
+    limits: UploadLimits = request.app.state.upload_limits
+    form = _FormReader(settings, limits)
+    client = request.client.host if request.client else "unknown"
     try:
-        content_type, options = parse_options_header(request.headers.get("content-type", ""))
-        if content_type == b"multipart/form-data":
-            if b"boundary" not in options:
+        with limits.admit(client):
+            content_type, options = parse_options_header(request.headers.get("content-type", ""))
+            if content_type == b"multipart/form-data":
+                if b"boundary" not in options:
+                    raise Problem(400, MALFORMED, "file")
+                parser = MultipartParser(options[b"boundary"], {
+                    name: getattr(form, name) for name in (
+                        "on_part_begin", "on_part_data", "on_part_end", "on_header_field", "on_header_value",
+                        "on_header_end", "on_headers_finished")
+                })
+                try:
+                    async with asyncio.timeout(settings.upload_deadline_seconds):
+                        async for chunk in request.stream():
+                            parser.write(chunk)
+                            if _failed(form.decoding):
+                                break
+                        else:
+                            parser.finalize()
+                except TimeoutError:
+                    raise Problem(408, f"the upload did not arrive within {settings.upload_deadline_seconds:g} s"
+                                  " (CONVSTEP_UPLOAD_DEADLINE_SECONDS): try a smaller file or a faster network",
+                                  "file") from None
+            if form.stream is None:
+                raise Problem(422, "file: Field required (send the image as the multipart form field 'file',"
+                                  " e.g. curl -F file=@photo.png)", "file")
+            if not form.file_ended and not _failed(form.decoding):
                 raise Problem(400, MALFORMED, "file")
-            parser = MultipartParser(options[b"boundary"], {
-                name: getattr(form, name) for name in (
-                    "on_part_begin", "on_part_data", "on_part_end", "on_header_field", "on_header_value",
-                    "on_header_end", "on_headers_finished")
-            })
-            async for chunk in request.stream():
-                parser.write(chunk)
-            parser.finalize()
-        if form.stream is None:
-            raise Problem(422, "file: Field required (send the image as the multipart form field 'file',"
-                              " e.g. curl -F file=@photo.png)", "file")
-        if not form.file_ended:
-            raise Problem(400, MALFORMED, "file")
-        decoded, image_id = await form.decoding
-        return Upload(form.fields, decoded, image_id)
+            decoded, image_id = await form.decoding
+            return Upload(form.fields, decoded, image_id)
     except FormParserError:
         return Upload(form.fields, problem=Problem(400, MALFORMED, "file"))
     except Problem as exc:

@@ -79,3 +79,43 @@ def polyglot() -> bytes:
 
 def tiff() -> bytes:
     return encode(Image.new("L", (8, 8), 7), "TIFF")
+
+
+# ---------------------------------------------------------------- worst cases for memory (issue 10)
+
+
+def striped_png(width: int, height: int, bit_depth: int = 8, colour_type: int = 0) -> bytes:
+    """A valid PNG of any size, written row by row (never a whole image in memory): diagonal stripes.
+
+    ``colour_type`` 0 grey, 2 RGB, 4 grey+alpha, 6 RGBA; ``bit_depth`` 8 or 16. Stripes compress to
+    almost nothing, so a 7000×7000 16-bit PNG is under 200 KB: a tiny upload that asks for a big decode.
+    """
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    samples = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    step = bit_depth // 8 * samples
+    period = 64
+    pattern = bytes(
+        (x * 4 + s * 50) % 256 for x in range(width + period) for s in range(step)
+    )
+    squeeze = zlib.compressobj(9)
+    parts = []
+    for y in range(height):
+        shift = (y % period) * step
+        parts.append(squeeze.compress(b"\x00" + pattern[shift:shift + width * step]))
+    parts.append(squeeze.flush())
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
+
+
+def progressive_jpeg(width: int, height: int, seed: int = 3) -> bytes:
+    """A progressive 4:4:4 JPEG of noise-textured gradients (libjpeg keeps every coefficient while decoding one)."""
+    rng = np.random.default_rng(seed)
+    y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
+    x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
+    rgb = np.empty((height, width, 3), np.uint8)
+    rgb[..., 0] = (x * 0.5 + y * 0.5).astype(np.uint8)
+    rgb[..., 1] = ((x + y) % 256).astype(np.uint8)
+    rgb[..., 2] = rng.integers(0, 256, (height, width), dtype=np.uint8)
+    return encode(Image.fromarray(rgb), "JPEG", progressive=True, quality=90, subsampling=0)

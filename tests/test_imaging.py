@@ -34,7 +34,7 @@ def problem(data: bytes) -> Problem:
         (badfiles.truncated_jpeg, 422, "truncated or corrupt"),
         (badfiles.huge_png, 413, "limit is 20000000"),
         (badfiles.huge_gif, 413, "pixels"),
-        (badfiles.polyglot, 415, "not an image"),
+        (badfiles.polyglot, 415, "file is PDF, not an allowed image format"),
         (badfiles.tiff, 415, "TIFF"),
         (lambda: b"x" * 2_000_001, 413, "limit is 2000000 bytes"),
     ],
@@ -161,3 +161,125 @@ def test_tall_and_small_images_shrink_as_thumbnail_does(size):
     expected = image.copy()
     expected.thumbnail((512, 512), Image.Resampling.LANCZOS, reducing_gap=3.0)
     assert np.array_equal(np.asarray(imaging._shrink(image.copy(), 512)), np.asarray(expected))
+
+
+# ---------------------------------------------------------------- memory per decode (issue 10)
+
+
+def test_the_default_pixel_ceiling_is_4096_squared():
+    assert Settings().max_image_pixels == 4096 * 4096
+    e = problem(badfiles.striped_png(7000, 7000, 16, 0))  # 346 KB that would need 1.2 GB before
+    assert e.status_code == 413 and "7000×7000 = 49000000 pixels; the limit is 20000000" in e.detail
+
+
+@pytest.mark.parametrize(
+    ("make", "mode", "mib"),
+    [
+        (lambda: badfiles.striped_png(6000, 3000, 16, 0), "I;16", 59),  # 2 B decoded + 1 B 8-bit copy per pixel
+        (lambda: badfiles.striped_png(6000, 3000, 8, 6), "RGBA", 145),  # 4 B RGBA + 4 B RGB
+        (lambda: badfiles.striped_png(6000, 3000, 8, 4), "LA", 94),  # Pillow keeps LA in 4 B
+        (lambda: badfiles.striped_png(6000, 3000, 8, 2), "RGB", 94),  # 4 B + a quarter for Pillow's reduce()
+    ],
+)
+def test_a_decode_over_the_memory_budget_is_413_naming_the_budget(make, mode, mib):
+    data = make()
+    settings = Settings(max_image_pixels=20_000_000, max_decode_bytes=50 * 2**20)
+    with pytest.raises(Problem) as e:
+        decode_upload(data, settings)
+    assert e.value.status_code == 413 and e.value.param == "file"
+    assert e.value.detail == (f"file is 6000×3000 pixels in mode {mode}: decoding it needs about {mib} MiB of memory;"
+                              " the budget per image is 50 MiB (CONVSTEP_MAX_DECODE_BYTES)")
+    ok = decode_upload(data, Settings(max_image_pixels=20_000_000, max_decode_bytes=(mib + 1) * 2**20))
+    assert ok.width == 512
+
+
+def test_a_progressive_jpeg_counts_libjpegs_full_size_coefficients():
+    from app.imaging import decode_cost
+
+    data = badfiles.progressive_jpeg(1024, 1024)
+    image = Image.open(io.BytesIO(data))
+    assert image.info.get("progressive")
+    image.draft("RGB", (128, 128))
+    assert image.size == (128, 128)
+    cost = decode_cost(image, 128, draft_scale=8)
+    coefficients = 1024 * 1024 * 3 * 2  # three full-size components (4:4:4), two bytes per sample
+    assert coefficients < cost < coefficients * 1.1 + 10 * 2**20
+    baseline = Image.open(io.BytesIO(badfiles.encode(Image.new("RGB", (1024, 1024)), "JPEG")))
+    baseline.draft("RGB", (128, 128))
+    assert decode_cost(baseline, 128, draft_scale=8) < 10 * 2**20  # drafted: only the reduced image
+
+
+def _float64_reference(image: Image.Image) -> np.ndarray:
+    """What the decoder did before bands: the whole image as float64, scaled by its maximum."""
+    values = np.asarray(image, dtype=np.float64)
+    top = values.max(initial=0)
+    if top > 255:
+        values = values / (65535.0 if top <= 65535 and image.mode != "F" else top) * 255
+    elif image.mode == "F" and top <= 1.0:
+        values = values * 255
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("mode", "top"), [(m, t) for m in ("I;16", "I", "F") for t in (200, 1.0, 40000, 1e6)
+                                            if not (m == "I;16" and t > 65535)])
+def test_16_bit_and_float_bands_equal_the_whole_image_in_float64(rng, mode, top):
+    from app.imaging import _to_l_or_rgb
+
+    values = rng.uniform(0, top, (300, 500))  # 300 rows: several bands of 262 rows
+    if mode == "F":
+        image = Image.fromarray(values.astype(np.float32), "F")
+    elif mode == "I":
+        image = Image.fromarray(np.rint(values).astype(np.int32), "I")
+    else:
+        image = Image.frombytes("I;16", (500, 300), np.rint(values).astype("<u2").tobytes())
+    out = _to_l_or_rgb(image)
+    assert out.mode == "L" and np.array_equal(np.asarray(out), _float64_reference(image))
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "PA", "P"])
+def test_alpha_bands_equal_pillows_alpha_composite_on_white(rng, mode):
+    from app.imaging import _to_l_or_rgb
+
+    rgba = rng.integers(0, 256, (700, 400, 4), dtype=np.uint8)  # 700 rows: bands of 327
+    image = Image.fromarray(rgba, "RGBA")
+    if mode == "LA":
+        image = image.convert("LA")
+    elif mode in ("P", "PA"):
+        image = Image.fromarray(rgba[..., :3], "RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=64)
+        if mode == "P":
+            image.info["transparency"] = bytes(range(0, 256, 4))  # index i has alpha 4·i
+        else:
+            image = image.convert("PA")
+            image.putalpha(Image.fromarray(rgba[..., 3], "L"))
+    white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    expected = Image.alpha_composite(white, image.convert("RGBA")).convert("RGB")
+    if mode == "LA":
+        expected = expected.convert("L")
+    out = _to_l_or_rgb(image)
+    assert out.mode == ("L" if mode == "LA" else "RGB")
+    assert np.array_equal(np.asarray(out), np.asarray(expected))
+
+
+@pytest.mark.parametrize(
+    ("head", "name"),
+    [
+        (b"II*\x00\x08\x00\x00\x00", "TIFF"), (b"MM\x00*\x00\x00\x00\x08", "TIFF"), (b"%PDF-1.7\n", "PDF"),
+        (b"8BPS\x00\x01", "PSD (Photoshop)"), (b"\x00\x00\x00\x1cftypavif\x00\x00", "AVIF"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00", "HEIF"), (b"\x00\x00\x00\x18ftypmif1\x00\x00", "HEIF"),
+        (b'<?xml version="1.0"?><svg/>', "SVG or XML"), (b"\xef\xbb\xbf\n  <svg xmlns='x'>", "SVG"),
+        (b"\x00\x00\x01\x00\x01\x00\x10\x10", "ICO"), (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000"),
+        (b"\xff\x0a\xfa", "JPEG XL"), (b"%!PS-Adobe-3.0", "PostScript"), (b"PK\x03\x04\x14\x00", "ZIP"),
+    ],
+)
+def test_refused_formats_are_named_from_their_first_bytes(head, name):
+    e = problem(head + b"\x00" * 200)
+    assert e.status_code == 415 and e.detail.startswith(f"file is {name}, not an allowed image format; allowed formats are PNG")
+
+
+def test_an_unknown_file_is_never_handed_to_every_decoder(monkeypatch):
+    opened = []
+    real = Image.open
+    monkeypatch.setattr(Image, "open", lambda fp, mode="r", formats=None: opened.append(formats) or real(fp, mode, formats))
+    e = problem(b"\x00garbage" * 100)
+    assert e.status_code == 415 and "not an image in an allowed format" in e.detail
+    assert opened == [("PNG", "JPEG", "GIF", "WEBP", "BMP")]  # one call, restricted to the allowed plugins

@@ -85,9 +85,9 @@ def test_decoding_starts_while_the_body_is_still_arriving(tmp_path, rng):
     started = threading.Event()
     real = uploads._decode_and_store
 
-    def spy(stream, settings):
+    def spy(*args):
         started.set()
-        return real(stream, settings)
+        return real(*args)
 
     sent, messages, waited = [], [], []
 
@@ -162,3 +162,106 @@ def test_the_page_form_keeps_its_fields_on_an_error(client):
     body = multipart([("file", "x.png", b"not an image"), ("kernel", None, b"edge")])
     r = post(client, body, path="/upload")
     assert r.status_code == 415 and 'class="error-panel"' in r.text
+
+
+# ---------------------------------------------------------------- bounds per worker (issue 10)
+
+
+def _limited_client(tmp_path, **limits):
+    from fastapi.testclient import TestClient
+
+    return TestClient(create_app(Settings(data_dir=tmp_path, htmx_source="none", **limits)))
+
+
+def test_a_full_decode_gate_with_a_full_queue_is_503_with_retry_after(tmp_path, rng):
+    png = badfiles.png_bytes(rng.integers(0, 255, (40, 40), dtype=np.uint8))
+    with _limited_client(tmp_path, decode_queue=0) as c:
+        gate = c.app.state.upload_limits.gate
+        with gate.hold(gate.capacity):  # every byte of decode memory is taken
+            for path in ("/api/images", "/upload"):
+                r = c.post(path, files={"file": ("a.png", png, "image/png")})
+                assert r.status_code == 503 and r.headers["retry-after"] == "5", r.text
+                assert "CONVSTEP_DECODE_QUEUE" in r.text
+        assert gate.in_use == 0  # the refused decodes took nothing
+        assert c.post("/api/images", files={"file": ("a.png", png, "image/png")}).status_code == 201
+
+
+def test_a_decode_waits_for_memory_and_then_runs(tmp_path, rng):
+    png = badfiles.png_bytes(rng.integers(0, 255, (40, 40), dtype=np.uint8))
+    with _limited_client(tmp_path, decode_queue=1) as c:
+        gate = c.app.state.upload_limits.gate
+        held = gate.hold(gate.capacity)
+        held.__enter__()
+        threading.Timer(0.3, held.__exit__, (None, None, None)).start()  # memory comes free while it waits
+        r = c.post("/api/images", files={"file": ("a.png", png, "image/png")})
+        assert r.status_code == 201 and gate.in_use == 0
+
+
+def test_waiting_for_decode_memory_ends_at_the_deadline(tmp_path, rng):
+    png = badfiles.png_bytes(rng.integers(0, 255, (40, 40), dtype=np.uint8))
+    with _limited_client(tmp_path, decode_queue=2, upload_deadline_seconds=0.2) as c:
+        gate = c.app.state.upload_limits.gate
+        with gate.hold(gate.capacity):
+            r = c.post("/api/images", files={"file": ("a.png", png, "image/png")})
+        assert r.status_code == 503 and "within 0.2 s" in r.json()["detail"] and r.headers["retry-after"] == "5"
+
+
+def test_uploads_per_client_and_per_worker_are_capped(tmp_path, rng):
+    png = badfiles.png_bytes(rng.integers(0, 255, (40, 40), dtype=np.uint8))
+    with _limited_client(tmp_path, uploads_per_client=2, max_uploads=3) as c:
+        limits = c.app.state.upload_limits
+        with limits.admit("testclient"), limits.admit("testclient"):  # two uploads of this client still arriving
+            r = c.post("/api/images", files={"file": ("a.png", png, "image/png")})
+            assert r.status_code == 429 and r.headers["retry-after"] == "5"
+            assert r.json() == {"detail": "2 uploads from your address are still arriving, the most allowed at once"
+                                " (CONVSTEP_UPLOADS_PER_CLIENT): wait for one to finish", "field": "file"}
+            with limits.admit("10.0.0.9"):  # a third, from another address, fills the worker
+                r = c.post("/api/images", files={"file": ("a.png", png, "image/png")})
+                assert r.status_code == 503 and "CONVSTEP_MAX_UPLOADS" in r.json()["detail"]
+        assert limits.in_flight == 0 and limits.per_client == {}
+        assert c.post("/api/images", files={"file": ("a.png", png, "image/png")}).status_code == 201
+
+
+def _drive(app, chunks, delay_after: int | None = None, delay: float = 0.0):
+    """Send ``chunks`` to the ASGI app as one upload (a pause after chunk ``delay_after``); return
+    the response start message and how many chunks the app asked for."""
+    sent, messages = [], []
+
+    async def receive():
+        if delay_after is not None and len(sent) == delay_after:
+            await asyncio.sleep(delay)
+        if len(sent) >= len(chunks):
+            await asyncio.sleep(3600)  # the client sends nothing more
+        sent.append(1)
+        return {"type": "http.request", "body": chunks[len(sent) - 1], "more_body": len(sent) < len(chunks)}
+
+    async def send(message):
+        messages.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/images", "raw_path": b"/api/images", "query_string": b"",
+             "headers": [(b"content-type", b"multipart/form-data; boundary=xyzzy")], "http_version": "1.1",
+             "scheme": "http", "server": ("test", 80), "client": ("test", 1), "root_path": "", "app": app}
+    worker = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
+    worker.start()
+    worker.join(60)
+    return messages, len(sent)
+
+
+def test_a_body_that_does_not_arrive_in_time_is_408(tmp_path, rng):
+    app = create_app(Settings(data_dir=tmp_path, upload_deadline_seconds=0.3))
+    body = multipart([("file", "p.jpg", photo(rng, (200, 300, 3)))])
+    messages, _ = _drive(app, [body[:2000], body[2000:]], delay_after=1, delay=5)
+    assert messages[0]["status"] == 408
+    detail = messages[1]["body"].decode()
+    assert "within 0.3 s" in detail and "CONVSTEP_UPLOAD_DEADLINE_SECONDS" in detail and '"field":"file"' in detail
+    assert app.state.upload_limits.in_flight == 0
+
+
+def test_an_image_refused_from_its_header_ends_the_reading_early(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path, max_image_pixels=1_000_000, max_upload_bytes=30_000_000))
+    bomb = badfiles.striped_png(3000, 3000)
+    body = multipart([("file", "big.png", bomb + b"\x00" * 8_000_000)])
+    chunks = [body[i:i + 65536] for i in range(0, len(body), 65536)]
+    messages, asked = _drive(app, chunks, delay_after=2, delay=0.3)  # the decoder reads the header meanwhile
+    assert messages[0]["status"] == 413 and b"CONVSTEP_MAX_IMAGE_PIXELS" in messages[1]["body"]
+    assert asked < len(chunks) // 2, (asked, len(chunks))

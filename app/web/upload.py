@@ -20,7 +20,10 @@ async def upload(request: Request):
     kernel = received.fields.get("kernel", "sharpen")
     if received.problem is not None:
         exc = received.problem
-        return error_response(request, {"kernel": kernel}, exc.detail, "file", exc.status_code)
+        response = error_response(request, {"kernel": kernel}, exc.detail, "file", exc.status_code)
+        response.status_code = exc.status_code  # a busy server's 503 stays a 503 (the panel says when to retry)
+        response.headers.update(exc.headers)
+        return response
     decoded, projector = received.decoded, received.fields.get("projector", "")
     orig = f"{decoded.original_width}x{decoded.original_height}" if decoded.downsized else None
     target = link("/conv2d", {"image": received.image_id, "orig": orig, "kernel": kernel, "padding": "1",
