@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from ..engine.conv import correlate
 from ..engine.shapes import geometry
 from ..engine.trace import conv_step
-from . import stepper
+from . import step_data, stepper
 from .page_cache import cached_page
 from .params import Links, parse_int, parse_padding, parse_vector
 from .render import respond
@@ -20,7 +20,7 @@ KEYS = ("input", "kernel", "stride", "padding", "step")
 DEFAULTS = {"input": "2,4,6,8,7,5,3,1", "kernel": "1,0,-1"}
 
 
-def build(state: dict[str, str]) -> dict:
+def build(state: dict[str, str], settings) -> dict:
     x = np.array(parse_vector(state.get("input") or DEFAULTS["input"], "input", 32))
     k = np.array(parse_vector(state.get("kernel") or DEFAULTS["kernel"], "kernel", 9))
     stride = parse_int(state.get("stride"), "stride", 1, 1, 8)
@@ -48,6 +48,8 @@ def build(state: dict[str, str]) -> dict:
         "link": here, "action": "/conv1d", "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.items() if k != "step"},
         "notes_rows": notes_row_count(a),
+        "status": step_data.conv1d_status(trace, last),
+        "steps": step_data.conv1d(x, k, g, out, here(step="STEP"), settings),
     }
 
 
@@ -64,4 +66,5 @@ def notes_row_count(a) -> dict:
 @cached_page
 def conv1d_page(request: Request):
     state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
-    return respond(request, "pages/conv1d.html", "partials/lecture_conv1d.html", lambda: build(state), {"state": state})
+    settings = request.app.state.settings
+    return respond(request, "pages/conv1d.html", "partials/lecture_conv1d.html", lambda: build(state, settings), {"state": state})

@@ -9,7 +9,7 @@ from ..engine.arrays import shifted
 from ..engine.errors import ParameterError
 from ..engine.pool import pool, pool_geometry
 from ..engine.trace import pool_step
-from . import stepper
+from . import step_data, stepper
 from .page_cache import cached_page
 from .params import Links, parse_int, parse_matrix
 from .render import respond
@@ -31,7 +31,8 @@ def invariance(x: np.ndarray, result: np.ndarray, direction: str, **geometry) ->
     return {"direction": direction, "cells": cells, "unchanged": int(same.sum()), "total": int(same.size)}
 
 
-def build(state: dict[str, str], max_side: int) -> dict:
+def build(state: dict[str, str], settings) -> dict:
+    max_side = settings.max_grid_size
     x = np.array(parse_matrix(state.get("input") or DEFAULT_INPUT, "input", max_side))
     size = parse_int(state.get("size"), "size", 2, 1, 8)
     stride = parse_int(state.get("stride"), "stride", size, 1, 8)
@@ -70,6 +71,8 @@ def build(state: dict[str, str], max_side: int) -> dict:
         "action": "/pool",
         "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.items() if k != "step"},
+        "status": step_data.pool_status(trace, last),
+        "steps": step_data.pool(x, size, stride, padding, op, g, result.output, here(step="STEP"), settings),
     }
 
 
@@ -77,5 +80,5 @@ def build(state: dict[str, str], max_side: int) -> dict:
 @cached_page
 def pool_page(request: Request):
     state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
-    max_side = request.app.state.settings.max_grid_size
-    return respond(request, "pages/pool.html", "partials/lecture_pool.html", lambda: build(state, max_side), {"state": state})
+    settings = request.app.state.settings
+    return respond(request, "pages/pool.html", "partials/lecture_pool.html", lambda: build(state, settings), {"state": state})

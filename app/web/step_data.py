@@ -8,7 +8,7 @@ The block is generic, so one small script serves every page:
 
 - ``url``: the canonical link of the page with ``STEP`` in place of the step;
 - ``last``, ``row``: the last step and how many steps Shift+arrow moves;
-- ``fields``: ``[name, kind]`` pairs naming elements marked ``data-b="name"``; kind ``"t"`` sets
+- ``fields``: ``[name, kind]`` pairs naming elements marked ``data-b="name …"``; kind ``"t"`` sets
   the element's text (``None`` hides it), ``"c:NAME"`` toggles class NAME on it;
 - ``values``: per step, one value per field, in the fields' order;
 - ``marks``: per class (``win``, ``winner``), per step, the ``data-cell`` ids that carry it;
@@ -151,4 +151,98 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: 
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
     block.matrix = matrix_data(x, kernel, g, whole_matrix)
     block.matrix["bias"] = format_signed(bias) if bias else None
+    return block.as_dict()
+
+
+def conv1d(x: np.ndarray, kernel: np.ndarray, g: Geometry, output: np.ndarray, url: str, settings) -> dict | None:
+    """Every step of /conv1d: the Y_n line's terms, the window, the output, W."""
+    from ..engine.trace import conv_steps
+
+    if not fits(g.steps, settings):
+        return None
+    last = g.steps - 1
+    block = StepBlock(url, last, g.steps)
+    for trace in conv_steps(x, kernel, range(g.steps), stride=g.stride, padding=g.padding):
+        values: dict[str, object] = {"status": conv1d_status(trace, last), "step": str(trace.index)}
+        for i, (p, v, inside) in enumerate(zip(trace.positions, trace.window, trace.inside, strict=True)):
+            values[f"tx{i}"] = format_signed(v)
+            values[f"ti{i}"] = f"x{int(p[0])}" if inside else "pad"
+        values["result"] = format_signed(trace.result)
+        block.add_step(values, win=window_cells(trace, g))
+    block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
+    block.matrix = matrix_data(x, kernel, g, True)
+    block.matrix["bias"] = None
+    return block.as_dict()
+
+
+def conv1d_status(trace, last: int) -> str:
+    first = int(trace.origin[0])
+    text = f"Step {trace.index} of {last} · output Y{trace.index} · window starts at x[{first}]"
+    return text + (", partly on zero padding" if not trace.inside.all() else "")
+
+
+def pool_status(trace, last: int) -> str:
+    r, c = trace.out_index
+    text = (f"Step {trace.index} of {last} · pooled cell (row {r}, column {c}) · window starts at"
+            f" (row {trace.origin[0]}, column {trace.origin[1]})")
+    return text + (", partly on zero padding" if not trace.inside.all() else "")
+
+
+def pool(x: np.ndarray, size: int, stride: int, padding: int, op: str, g: Geometry, output: np.ndarray, url: str,
+         settings) -> dict | None:
+    """Every step of /pool: the window's values, the max and its winner, or the average."""
+    from ..engine.trace import pool_step
+
+    if not fits(g.steps, settings):
+        return None
+    last = g.steps - 1
+    width = padded_width(g)
+    block = StepBlock(url, last, g.out_shape[1])
+    for step in range(g.steps):
+        trace = pool_step(x, size, step, stride=stride, padding=padding, op=op)
+        values: dict[str, object] = {"status": pool_status(trace, last)}
+        for i, (v, inside) in enumerate(zip(trace.window.reshape(-1), trace.inside.reshape(-1), strict=True)):
+            values[f"wv{i}"] = format_signed(v)
+            values[f"pad{i}"] = not bool(inside)
+            values[f"win{i}"] = bool(inside)
+        values["result"] = format_signed(trace.result)
+        if trace.winner is not None:
+            values["winner"] = f"at row {trace.winner[0]}, column {trace.winner[1]}"
+        else:
+            values["total"] = f"{format_signed(trace.result * size * size)} ÷ {size * size}"
+        winner = [] if trace.winner is None else [padded_cell(trace.winner, g, width)]
+        block.add_step(values, win=window_cells(trace, g), winner=winner)
+    block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
+    return block.as_dict()
+
+
+def volume_status(n: int, trace, step: int, last: int) -> str:
+    r, c = trace.out_index
+    return f"Step {step} of {last} · filter {n} · output cell (row {r}, column {c}) of feature map {n}"
+
+
+def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.ndarray, url: str, settings) -> dict | None:
+    """Every step of /volume: filter by filter, the channel slices' products and sums, the maps."""
+    from ..engine.trace import conv_steps
+
+    filters, per_map = w.shape[0], g.steps
+    if not fits(per_map * filters, settings):
+        return None
+    last = per_map * filters - 1
+    block = StepBlock(url, last, per_map)
+    channels = x.shape[-1]
+    for n in range(filters):
+        for trace in conv_steps(x, w[n], range(per_map), bias=float(b[n]), stride=g.stride, padding=g.padding):
+            values: dict[str, object] = {"status": volume_status(n, trace, n * per_map + trace.index, last)}
+            for ch in range(channels):
+                values[f"flabel{ch}"] = f"Filter {n}, slice {ch}"
+                filt, prod = w[n, ..., ch].reshape(-1), trace.products[..., ch].reshape(-1)
+                for i in range(filt.size):
+                    values[f"f{ch}_{i}"] = format_signed(filt[i])
+                    values[f"q{ch}_{i}"] = format_signed(prod[i])
+                values[f"csum{ch}"] = format_signed(trace.channel_sums[ch])
+            values["bias"] = format_signed(b[n])
+            values["result"] = format_signed(trace.result)
+            block.add_step(values, win=window_cells(trace, g))
+    block.outputs = [format_signed(v) for m in range(filters) for v in output[..., m].reshape(-1).tolist()]
     return block.as_dict()

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from ..engine.conv import correlate_many
 from ..engine.shapes import conv_params, geometry
 from ..engine.trace import conv_step
-from . import stepper
+from . import step_data, stepper
 from .page_cache import cached_page
 from .params import Links, parse_int
 from .render import respond
@@ -30,7 +30,7 @@ def example(seed: int, size: int, channels: int, filters: int, kernel: int):
     return x, w, b
 
 
-def build(state: dict[str, str]) -> dict:
+def build(state: dict[str, str], settings) -> dict:
     size = parse_int(state.get("size"), "size", 5, 1, 9)
     channels = parse_int(state.get("channels"), "channels", 3, 1, 4)
     filters = parse_int(state.get("filters"), "filters", 2, 1, 4)
@@ -87,6 +87,8 @@ def build(state: dict[str, str]) -> dict:
         "action": "/volume",
         "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.items() if k != "step"},
+        "status": step_data.volume_status(n, trace, step, last),
+        "steps": step_data.volume(x, w, b, g, out, here(step="STEP"), settings),
     }
 
 
@@ -94,4 +96,5 @@ def build(state: dict[str, str]) -> dict:
 @cached_page
 def volume_page(request: Request):
     state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
-    return respond(request, "pages/volume.html", "partials/lecture_volume.html", lambda: build(state), {"state": state})
+    settings = request.app.state.settings
+    return respond(request, "pages/volume.html", "partials/lecture_volume.html", lambda: build(state, settings), {"state": state})

@@ -59,12 +59,13 @@ function initClient() {
   const script = document.getElementById("step-data");
   if (!ws || !script) { client = null; return; }
   const data = JSON.parse(script.textContent);
-  const group = (selector, key) => {
+  const group = (selector, key) => { // data-b may name several fields: "pad3 win3 wv3"
     const map = new Map();
     for (const el of ws.querySelectorAll(selector)) {
-      const k = el.dataset[key];
-      if (!map.has(k)) map.set(k, []);
-      map.get(k).push(el);
+      for (const k of el.dataset[key].split(/\s+/)) {
+        if (!map.has(k)) map.set(k, []);
+        map.get(k).push(el);
+      }
     }
     return map;
   };
