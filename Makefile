@@ -24,7 +24,7 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
 	touch $@
 
 run: $(VENV)/.installed
-	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT) --timeout-keep-alive 65
+	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT) --timeout-keep-alive 65 --no-server-header
 
 # The pinned htmx, fetched from the npm registry into the git-ignored static/vendor/.
 htmx: $(VENV)/.installed-dev

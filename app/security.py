@@ -1,7 +1,9 @@
 """Security middleware: a hard cap on request bodies and strict response headers.
 
 Pure ASGI (no BaseHTTPMiddleware) so an oversized body is refused while streaming: we stop
-reading once the cap is passed instead of buffering a gigabyte first.
+reading once the cap is passed instead of buffering a gigabyte first. The servers are started
+without their ``Server`` header (uvicorn ``server_header=False``: ``app.serve``, ``make run``,
+the test launcher, ``app.gunicorn_worker``), so nothing here has to strip it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def content_security_policy(settings: Settings, docs: bool = False) -> str:
     if docs:
         scripts += ["https://cdn.jsdelivr.net", "'unsafe-inline'"]
     elif script and script.cross_origin:
-        scripts.append(htmx.CDN_ORIGIN)
+        scripts.append(script.src)  # the one pinned htmx file (with SRI), not the whole CDN
     ancestors = settings.frame_ancestors.strip() or "'none'"
     styles = "'self' https://cdn.jsdelivr.net 'unsafe-inline'" if docs else "'self'"
     return "; ".join([
@@ -40,13 +42,37 @@ def content_security_policy(settings: Settings, docs: bool = False) -> str:
     ])
 
 
+# Features no page uses are switched off; full screen stays for the stepper's F key (same origin only).
+PERMISSIONS_POLICY = ", ".join([
+    "accelerometer=()", "autoplay=()", "camera=()", "display-capture=()", "fullscreen=(self)", "geolocation=()",
+    "gyroscope=()", "magnetometer=()", "microphone=()", "midi=()", "payment=()", "publickey-credentials-get=()",
+    "screen-wake-lock=()", "serial=()", "usb=()", "xr-spatial-tracking=()",
+])
+
+
+def response_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries besides the CSP (which depends on the path)."""
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"permissions-policy", PERMISSIONS_POLICY.encode()),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"cross-origin-resource-policy", b"same-origin"),
+    ]
+    if not settings.frame_ancestors.strip():
+        headers.append((b"x-frame-options", b"DENY"))
+    if settings.hsts_seconds > 0:  # only behind HTTPS: a plain-HTTP classroom server must not send it
+        headers.append((b"strict-transport-security", f"max-age={settings.hsts_seconds}; includeSubDomains".encode()))
+    return headers
+
+
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.limit = settings.max_upload_bytes + SLACK
         self.csp = content_security_policy(settings)
         self.docs_csp = content_security_policy(settings, docs=True)
-        self.deny_framing = not settings.frame_ancestors.strip()
+        self.headers = response_headers(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,14 +103,8 @@ class SecurityMiddleware:
                     await self._too_large(send)
                 return
             if message["type"] == "http.response.start":
-                extra = [
-                    (b"content-security-policy", csp.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-                ]
-                if self.deny_framing:
-                    extra.append((b"x-frame-options", b"DENY"))
-                message["headers"] = list(message.get("headers", [])) + extra
+                message["headers"] = [*message.get("headers", []), (b"content-security-policy", csp.encode()),
+                                      *self.headers]
             await send(message)
 
         try:
@@ -100,7 +120,7 @@ class SecurityMiddleware:
         }).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close")]})
+            (b"connection", b"close"), (b"content-security-policy", self.csp.encode()), *self.headers]})
         await send({"type": "http.response.body", "body": body})
 
 

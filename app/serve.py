@@ -22,6 +22,7 @@ def main() -> None:
         workers=max(1, settings.workers),
         timeout_keep_alive=settings.keep_alive_seconds,
         proxy_headers=True,
+        server_header=False,  # no "server: uvicorn" on every answer
     )
 
 

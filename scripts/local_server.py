@@ -88,9 +88,10 @@ def free_port() -> int:
 def command(kind: str, port: int, workers: int) -> list[str]:
     if kind == "uvicorn":
         return [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", KEEP_ALIVE]
+                "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", KEEP_ALIVE,
+                "--no-server-header"]
     if kind == "gunicorn":
-        return [sys.executable, "-m", "gunicorn", "app.main:app", "-k", "uvicorn.workers.UvicornWorker",
+        return [sys.executable, "-m", "gunicorn", "app.main:app", "-k", "app.gunicorn_worker.Worker",
                 "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "5",
                 "--keep-alive", KEEP_ALIVE]
     raise ValueError(f"kind must be uvicorn or gunicorn, got {kind!r}")

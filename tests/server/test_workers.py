@@ -41,8 +41,8 @@ def run_mix(base: str, image_id: str, pixels: np.ndarray) -> list[str]:
 
 @pytest.mark.parametrize("kind", ["uvicorn", "gunicorn"])
 def test_upload_on_one_worker_step_on_the_others(kind, rng):
-    if kind == "gunicorn" and importlib.util.find_spec("gunicorn") is None:
-        pytest.skip("gunicorn is not installed (it is in the dev extra)")
+    if kind == "gunicorn" and not all(importlib.util.find_spec(m) for m in ("gunicorn", "uvicorn_worker")):
+        pytest.skip("gunicorn and uvicorn-worker are not installed (they are in the dev extra)")
     pixels = (rng.random((48, 64)) * 255).astype(np.uint8)
     with running_server(kind, workers=WORKERS) as server:
         workers = server.worker_pids()
@@ -51,6 +51,7 @@ def test_upload_on_one_worker_step_on_the_others(kind, rng):
         began = time.monotonic()
         r = upload(server.base, pixels)
         assert r.status_code == 201, r.text
+        assert "server" not in r.headers  # started without uvicorn's Server header, also under gunicorn
         image_id = r.json()["id"]
         assert image_id == content_id(pixels)  # content-addressed: the same id whichever worker stored it
         failures = run_mix(server.base, image_id, pixels)
