@@ -16,7 +16,8 @@ SIZE = 96
 
 
 def _grid(size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
-    return np.mgrid[0:size, 0:size].astype(np.float64)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    return y, x
 
 
 def _shapes() -> np.ndarray:
@@ -90,7 +91,7 @@ class Sample:
     description: str
     draw: Callable[[], np.ndarray]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         pixels = sample_pixels(self.name)
         return {
             "name": self.name,
@@ -120,6 +121,6 @@ SAMPLES: dict[str, Sample] = {
 @cache
 def sample_pixels(name: str) -> np.ndarray:
     """The sample's pixels as read-only uint8, (H, W) or (H, W, 3)."""
-    pixels = np.clip(np.rint(SAMPLES[name].draw()), 0, 255).astype(np.uint8)
+    pixels: np.ndarray = np.clip(np.rint(SAMPLES[name].draw()), 0, 255).astype(np.uint8)
     pixels.flags.writeable = False
     return pixels

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -88,7 +90,7 @@ def conv(
     request: Request,
     format: str = Query("json", pattern="^(json|png)$", description="json or png"),  # noqa: A002
     mapping: str = Query("stretch", pattern="^(clip|stretch|signed)$", description=f"PNG display mapping: {', '.join(MAPPINGS)}"),
-):
+) -> Response | dict[str, Any]:
     """Output shape per axis: ``floor((n + p_before + p_after − d·(k − 1) − 1) / s) + 1``.
 
     A volume input (H, W, C) with a volume kernel (kh, kw, C) gives (H', W'); a 2-D kernel on a
@@ -106,7 +108,7 @@ def conv(
 
 
 @router.post("/trace", responses=ERROR_RESPONSES, summary="One step of a correlation, every number shown")
-def conv_trace(body: TraceRequest, request: Request) -> dict:
+def conv_trace(body: TraceRequest, request: Request) -> dict[str, Any]:
     """The window, kernel, products, (per-channel sums,) sum, bias and result of step ``step``,
     plus that output cell's row of the weight matrix W (columns and values)."""
     settings = request.app.state.settings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from ..engine.kernels import PRESETS, get_preset
@@ -11,12 +13,12 @@ router = APIRouter(tags=["kernels"])
 
 
 @router.get("/kernels", summary="The preset kernels with exact matrices")
-def kernels() -> list[dict]:
+def kernels() -> list[dict[str, Any]]:
     """Each preset: name, label, matrix, exact numerators/denominator, display text, sum,
     description, and where the lecture notes print it differently, ``notes_slip``."""
     return [p.as_dict() for p in PRESETS.values()]
 
 
 @router.get("/kernels/{name}", responses=ERROR_RESPONSES, summary="One preset kernel")
-def kernel(name: str) -> dict:
+def kernel(name: str) -> dict[str, Any]:
     return get_preset(name).as_dict()

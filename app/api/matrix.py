@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from ..engine.errors import ParameterError
@@ -14,7 +16,7 @@ router = APIRouter(tags=["weight matrix"])
 
 
 @router.post("/matrix", response_model=MatrixResponse, responses=ERROR_RESPONSES, summary="The convolution weight matrix")
-def matrix(body: MatrixRequest, request: Request) -> dict:
+def matrix(body: MatrixRequest, request: Request) -> dict[str, Any]:
     """One row per output cell (row-major), one column per *unpadded* input cell, so that
     ``W @ x.ravel() == correlate(x, kernel).ravel()``. Dense matrices larger than
     ``CONVSTEP_MAX_MATRIX_CELLS`` are refused with 413: ask for a slice with ``row_start`` and

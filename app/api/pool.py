@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from math import prod
+from typing import Any
 
 from fastapi import APIRouter, Request
 
@@ -16,7 +17,7 @@ router = APIRouter(tags=["pooling"])
 
 
 @router.post("/pool", response_model=PoolResponse, responses=ERROR_RESPONSES, summary="Max or average pooling")
-def pool(body: PoolRequest, request: Request) -> dict:
+def pool(body: PoolRequest, request: Request) -> dict[str, Any]:
     """Output per axis: ``floor((n + 2p − size) / stride) + 1``; stride defaults to the size.
     Max ignores padding and reports each winner's input coordinates; average counts padded
     zeros. Pooling has no parameters."""
@@ -37,6 +38,6 @@ def pool(body: PoolRequest, request: Request) -> dict:
 
 
 @router.post("/trace/pool", responses=ERROR_RESPONSES, summary="One step of pooling")
-def pool_trace(body: PoolTraceRequest, request: Request) -> dict:
+def pool_trace(body: PoolTraceRequest, request: Request) -> dict[str, Any]:
     x = checked_array(body.input, "input", request.app.state.settings, ranks=(1, 2))
     return trace.pool_step(x, body.size, body.step, stride=body.stride, padding=body.padding, op=body.op).as_dict()

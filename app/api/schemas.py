@@ -17,7 +17,7 @@ from ..engine.kernels import kernel_from
 from ..problems import Problem
 from ..settings import Settings
 
-NOTES_GRID = [[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]]
+NOTES_GRID: list[Any] = [[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]]
 
 Stride = int | list[int]
 Padding = int | Literal["valid", "same"] | list[int | list[int]]
@@ -134,7 +134,7 @@ class MatrixResponse(BaseModel):
     output_shape: list[int]
 
 
-def checked_array(value: Any, name: str, settings: Settings, ranks=(1, 2, 3)) -> np.ndarray:
+def checked_array(value: Any, name: str, settings: Settings, ranks: tuple[int, ...] = (1, 2, 3)) -> np.ndarray:
     """Nested list → array within ``max_array_cells`` (413 otherwise), else engine checks."""
     cells = _count_cells(value, settings.max_array_cells, name)
     if cells > settings.max_array_cells:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -27,7 +27,7 @@ def ints(text: str | None, name: str, axes: int | None = None) -> list[int]:
     return values
 
 
-def padding_spec(text: str, axes: int):
+def padding_spec(text: str, axes: int) -> str | list[int]:
     if text.strip().lower() in ("valid", "same"):
         return text.strip().lower()
     return ints(text, "padding", axes)
@@ -43,7 +43,7 @@ def shape(
     channels: int = Query(1, ge=1, le=1_000_000, description="Input channels C"),
     filters: int = Query(1, ge=1, le=1_000_000, description="Number of filters N = output depth"),
     layer: Literal["conv", "pool"] = Query("conv", description="pool: same formula, no parameters, depth = C"),
-) -> dict:
+) -> dict[str, Any]:
     """``W2 = (W1 + 2p − F) / s + 1`` per axis (with dilation, F becomes d·(F − 1) + 1).
     ``valid`` is false when the division is not exact; ``output`` is then the floor value that
     frameworks use and ``explanation`` says which cells are never visited."""
@@ -76,7 +76,7 @@ def shape_solve(
     padding: int | None = Query(None, ge=0, le=1_000_000),
     output: int | None = Query(None, ge=1, le=1_000_000),
     dilation: int = Query(1, ge=1, le=1_000),
-) -> dict:
+) -> dict[str, Any]:
     """Leave exactly one of input, kernel, stride, padding and output out. ``solutions`` lists
     the values that tile exactly; ``floor_solutions`` those frameworks accept by rounding down
     (each listed up to 32 values; ``exact_range`` and ``floor_range`` give ``min`` and ``max``,
@@ -99,7 +99,7 @@ def params(
     kernel: str = Query(..., description='Kernel size: "11" or "11,11"'),
     channels: int = Query(..., ge=1, le=1_000_000),
     filters: int = Query(..., ge=1, le=1_000_000),
-) -> dict:
+) -> dict[str, Any]:
     """``W_c = k²·C·N`` weights and ``B_c = N`` biases (one per filter)."""
     k = ints(kernel, "kernel", 2)
     count = conv_params(k, channels, filters)

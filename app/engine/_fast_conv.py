@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -33,13 +35,17 @@ def work_dtype(*arrays: np.ndarray) -> type:
     return np.float32 if all(a.dtype == np.float32 for a in arrays) else np.float64
 
 
-def _taps(w: np.ndarray, dtype: np.dtype) -> list[tuple[int, int, np.floating]]:
+Taps = list[tuple[int, int, Any]]  # nonzero (i, j, weight) of a sparse kernel
+Scratch = dict[tuple[str, str], np.ndarray]  # one thread's scratch set: buffers by (name, dtype char)
+
+
+def _taps(w: np.ndarray, dtype: np.dtype[Any]) -> Taps:
     """Nonzero taps ``(i, j, weight)`` of a 2-D kernel: zero weights cost nothing."""
     return [(i, j, dtype.type(w[i, j])) for i in range(w.shape[0]) for j in range(w.shape[1]) if w[i, j] != 0]
 
 
 _scratch = threading.local()  # .bufs: the scratch set this thread holds for the call in progress
-_idle_sets: list[dict] = []  # sets returned after a call, lent to the next one
+_idle_sets: list[Scratch] = []  # sets returned after a call, lent to the next one
 _idle_lock = threading.Lock()
 IDLE_SETS = os.cpu_count() or 2  # only about one thread per core computes at once: keep no more sets than that
 POLYPHASE = True  # stride 2, kernels with few padded taps: polyphase split + contiguous einsum (measured)
@@ -47,7 +53,7 @@ SCRATCH_KEEP = 4 * 1024 * 1024  # bytes: scratch up to this size is kept in a se
 
 
 @contextmanager
-def _borrowed_scratch():
+def _borrowed_scratch() -> Iterator[None]:
     """Lend this thread a set of scratch buffers for one call, from a small shared pool.
 
     Sets kept per thread cost memory per thread, and the web server's thread pool has 40 threads
@@ -77,7 +83,7 @@ def _scratch_buffer(name: str, size: int, dtype: type) -> np.ndarray:
     caller ever views a scratch buffer.
     """
     itemsize = np.dtype(dtype).itemsize
-    bufs = getattr(_scratch, "bufs", None)  # None outside _borrowed_scratch: nothing to reuse
+    bufs: Scratch | None = getattr(_scratch, "bufs", None)  # None outside _borrowed_scratch: nothing to reuse
     if bufs is None or size * itemsize > SCRATCH_KEEP:
         return np.empty(size, dtype=dtype)
     key = (name, np.dtype(dtype).char)
@@ -108,7 +114,7 @@ class _PaddedRows:
         self.width = plane.shape[1] + self.left + right
         self.direct = (self.top == bottom == self.left == right == 0 and plane.dtype == dtype
                        and plane.flags.c_contiguous)  # already laid out as needed: no copy
-        self.buf = None
+        self.buf: np.ndarray | None = None
         if not self.direct:
             self.buf = _scratch_buffer("pad", max_rows * self.width, dtype).reshape(max_rows, self.width)
             self.buf[:, : self.left] = 0  # the padding columns are zeroed once and never written
@@ -119,6 +125,7 @@ class _PaddedRows:
         if self.direct:
             return self.plane[p0:p1]
         h, w = self.plane.shape
+        assert self.buf is not None
         band = self.buf[: p1 - p0]
         lo, hi = min(max(p0, self.top), p1), max(min(p1, self.top + h), p0)  # rows inside the image
         band[: lo - p0] = 0
@@ -149,7 +156,7 @@ def _accumulate_bands(plane: np.ndarray, w: np.ndarray, g: Geometry, out: np.nda
             out.fill(0)
         return
     fused = 2 * nonzero > w.size  # einsum pays for zero weights too: sparse kernels keep the tap loop
-    taps = None if fused else _taps(w, out.dtype)
+    taps: np.ndarray | Taps = w if fused else _taps(w, out.dtype)
     (sh, sw), (dh, dw) = g.stride, g.dilation
     h_out, w_out = out.shape
     halo = (w.shape[0] - 1) * dh + 1  # padded rows one output row reads
@@ -180,18 +187,21 @@ def _accumulate_bands(plane: np.ndarray, w: np.ndarray, g: Geometry, out: np.nda
         rows = min(rows_per_band, h_out - r0)
         band = source.rows(r0 * sh, (r0 + rows - 1) * sh + halo)
         if flat:
-            valid = _band_flat(band, w if fused else taps, (dh, dw), rows, w_out, acc_buf, tmp_buf)
+            valid = _band_flat(band, taps, (dh, dw), rows, w_out, acc_buf, tmp_buf)
         elif poly:
             valid = _band_polyphase(band, w_poly, rows, w_out, acc_buf, phase_buf)
         else:
-            valid = _band_strided(band, w if fused else taps, g, rows, w_out, acc_buf, tmp_buf)
+            valid = _band_strided(band, taps, g, rows, w_out, acc_buf, tmp_buf)
         if add:
             out[r0 : r0 + rows] += valid
         else:
             out[r0 : r0 + rows] = valid
 
 
-def _band_flat(band, taps, dilation, rows, w_out, acc_buf, tmp_buf) -> np.ndarray:
+def _band_flat(
+    band: np.ndarray, taps: np.ndarray | Taps, dilation: tuple[int, ...], rows: int, w_out: int,
+    acc_buf: np.ndarray, tmp_buf: np.ndarray | None,
+) -> np.ndarray:
     """Stride 1: each tap is one contiguous 1-D slice of the flattened band.
 
     Output row ``r`` is computed at the padded width ``Wp`` (its last ``Wp − W'`` cells are
@@ -213,11 +223,12 @@ def _band_flat(band, taps, dilation, rows, w_out, acc_buf, tmp_buf) -> np.ndarra
         np.einsum("ijm,ij->m", view, taps, out=acc, order="F")  # order F: m innermost, one pass per tap
         return acc_buf[: rows * wp].reshape(rows, wp)[:, :w_out]
     offsets = ((i * dh * wp + j * dw, weight) for i, j, weight in taps)
+    assert tmp_buf is not None  # sparse kernels are given one
     _multiply_add(((flat[off : off + n], weight) for off, weight in offsets), acc, tmp_buf[:n])
     return acc_buf[: rows * wp].reshape(rows, wp)[:, :w_out]
 
 
-def _multiply_add(products, acc: np.ndarray, tmp: np.ndarray) -> None:
+def _multiply_add(products: Iterable[tuple[np.ndarray, Any]], acc: np.ndarray, tmp: np.ndarray) -> None:
     """``acc = Σ source · weight`` over ``(source, weight)`` pairs, two passes per tap: the first
     tap writes ``acc`` (no zero fill, no add), the others multiply into ``tmp`` and add."""
     for t, (source, weight) in enumerate(products):
@@ -228,7 +239,9 @@ def _multiply_add(products, acc: np.ndarray, tmp: np.ndarray) -> None:
         acc += tmp
 
 
-def _band_polyphase(band, w_poly, rows, w_out, acc_buf, phase_buf) -> np.ndarray:
+def _band_polyphase(
+    band: np.ndarray, w_poly: np.ndarray, rows: int, w_out: int, acc_buf: np.ndarray, phase_buf: np.ndarray
+) -> np.ndarray:
     """Stride 2 (no dilation): split the band into its 4 even/odd row/column components, then run
     the contiguous stride-1 flat einsum over all of them at once.
 
@@ -255,7 +268,10 @@ def _band_polyphase(band, w_poly, rows, w_out, acc_buf, phase_buf) -> np.ndarray
     return acc_buf[: rows * w2].reshape(rows, w2)[:, :w_out]
 
 
-def _band_strided(band, taps, g: Geometry, rows, w_out, acc_buf, tmp_buf) -> np.ndarray:
+def _band_strided(
+    band: np.ndarray, taps: np.ndarray | Taps, g: Geometry, rows: int, w_out: int, acc_buf: np.ndarray,
+    tmp_buf: np.ndarray | None,
+) -> np.ndarray:
     """Any stride: a strided 2-D view under each tap, so stride 2 does a quarter of the work."""
     (sh, sw), (dh, dw) = g.stride, g.dilation
     acc = acc_buf[: rows * w_out].reshape(rows, w_out)
@@ -268,6 +284,7 @@ def _band_strided(band, taps, g: Geometry, rows, w_out, acc_buf, tmp_buf) -> np.
     col_stop = (w_out - 1) * sw + 1
     sources = ((band[i * dh : i * dh + (rows - 1) * sh + 1 : sh, j * dw : j * dw + col_stop : sw], weight)
                for i, j, weight in taps)
+    assert tmp_buf is not None  # sparse kernels are given one
     _multiply_add(sources, acc, tmp_buf[: rows * w_out].reshape(rows, w_out))
     return acc
 
@@ -285,6 +302,6 @@ def depthwise_interleaved(x: np.ndarray, w: np.ndarray, g: Geometry, dtype: type
     wide = Axis(width * c, cols.k, 1, (cols.pad[0] * c, cols.pad[1] * c), cols.dilation * c, "width")
     g2 = Geometry((rows, wide))
     assert g2.out_shape == (g.out_shape[0], g.out_shape[1] * c)
-    out = np.empty(g2.out_shape, dtype=dtype)
+    out: np.ndarray = np.empty(g2.out_shape, dtype=dtype)
     accumulate(x.reshape(h, width * c), w, g2, out, add=False)
     return out.reshape(g.out_shape + (c,))

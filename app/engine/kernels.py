@@ -13,6 +13,7 @@ edges). A kernel that sums to 1 keeps flat areas unchanged; one that sums to 0 m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -47,7 +48,7 @@ class Preset:
         prefix = "" if self.denominator == 1 else f"1/{self.denominator} · "
         return f"{prefix}[{rows}]"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         total = self.sum
         return {
             "name": self.name,
@@ -62,7 +63,10 @@ class Preset:
         }
 
 
-def _p(name, label, rows, description, denominator=1, notes_slip=None) -> Preset:
+def _p(
+    name: str, label: str, rows: Sequence[Sequence[int]], description: str, denominator: int = 1,
+    notes_slip: str | None = None,
+) -> Preset:
     return Preset(name, label, tuple(tuple(r) for r in rows), denominator, description, notes_slip)
 
 
@@ -116,7 +120,7 @@ def get_preset(name: str) -> Preset:
         ) from None
 
 
-def kernel_from(value: object, *, max_side: int = MAX_CUSTOM_SIDE, ranks=(1, 2, 3)) -> np.ndarray:
+def kernel_from(value: object, *, max_side: int = MAX_CUSTOM_SIDE, ranks: Sequence[int] = (1, 2, 3)) -> np.ndarray:
     """A preset name or a nested list of numbers → kernel array (float64).
 
     >>> kernel_from("box_blur").sum().round(12)

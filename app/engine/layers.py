@@ -66,7 +66,7 @@ def summarize(input_shape: tuple[int, int, int], layers: list[Conv | Pool | Dens
     h, w, c = input_shape
     shape: tuple[int, ...] = (h, w, c)
     rf, jump = 1, 1
-    rows = []
+    rows: list[Row] = []
     for i, layer in enumerate(layers, start=1):
         if isinstance(layer, Dense):
             n_in = 1
@@ -76,7 +76,7 @@ def summarize(input_shape: tuple[int, int, int], layers: list[Conv | Pool | Dens
             out: tuple[int, ...] = (layer.units,)
             text = f"{n_in}·{layer.units} weights + {layer.units} biases"
             rows.append(Row(i, layer, shape, out, params, text, None, None))
-            shape, rf, jump = out, None, None
+            shape = out  # only dense layers may follow: no receptive field past here
             continue
         if len(shape) != 3:
             raise ParameterError(

@@ -18,7 +18,7 @@ visited (the notes' "stride 3 is not possible").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -59,7 +59,7 @@ def as_tuple(value: int | Sequence[int], ndim: int, name: str, *, minimum: int) 
     return values
 
 
-PaddingSpec = int | str | Sequence[int] | Sequence[Sequence[int]]
+PaddingSpec = int | str | Sequence[int | Sequence[int]]  # a number, a mode, or one per axis (int or [before, after])
 
 
 def resolve_padding(
@@ -95,10 +95,9 @@ def resolve_padding(
     if isinstance(padding, int) and not isinstance(padding, bool):
         (p,) = as_tuple(padding, 1, "padding", minimum=0)
         return ((p, p),) * ndim
-    try:
-        items = list(padding)
-    except TypeError:
-        raise ParameterError("padding", f"padding must be a number or a list, got {padding!r}") from None
+    if isinstance(padding, bool) or not isinstance(padding, Iterable):
+        raise ParameterError("padding", f"padding must be a number or a list, got {padding!r}")
+    items: list[object] = list(padding)
     if ndim == 1 and len(items) == 2 and all(isinstance(i, int) for i in items):
         items = [items]  # a 1-D input's [before, after]
     if len(items) != ndim:
@@ -108,9 +107,11 @@ def resolve_padding(
         if isinstance(item, int) and not isinstance(item, bool):
             (p,) = as_tuple(item, 1, "padding", minimum=0)
             pairs.append((p, p))
-        else:
+        elif isinstance(item, Sequence):
             before, after = as_tuple(item, 2, "padding", minimum=0)
             pairs.append((before, after))
+        else:
+            raise ParameterError("padding", f"padding must be whole numbers or [before, after] pairs, got {item!r}")
     return tuple(pairs)
 
 

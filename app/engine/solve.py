@@ -100,7 +100,7 @@ class Solution:
         return self.floor_range.values()
 
 
-def _ranges(name: str, n, k, s, p, o, d) -> tuple[IntRange, IntRange]:
+def _ranges(name: str, n: int, k: int, s: int, p: int, o: int, d: int) -> tuple[IntRange, IntRange]:
     """(exact, floor) ranges of the unknown ``name``; the others are given."""
     if name == "input":  # L = n + c
         c = 2 * p - d * (k - 1) - 1
@@ -153,13 +153,15 @@ def solve(
     as_tuple(dilation, 1, "dilation", minimum=1)
 
     if name == "output":
+        assert input is not None and kernel is not None and stride is not None and padding is not None
         axis = Axis(input, kernel, stride, (padding, padding), dilation)
         if not axis.fits:
             raise ParameterError("kernel", f"kernel does not fit: {axis.explain()}")
         exact = IntRange(axis.out, axis.out) if axis.exact else IntRange(1, 0)
         return Solution("output", axis.out, exact, IntRange(axis.out, axis.out), axis.explain())
 
-    exact, floor = _ranges(name, input, kernel, stride, padding, output, dilation)
+    known = {key: 0 if v is None else v for key, v in given.items()}  # the unknown's 0 is never read
+    exact, floor = _ranges(name, known["input"], known["kernel"], known["stride"], known["padding"], known["output"], dilation)
     if floor.empty:
         others = ", ".join(f"{k} {v}" for k, v in given.items() if v is not None)
         raise ParameterError(
@@ -168,7 +170,7 @@ def solve(
             " output = (input + 2·padding − dilation·(kernel − 1) − 1) / stride + 1 never equals it",
         )
     value = exact.lo if not exact.empty else floor.lo
-    values = {**given, name: value}
+    values = {**known, name: value}
     axis = Axis(values["input"], values["kernel"], values["stride"], (values["padding"],) * 2, dilation)
     explanation = f"{name} = {value}: {axis.formula()}"
     if exact.empty:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -33,7 +33,9 @@ from .pool import given_or_built as pool_given_or_built
 from .shapes import Geometry, PaddingSpec
 
 
-def _window(x: np.ndarray, g: Geometry, out_index: tuple[int, ...]):
+def _window(
+    x: np.ndarray, g: Geometry, out_index: tuple[int, ...]
+) -> tuple[tuple[int, ...], np.ndarray, np.ndarray, np.ndarray]:
     """Tap positions ``(*k, ndim)``, inside mask ``k`` and values (0 at padding) of a window."""
     origin = g.origin(out_index)
     k_idx = np.indices(g.kernel_shape)
@@ -52,12 +54,14 @@ def _number(value: float) -> float | int:
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
-def _listify(array: np.ndarray | None):
+def _listify(array: np.ndarray | None) -> list[Any] | None:
     if array is None:
         return None
     if array.dtype == bool or np.issubdtype(array.dtype, np.integer):
-        return array.tolist()
-    return np.vectorize(_number, otypes=[object])(array).tolist() if array.size else []
+        exact: list[Any] = array.tolist()
+        return exact
+    values: list[Any] = np.vectorize(_number, otypes=[object])(array).tolist() if array.size else []
+    return values
 
 
 @dataclass
@@ -88,7 +92,7 @@ class ConvStep:
             return None
         return self.w_columns, self.w_values
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
             "total": self.total,
@@ -203,7 +207,7 @@ class PoolStep:
     result: float
     winner: tuple[int, ...] | None  # input coordinates of the max (never a padding cell)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
             "total": self.total,
