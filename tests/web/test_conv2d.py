@@ -9,11 +9,18 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
-from app.engine.conv import correlate
 from app.engine.kernels import PRESETS
-from app.engine.trace import conv_step
 
 GRID = np.array([[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]], dtype=float)
+# The notes' grid with padding 1, worked out by hand (and checked with scipy.signal.correlate2d): literal
+# numbers, so a page that shows what the engine computes is checked against something else than the engine.
+WINDOWS = {0: [[0, 0, 0], [0, 35, 19], [0, 13, 22]], 5: [[35, 19, 25], [13, 22, 16], [4, 3, 7]],
+           15: [[7, 10, 0], [1, 3, 0], [0, 0, 0]]}
+OUTPUTS = {
+    "sharpen": [143, 13, 84, -48, 4, 59, -27, 233, -5, -26, 5, -13, 33, 27, -13, 4],
+    "edge": [22, 3, 31, -16, -16, 13, 20, 18, -14, -11, -36, 15, -3, -3, -7, 7],
+    "box_blur": [v / 9 for v in (89, 130, 141, 100, 96, 144, 161, 117, 59, 83, 123, 90, 24, 32, 32, 21)],
+}
 
 
 def cells(html: str, table_class: str) -> list[str]:
@@ -42,13 +49,14 @@ def test_default_page_is_the_notes_grid_with_ghost_padding(client):
 @pytest.mark.parametrize("kernel", ["sharpen", "edge", "box_blur"])
 def test_numbers_shown_are_the_engines(client, step, kernel):
     html = client.get(f"/conv2d?kernel={kernel}&step={step}").text
-    trace = conv_step(GRID, PRESETS[kernel].matrix, step, padding=1)
+    window = np.array(WINDOWS[step], dtype=float)
     kernel_cells = [num(c) for c in cells(html, "kernel")]
     np.testing.assert_allclose(kernel_cells, PRESETS[kernel].matrix.ravel(), rtol=1e-3)
     products = cells(html, "products")  # "x·w=p"
-    np.testing.assert_allclose([num(p.split("=")[-1]) for p in products], trace.products.ravel(), rtol=1e-3, atol=1e-3)
-    np.testing.assert_allclose([num(p.split("·")[0]) for p in products], trace.window.ravel(), atol=1e-3)
-    out = correlate(GRID, PRESETS[kernel].matrix, padding=1).ravel()
+    np.testing.assert_allclose([num(p.split("=")[-1]) for p in products], (window * PRESETS[kernel].matrix).ravel(),
+                               rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose([num(p.split("·")[0]) for p in products], window.ravel(), atol=1e-3)
+    out = OUTPUTS[kernel]
     shown = cells(html, "output")
     for i, text in enumerate(shown):
         if i <= step:
@@ -56,7 +64,7 @@ def test_numbers_shown_are_the_engines(client, step, kernel):
         else:
             assert text == "·"
     result = re.search(r'class="big result">([^<]+)<', html).group(1)
-    assert num(result) == pytest.approx(trace.result, abs=1e-3)
+    assert num(result) == pytest.approx(out[step], abs=1e-3)
 
 
 def test_weight_matrix_row_matches_w(client):
@@ -64,9 +72,9 @@ def test_weight_matrix_row_matches_w(client):
     m = re.search(r'<table class="matrix whole".*?</table>', html, re.S).group(0)
     current = re.search(r'<tr class="current">(.*?)</tr>', m, re.S).group(1)
     values = [num(re.sub(r"<[^>]+>", "", v)) for v in re.findall(r"<td[^>]*>(.*?)</td>", current)]
-    from app.engine.matrix import weight_matrix
-
-    np.testing.assert_allclose(values, weight_matrix((4, 4), PRESETS["sharpen"].matrix, padding=1)[5])
+    # row 5 = output (1, 1): its window covers input rows 0–2 and columns 0–2, so the sharpen kernel's rows
+    # land at columns 0–2, 4–6 and 8–10 of the 16
+    np.testing.assert_allclose(values, [0, -1, 0, 0, -1, 5, -1, 0, 0, -1, 0, 0, 0, 0, 0, 0])
     assert m.count("<tr") == 16 + 2  # 16 rows of W, plus header and the x row
 
 
@@ -100,8 +108,8 @@ def test_links_carry_every_parameter(client):
 
 def test_custom_kernel_from_the_form(client):
     html = client.get("/conv2d?kernel=&custom_kernel=1,0,-1;2,0,-2;1,0,-1&step=0").text
-    trace = conv_step(GRID, [[1, 0, -1], [2, 0, -2], [1, 0, -1]], 0, padding=1)
-    assert f'class="big result">{int(trace.result)}<'.replace("-", "−") in html
+    # window [[0, 0, 0], [0, 35, 19], [0, 13, 22]]: 0 + 0 − 2·19 + 0 − 22 = −60
+    assert 'class="big result">−60<' in html
 
 
 def test_stride_that_does_not_tile_is_explained(client):
@@ -125,9 +133,9 @@ def test_colour_image_channel_and_crop(client):
     html = client.get("/conv2d?image=colour&channel=2&crop=50,40,8&kernel=identity&step=9").text
     from app.samples import sample_pixels
 
-    crop = sample_pixels("colour")[50:58, 40:48, 2].astype(float)
-    trace = conv_step(crop, PRESETS["identity"].matrix, 9, padding=1)
-    assert num(re.search(r'class="big result">([^<]+)<', html).group(1)) == trace.result
+    crop = sample_pixels("colour")[50:58, 40:48, 2]
+    # step 9 of the 8×8 crop is output (1, 1); the identity kernel picks the crop's cell (1, 1)
+    assert num(re.search(r'class="big result">([^<]+)<', html).group(1)) == crop[1, 1] == 235
     assert "blue" in html
 
 
