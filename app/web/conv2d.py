@@ -169,6 +169,7 @@ def context(state: dict[str, str], view: Conv2dView, settings) -> dict:
                                         ctx["matrix"]["whole"], settings)
     else:
         ctx["magnifier"] = stepper.magnifier(view.x, trace)
+        ctx["magnifier_origin"] = tuple(int(v) - 2 for v in trace.positions.reshape(-1, 2).min(axis=0))  # its margin: 2
         ctx["image_query"] = {k: v for k, v in state.items() if k not in ("step", "projector", "mapping", "orig")}
     return ctx
 
