@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     max_uploads: int = Field(32, description="uploads one worker receives at once (decoder threads); more get 503")
     uploads_per_client: int = Field(4, description="uploads one client address may send at once; more get 429")
     upload_deadline_seconds: float = Field(60.0, description="time to receive an upload's whole body, else 408")
+    min_free_bytes: int = Field(
+        64 * 1024 * 1024, description="free disk space under the store below which /readyz says not ready"
+    )
     hsts_seconds: int = Field(0, description="Strict-Transport-Security max-age; 0 sends none (plain-HTTP classrooms)")
 
 

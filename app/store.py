@@ -15,8 +15,10 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -27,6 +29,8 @@ from .settings import Settings
 
 ID_LENGTH = 32
 ID_PATTERN = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")
+TEMPORARY_PREFIX = ".tmp-"
+STALE_SECONDS = 3600  # a temporary file this old belongs to a write that died with its process
 
 
 def image_id(pixels: np.ndarray) -> str:
@@ -52,15 +56,50 @@ class ImageStore:
         self.memory_items = memory_items
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self.remove_stale_temporaries()
+
+    def remove_stale_temporaries(self, older_than: float = STALE_SECONDS) -> list[str]:
+        """Delete temporary files left by writes that never finished (a worker killed mid-write).
+
+        Writes go to a temporary name and are renamed into place, so a reader never sees half a
+        file; only a temporary can be left behind, and nothing serves it. Recent ones may belong
+        to a write in progress in another worker, so only those older than ``older_than`` go.
+        """
+        removed, now = [], time.time()
+        for entry in os.scandir(self.root):
+            if entry.name.startswith(TEMPORARY_PREFIX):
+                try:
+                    if now - entry.stat().st_mtime > older_than:
+                        os.unlink(entry.path)
+                        removed.append(entry.name)
+                except FileNotFoundError:
+                    pass
+        return removed
+
+    def readiness(self, min_free_bytes: int) -> dict:
+        """Whether this store can take an upload now: a file written and removed, and enough free space."""
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=TEMPORARY_PREFIX, suffix=".ready")
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            return {"ok": False, "detail": f"cannot write in {self.root}: {exc.strerror or exc}"}
+        free = shutil.disk_usage(self.root).free
+        if free < min_free_bytes:
+            return {"ok": False, "detail": f"{free // 2**20} MiB free under {self.root}, less than"
+                    f" {min_free_bytes // 2**20} MiB (CONVSTEP_MIN_FREE_BYTES)", "free_bytes": free}
+        return {"ok": True, "detail": f"writable, {free // 2**20} MiB free", "free_bytes": free}
 
     def _path(self, image_id: str, suffix: str) -> Path:
         return self.root / f"{check_id(image_id)}{suffix}"
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=path.suffix)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=TEMPORARY_PREFIX, suffix=path.suffix)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+                f.flush()
+                os.fsync(f.fileno())  # on disk before the name appears: a crash leaves the old state or the new
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -135,9 +174,13 @@ class ImageStore:
         after every new upload, and a second listing doubled its cost in a store of thousands.
         """
         entries, stored, pngs, usage = [], set(), {}, 0
+        now = time.time()
         for entry in os.scandir(self.root):
             try:
                 stat = entry.stat()
+                if entry.name.startswith(TEMPORARY_PREFIX) and now - stat.st_mtime > STALE_SECONDS:
+                    os.unlink(entry.path)  # a dead write's leftover (see remove_stale_temporaries)
+                    continue
             except FileNotFoundError:  # another worker evicted it meanwhile
                 continue
             usage += stat.st_size

@@ -155,3 +155,22 @@ def test_eviction_removes_orphan_pngs(tmp_path, rng):
     store.put(rng.integers(0, 255, (10, 10), dtype=np.uint8))  # a new upload runs eviction
     assert not (tmp_path / f"{orphan}.png").exists()
     assert (tmp_path / f"{kept}.png").exists() and (tmp_path / f"{kept}.npy").exists()
+
+
+def test_a_dead_writes_temporary_files_are_removed_and_a_live_ones_kept(tmp_path):
+    import os
+    import time
+
+    from app.store import STALE_SECONDS, ImageStore
+
+    (tmp_path / "s").mkdir()
+    stale, fresh = tmp_path / "s" / ".tmp-dead.npy", tmp_path / "s" / ".tmp-busy.npy"
+    stale.write_bytes(b"half a file")
+    fresh.write_bytes(b"being written")
+    old = time.time() - STALE_SECONDS - 10
+    os.utime(stale, (old, old))
+    store = ImageStore(tmp_path / "s", cap_bytes=10**9)  # a worker starting up
+    assert not stale.exists() and fresh.exists()
+    os.utime(fresh, (old, old))  # later, that write's process died too: the next eviction pass removes it
+    store.put(np.zeros((3, 3), np.uint8))
+    assert not fresh.exists() and [p.suffix for p in (tmp_path / "s").iterdir()] == [".npy"]

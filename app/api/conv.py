@@ -82,7 +82,8 @@ def compute_quietly(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, 
 @router.post(
     "/conv",
     response_model=ConvResponse,
-    responses={**ERROR_RESPONSES, 200: {"content": {"image/png": {}}, "description": "JSON, or PNG with ?format=png"}},
+    responses={**ERROR_RESPONSES, 200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+                                        "description": "JSON, or PNG with ?format=png"}},
     summary="Cross-correlate (or convolve) an input with one or N kernels",
 )
 def conv(

@@ -24,6 +24,16 @@ def png_response(request: Request, data: bytes, etag: str) -> Response:
     return Response(data, media_type="image/png", headers={"ETag": tag, "Cache-Control": IMMUTABLE})
 
 
+PNG_BODY = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
+
+
+def png_responses(description: str, missing: str) -> dict:
+    """OpenAPI: a 200 whose body is a PNG (not JSON), 304 for a matching ETag, 404, and the error bodies."""
+    return {200: {"content": PNG_BODY, "description": description},
+            304: {"description": "Not modified (If-None-Match matched the ETag)"},
+            404: {"description": missing}, **ERROR_RESPONSES}
+
+
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "title": "Upload", "required": ["file"],
     "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream", "title": "File"}},
@@ -32,7 +42,10 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 
 @router.post(
     "/images", status_code=201,
-    responses={**ERROR_RESPONSES, 415: {"description": "Not an allowed image format"}},
+    responses={**ERROR_RESPONSES, 408: {"description": "The body did not arrive within the deadline"},
+               415: {"description": "Not an allowed image format"},
+               429: {"description": "Too many uploads from this address at once (Retry-After)"},
+               503: {"description": "The worker is busy decoding other uploads (Retry-After)"}},
     summary="Upload an image (PNG, JPEG, GIF, WebP, BMP)", openapi_extra=UPLOAD_BODY,
 )
 async def upload(request: Request) -> dict:
@@ -49,7 +62,7 @@ async def upload(request: Request) -> dict:
     }
 
 
-@router.get("/images/{image_id}.png", responses={404: {"description": "Not stored (evicted?)"}, **ERROR_RESPONSES},
+@router.get("/images/{image_id}.png", responses=png_responses("The stored image", "Not stored (evicted?)"),
             response_class=Response, summary="A stored image as PNG")
 def image_png(image_id: str, request: Request) -> Response:
     return png_response(request, get_store(request.app.state.settings).png(image_id), image_id)
@@ -60,7 +73,7 @@ def samples() -> list[dict]:
     return [s.as_dict() for s in SAMPLES.values()]
 
 
-@router.get("/samples/{name}.png", response_class=Response, responses={404: {"description": "No such sample"}, **ERROR_RESPONSES},
+@router.get("/samples/{name}.png", response_class=Response, responses=png_responses("The sample", "No such sample"),
             summary="A sample as PNG")
 def sample_png(name: str, request: Request) -> Response:
     if name not in SAMPLES:

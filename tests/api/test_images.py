@@ -45,3 +45,13 @@ def test_samples(client):
     png = client.get("/api/samples/digit.png")
     assert png.status_code == 200 and Image.open(io.BytesIO(png.content)).size == (8, 8)
     assert client.get("/api/samples/nope.png").status_code == 404
+
+
+def test_openapi_documents_the_png_answers_media_type(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    for path, method in (("/api/images/{image_id}.png", "get"), ("/api/samples/{name}.png", "get"), ("/api/conv", "post")):
+        assert paths[path][method]["responses"]["200"]["content"]["image/png"] == binary, path
+    assert "application/json" not in paths["/api/samples/{name}.png"]["get"]["responses"]["200"]["content"]
+    upload = paths["/api/images"]["post"]["responses"]
+    assert {"408", "413", "415", "429", "503"} <= set(upload)
