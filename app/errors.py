@@ -1,15 +1,68 @@
-"""Turn engine and validation errors into 4xx JSON with a ``detail`` a person can act on."""
+"""The one place where errors become answers: JSON, an htmx fragment, or a full page.
+
+Domain modules raise framework-free errors (the engine's ``ParameterError``, everyone else's
+``Problem``). Here they become, by where the request went (datasette's ``handle_exception``):
+
+- a page (``/conv2d`` …, registered by app/web/page.py): the page, or the fragment htmx asked
+  for, with an error panel and the user's values kept in the form, and the error's status (a busy
+  server's 503 and its Retry-After stay);
+- anything else, the API and the pages' ``.json`` twins: ``{"detail": ..., "field": ...}`` with
+  the same status the page would have had.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .engine.errors import ParameterError
 from .problems import Problem
+
+
+class PageErrorRenderer(Protocol):
+    def __call__(self, request: Request, message: str, field: str | None, status: int,
+                 raw: Mapping[str, str] | None = None) -> Response: ...
+
+
+PAGES: dict[str, PageErrorRenderer] = {}  # page path → its error page
+
+
+def register_page(path: str, renderer: PageErrorRenderer) -> None:
+    PAGES[path] = renderer
+
+
+def describe(exc: ParameterError | Problem) -> tuple[int, str, str | None]:
+    """(status, message, field) of a domain error (a ParameterError is always 422)."""
+    if isinstance(exc, ParameterError):
+        return 422, exc.message, exc.param
+    return exc.status_code, exc.detail, exc.param
+
+
+def problem_json(status: int, message: str, field: str | None, headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, str] = {"detail": message}
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def answer(request: Request, exc: ParameterError | Problem, *, page: str | None = None,
+           raw: Mapping[str, str] | None = None) -> Response:
+    """The answer to ``exc`` for ``request``: the page ``page`` (default: the request's path) if it
+    is a registered page, else JSON. ``raw`` overrides the form values the error page keeps."""
+    status, message, field = describe(exc)
+    headers = exc.headers if isinstance(exc, Problem) else {}
+    renderer = PAGES.get(page or request.scope["path"])
+    if renderer is None:
+        return problem_json(status, message, field, headers)
+    response = renderer(request, message, field, status, raw)
+    response.headers.update(headers)
+    return response
 
 
 def describe_validation(exc: RequestValidationError) -> str:
@@ -79,15 +132,12 @@ def install(app: FastAPI) -> None:
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(ParameterError)
-    async def _parameter_error(request: Request, exc: ParameterError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message, "field": exc.param}, status_code=422)
+    def _parameter_error(request: Request, exc: ParameterError) -> Response:
+        return answer(request, exc)
 
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        body = {"detail": exc.detail}
-        if exc.param:
-            body["field"] = exc.param
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers or None)
+    def _problem(request: Request, exc: Problem) -> Response:
+        return answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -37,7 +37,11 @@ class Settings(BaseSettings):
     page_cache_bytes: int = Field(
         16 * 1024 * 1024, description="rendered pages and step fragments each worker keeps, bytes (0: none)"
     )
-    max_grid_size: int = Field(16, description="largest editable numbers grid side on pages")
+    max_grid_size: int = Field(16, description="largest numbers grid side on pages (larger inputs show as images)")
+    max_page_kernel_size: int = Field(7, description="largest kernel side on pages (its products table must fit)")
+    max_page_stride: int = Field(8, description="largest stride on pages")
+    max_page_dilation: int = Field(4, description="largest dilation on pages")
+    max_page_padding: int = Field(10, description="largest padding on pages")
     max_client_steps: int = Field(
         4096, description="a stepping page with at most this many steps embeds them all and steps with no request"
     )

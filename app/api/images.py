@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from ..imaging import render_png
 from ..problems import Problem
+from ..responses import png_response
 from ..samples import SAMPLES
 from ..sources import load_image
 from ..store import get_store
@@ -14,15 +15,6 @@ from ..uploads import receive_upload
 from .schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["images"])
-IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def png_response(request: Request, data: bytes, etag: str) -> Response:
-    tag = f'"{etag}"'
-    if request.headers.get("if-none-match") == tag:
-        return Response(status_code=304, headers={"ETag": tag, "Cache-Control": IMMUTABLE})
-    return Response(data, media_type="image/png", headers={"ETag": tag, "Cache-Control": IMMUTABLE})
-
 
 PNG_BODY = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
 

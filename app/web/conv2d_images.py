@@ -1,12 +1,14 @@
 """The stepper's pictures: the whole output, one input channel, and W's band structure.
 
-Each is computed and PNG-encoded once per distinct query (a small per-process LRU) and served
-with immutable cache headers: image ids are content hashes and samples are versioned with the
-app, so a URL always means the same picture. Stepping never re-encodes anything.
+Each is computed and PNG-encoded once per distinct state (a small per-process LRU keyed by the
+canonical query, minus what does not change the picture) and served with immutable cache headers
+(app/responses.py): image ids are content hashes and samples are versioned with the app, so a URL
+always means the same picture. Stepping never re-encodes anything.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 
@@ -15,70 +17,78 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..engine.conv import correlate
-from ..engine.errors import ParameterError
 from ..engine.matrix import band_overview
 from ..imaging import render_png
 from ..lru import BytesLRU
-from ..problems import Problem
+from ..responses import not_modified, png_response
 from ..sources import load_image
-from .conv2d import build, read_state
+from ..state.conv2d import Conv2dState
+from .conv2d import Conv2dView, build
 
 router = APIRouter()
-IMMUTABLE = "public, max-age=31536000, immutable"
 _cache = BytesLRU(max_bytes=16 * 1024 * 1024)  # per worker: dozens of PNGs of 512² outputs, or a few of 1024²
 
 
-def _cached_png(request: Request, kind: str, make: Callable[[], bytes]) -> Response:
-    key = hashlib.sha256(f"{kind}?{sorted(request.query_params.multi_items())}".encode()).hexdigest()[:32]
-    etag = f'"{key}"'
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": IMMUTABLE})
+def _state(request: Request, **changes: object) -> Conv2dState:
+    query = {k: v for k, v in request.query_params.items() if k not in changes}
+    state = Conv2dState.parse(query, request.app.state.settings)
+    return dataclasses.replace(state, step=0, projector=False, orig=None)
+
+
+def _cached_png(request: Request, kind: str, state: Conv2dState, make: Callable[[], bytes]) -> Response:
+    key = hashlib.sha256(f"{kind}?{state.query_string}".encode()).hexdigest()[:32]
+    early = not_modified(request, key)
+    if early is not None:
+        return early
     data = _cache.get(key)
     if data is None:
-        try:
-            data = make()
-        except (ParameterError, Problem) as exc:
-            status = getattr(exc, "status_code", 422)
-            return Response(str(exc), status_code=status, media_type="text/plain")
+        data = make()
         _cache.put(key, data)
-    return Response(data, media_type="image/png", headers={"ETag": etag, "Cache-Control": IMMUTABLE})
+    return png_response(request, data, key)
+
+
+def _output(view: Conv2dView, x: np.ndarray) -> np.ndarray:
+    g = view.g
+    return correlate(x, view.kernel, bias=view.bias, stride=g.stride, padding=g.padding, dilation=g.dilation)
 
 
 @router.get("/conv2d/output.png")
 def output_png(request: Request) -> Response:
     """The whole output under the named display mapping (``channel=all``: the RGB result)."""
+    settings = request.app.state.settings
+    if request.query_params.get("channel") == "all":
+        state = _state(request, channel="all")
+
+        def make_all() -> bytes:
+            pixels = load_image(state.image, settings).astype(np.float64)
+            return render_png(_output(build(state, settings), pixels), "clip")
+
+        return _cached_png(request, "output-all", state, make_all)
+    state = _state(request)
 
     def make() -> bytes:
-        state = read_state(request)
-        settings = request.app.state.settings
-        if state.get("channel") == "all":
-            pixels = load_image(state.get("image", ""), settings).astype(np.float64)
-            view = build({**state, "channel": "0"}, settings)
-            g = view.g
-            out = correlate(pixels, view.kernel, bias=view.bias, stride=g.stride, padding=g.padding, dilation=g.dilation)
-            return render_png(out, "clip")
         view = build(state, settings)
-        g = view.g
-        out = correlate(view.x, view.kernel, bias=view.bias, stride=g.stride, padding=g.padding, dilation=g.dilation)
-        return render_png(out, view.mapping)
+        return render_png(_output(view, view.x), view.mapping)
 
-    return _cached_png(request, "output", make)
+    return _cached_png(request, "output", state, make)
 
 
 @router.get("/conv2d/input.png")
 def input_png(request: Request) -> Response:
     """The channel (or crop) being stepped, as the grey picture the stepper reads."""
-    return _cached_png(request, "input", lambda: render_png(build(read_state(request), request.app.state.settings).x, "clip"))
+    state = _state(request)
+    return _cached_png(request, "input", state, lambda: render_png(build(state, request.app.state.settings).x, "clip"))
 
 
 @router.get("/conv2d/band.png")
 def band_png(request: Request) -> Response:
     """Where W is nonzero, drawn small: its doubly-block Toeplitz band, without building W."""
+    state = _state(request)
 
     def make() -> bytes:
-        view = build(read_state(request), request.app.state.settings)
+        view = build(state, request.app.state.settings)
         g = view.g
         picture = band_overview(g.in_shape, view.kernel, stride=g.stride, padding=g.padding, dilation=g.dilation, max_side=96)
         return render_png(np.where(picture, 40, 250), "clip")
 
-    return _cached_png(request, "band", make)
+    return _cached_png(request, "band", state, make)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from .. import errors
+from ..problems import Problem
+from ..state.conv2d import Conv2dState
 from ..uploads import receive_upload
-from .conv2d import error_response
-from .params import link
 
 router = APIRouter()
 
@@ -20,12 +21,11 @@ async def upload(request: Request):
     kernel = received.fields.get("kernel", "sharpen")
     if received.problem is not None:
         exc = received.problem
-        response = error_response(request, {"kernel": kernel}, exc.detail, "file", exc.status_code)
-        response.status_code = exc.status_code  # a busy server's 503 stays a 503 (the panel says when to retry)
-        response.headers.update(exc.headers)
-        return response
+        # a busy server's 503 stays a 503 with its Retry-After (the panel says when to retry)
+        return errors.answer(request, Problem(exc.status_code, exc.detail, "file", exc.headers), page="/conv2d",
+                             raw={"kernel": kernel})
     decoded, projector = received.decoded, received.fields.get("projector", "")
-    orig = f"{decoded.original_width}x{decoded.original_height}" if decoded.downsized else None
-    target = link("/conv2d", {"image": received.image_id, "orig": orig, "kernel": kernel, "padding": "1",
-                              "projector": projector or None})
+    orig = f"{decoded.original_width}x{decoded.original_height}" if decoded.downsized else ""
+    query = {"image": received.image_id, "orig": orig, "kernel": kernel, "projector": projector}
+    target = Conv2dState.parse(query, request.app.state.settings).url()
     return RedirectResponse(target, status_code=303)

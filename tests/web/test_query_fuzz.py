@@ -12,12 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.web import conv1d, conv2d, flip, pool, shapes, text, volume
+from app.state.conv2d import Conv2dState
+from app.web import conv1d, flip, pool, shapes, text, volume
 
+CONV2D = Conv2dState.ORDER
 PAGES = {
-    "/conv2d": conv2d.STATE_KEYS, "/conv1d": conv1d.KEYS, "/pool": pool.KEYS, "/volume": volume.KEYS,
+    "/conv2d": CONV2D, "/conv2d.json": CONV2D, "/conv1d": conv1d.KEYS, "/pool": pool.KEYS, "/volume": volume.KEYS,
     "/shapes": shapes.KEYS, "/flip": flip.KEYS, "/text": text.KEYS,
-    "/conv2d/output.png": conv2d.STATE_KEYS, "/conv2d/input.png": conv2d.STATE_KEYS, "/conv2d/band.png": conv2d.STATE_KEYS,
+    "/conv2d/output.png": CONV2D, "/conv2d/input.png": CONV2D, "/conv2d/band.png": CONV2D,
 }
 MARKUP = "<script>alert(1)</script>"
 
@@ -42,7 +44,9 @@ def test_pages_never_fail(client, path, data):
     for headers in ({}, {"HX-Request": "true", "HX-Target": "app"}):
         r = client.get(path, params=query, headers=headers)
         assert r.status_code < 500, (path, query, r.text[:300])
-        if r.status_code >= 400 and not path.endswith(".png"):
+        if r.status_code >= 400 and path.endswith(".json"):
+            assert r.json()["detail"], (path, query)
+        elif r.status_code >= 400 and not path.endswith(".png"):
             assert 'class="error-panel"' in r.text, (path, query)
         if "html" in r.headers.get("content-type", ""):
             assert MARKUP not in r.text  # autoescaped wherever it is shown

@@ -1,0 +1,163 @@
+"""The /conv2d stepper's state: an input (the numbers grid, or an image with an optional crop and
+channel), a kernel (preset or numbers), bias, stride, padding, dilation, the step, the display
+mapping and projector mode.
+
+>>> s = Conv2dState.parse({"kernel": "1,2%3B3,4".replace("%3B", ";"), "padding": "01", "step": "0"}, Settings())
+>>> s.url()
+'/conv2d?kernel=1,2;3,4'
+>>> s.url(step=5, padding="same")
+'/conv2d?kernel=1,2;3,4&padding=same&step=5'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Self
+
+import numpy as np
+
+from ..engine.errors import ParameterError
+from ..engine.kernels import PRESETS, Preset
+from ..settings import Settings
+from .base import PageState
+from .fields import (
+    Matrix,
+    as_matrix,
+    parse_choice,
+    parse_int,
+    parse_matrix,
+    parse_named_or_matrix,
+    parse_number,
+    parse_padding,
+    spell_matrix,
+    spell_number,
+)
+
+NOTES_GRID = ((35.0, 19.0, 25.0, 6.0), (13.0, 22.0, 16.0, 53.0), (4.0, 3.0, 7.0, 10.0), (9.0, 8.0, 1.0, 3.0))
+DEFAULT_KERNEL = "sharpen"
+MAPPINGS = ("clip", "stretch", "signed")
+MAX_STEP = 10**9  # a step past the last one is refused once the geometry is known
+
+
+def default_mapping(kernel: np.ndarray) -> str:
+    """Kernels that keep brightness (sum 1) read best clipped; edge finders need signed colours."""
+    return "clip" if abs(kernel.sum() - 1) < 1e-9 and (kernel >= 0).all() else "signed"
+
+
+@dataclass(frozen=True)
+class Conv2dState(PageState):
+    PATH = "/conv2d"
+    ORDER = ("image", "orig", "grid", "crop", "channel", "kernel", "bias", "stride", "padding", "dilation", "step",
+             "mapping", "projector")
+
+    image: str = ""  # a sample name or an upload's id; "" is the numbers grid
+    orig: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
+    grid: Matrix = NOTES_GRID
+    crop: tuple[int, int, int] | None = None  # top, left, size
+    channel: int = 0
+    kernel: Preset | Matrix = PRESETS[DEFAULT_KERNEL]
+    bias: float = 0.0
+    stride: int = 1
+    padding: int | str = 1
+    dilation: int = 1
+    step: int = 0
+    mapping: str | None = None  # None: the kernel's default_mapping
+    projector: bool = False
+
+    @classmethod
+    def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
+        """Read the known keys; the form's custom-kernel box fills ``kernel`` when "Custom" is chosen."""
+        q = {k: v for k, v in query.items() if v}
+        kernel_text = q.get("kernel", "")
+        custom = q.get("custom_kernel", "").strip()
+        if custom and kernel_text not in PRESETS:
+            kernel_text = custom
+        image = q.get("image", "").strip()
+        state = cls(
+            image=image,
+            orig=_original(q.get("orig")) if image else None,
+            grid=parse_matrix(q["grid"], "grid", settings.max_grid_size) if q.get("grid") and not image else NOTES_GRID,
+            crop=_crop(q.get("crop"), settings.max_grid_size) if image else None,
+            channel=parse_int(q.get("channel"), "channel", 0, 0, 2) if image else 0,
+            kernel=parse_named_or_matrix(kernel_text or DEFAULT_KERNEL, "kernel", PRESETS, settings.max_page_kernel_size),
+            bias=parse_number(q["bias"], "bias") if q.get("bias") else 0.0,
+            stride=parse_int(q.get("stride"), "stride", 1, 1, settings.max_page_stride),
+            padding=parse_padding(q.get("padding"), hi=settings.max_page_padding, default=1),  # type: ignore[arg-type]
+            dilation=parse_int(q.get("dilation"), "dilation", 1, 1, settings.max_page_dilation),
+            step=parse_int(q.get("step"), "step", 0, 0, MAX_STEP),
+            mapping=parse_choice(q.get("mapping"), "mapping", MAPPINGS, "") or None,
+            projector=bool(q.get("projector")),
+        )
+        if state.mapping == default_mapping(state.kernel_matrix):
+            state = replace(state, mapping=None)  # one spelling: the default mapping is no mapping
+        return state
+
+    @property
+    def preset(self) -> Preset | None:
+        return self.kernel if isinstance(self.kernel, Preset) else None
+
+    @property
+    def kernel_matrix(self) -> np.ndarray:
+        return self.kernel.matrix if isinstance(self.kernel, Preset) else np.array(self.kernel, dtype=np.float64)
+
+    @property
+    def display_mapping(self) -> str:
+        return self.mapping or default_mapping(self.kernel_matrix)
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "image": self.image,
+            "orig": f"{self.orig[0]}x{self.orig[1]}" if self.orig else "",
+            "grid": "" if self.image else spell_matrix(self.grid),
+            "crop": ",".join(map(str, self.crop)) if self.crop else "",
+            "channel": str(self.channel) if self.image else "",
+            "kernel": self.kernel.name if isinstance(self.kernel, Preset) else spell_matrix(self.kernel),
+            "bias": spell_number(self.bias),
+            "stride": str(self.stride),
+            "padding": str(self.padding),
+            "dilation": str(self.dilation),
+            "step": str(self.step),
+            "mapping": self.display_mapping,
+            "projector": "1" if self.projector else "",
+        }
+
+    def defaults(self) -> dict[str, str]:
+        return {
+            "grid": spell_matrix(NOTES_GRID), "channel": "0", "kernel": DEFAULT_KERNEL, "bias": "0", "stride": "1",
+            "padding": "1", "dilation": "1", "step": "0", "mapping": default_mapping(self.kernel_matrix),
+        }
+
+    def kernel_text(self) -> str:
+        """The custom-kernel box: the numbers of a custom kernel (a preset shows in the select)."""
+        return "" if isinstance(self.kernel, Preset) else spell_matrix(self.kernel)
+
+    def as_json(self) -> dict:
+        data = super().as_json()
+        data["kernel"] = self.kernel.name if isinstance(self.kernel, Preset) else as_matrix(self.kernel_matrix)
+        data["mapping"] = self.display_mapping
+        return data
+
+
+def _original(text: str | None) -> tuple[int, int] | None:
+    """``orig=WxH``: the upload's size before reduction, carried in the link so the page can say it."""
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{1,6})x(\d{1,6})", text)
+    if not match:
+        raise ParameterError("orig", f"orig must be WIDTHxHEIGHT like 4000x3000, got {text[:30]!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _crop(text: str | None, max_side: int) -> tuple[int, int, int] | None:
+    """``crop=top,left,size``: a small square region to step with every number visible."""
+    if not text:
+        return None
+    try:
+        top, left, size = (int(v) for v in text.split(","))
+    except ValueError:
+        raise ParameterError("crop", f"crop must be top,left,size (three whole numbers), got {text[:30]!r}") from None
+    if not (1 <= size <= max_side and top >= 0 and left >= 0):
+        raise ParameterError("crop", f"crop {top},{left},{size} must have size 1–{max_side} and lie inside the image")
+    return top, left, size

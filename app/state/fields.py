@@ -1,0 +1,139 @@
+"""The query-string formats every page and the API share, parsed once, with errors that name the field.
+
+Vectors are ``1,2,3``; matrices are rows separated by ``;`` and values by ``,``
+(``kernel=1,0,-1;2,0,-2;1,0,-1``). Padding is ``valid``, ``same`` or a whole number (the API also
+takes one per axis, ``1,2``). A kernel or grid is a preset name or numbers.
+
+Each value has one canonical spelling (``spell_*``): whole numbers without a fraction or leading
+zeros (``01`` and ``1.0`` are ``1``), other numbers in Python's shortest round-trip form (so the
+value never changes), ``valid`` padding as ``0``.
+
+>>> parse_padding(" SAME ", hi=10), parse_padding("valid", hi=10), parse_padding("02", hi=10)
+('same', 0, 2)
+>>> spell_matrix(parse_matrix("1.0, 2;3,04", "kernel", 7))
+'1,2;3,4'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+import numpy as np
+
+from ..engine.errors import ParameterError
+
+MAX_ABS = 1e9  # page inputs are for teaching; keep numbers printable
+Matrix = tuple[tuple[float, ...], ...]
+P = TypeVar("P")
+
+
+def parse_number(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ParameterError(name, f"{name}: {text.strip()[:20]!r} is not a number") from None
+    if not math.isfinite(value) or abs(value) > MAX_ABS:
+        raise ParameterError(name, f"{name}: numbers must be finite and at most {MAX_ABS:g} in size")
+    return value + 0.0  # -0.0 → 0.0: one spelling
+
+
+def parse_vector(text: str, name: str, max_len: int) -> tuple[float, ...]:
+    """``"1, 2,3"`` → (1.0, 2.0, 3.0) with at most ``max_len`` values."""
+    parts = [p for p in text.replace(" ", "").split(",") if p != ""]
+    if not parts:
+        raise ParameterError(name, f"{name} needs at least one number")
+    if len(parts) > max_len:
+        raise ParameterError(name, f"{name} has {len(parts)} values; at most {max_len} fit on the page")
+    return tuple(parse_number(p, name) for p in parts)
+
+
+def parse_matrix(text: str, name: str, max_side: int) -> Matrix:
+    """``"1,2;3,4"`` → ((1, 2), (3, 4)); rows must have equal length, at most ``max_side``."""
+    rows = [r for r in text.strip().strip(";").split(";") if r.strip() != ""]
+    if not rows:
+        raise ParameterError(name, f"{name} needs at least one row, e.g. 1,2;3,4")
+    if len(rows) > max_side:
+        raise ParameterError(name, f"{name} has {len(rows)} rows; at most {max_side} fit on the page")
+    matrix = tuple(parse_vector(r, name, max_side) for r in rows)
+    widths = {len(r) for r in matrix}
+    if len(widths) != 1:
+        raise ParameterError(name, f"{name}: every row needs the same number of values (got {sorted(widths)})")
+    return matrix
+
+
+def parse_int(text: str | None, name: str, default: int, lo: int, hi: int) -> int:
+    """A whole number in ``lo..hi``; absent or blank means ``default``."""
+    if text is None or text.strip() == "":
+        return default
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ParameterError(name, f"{name} must be a whole number, got {text.strip()[:20]!r}") from None
+    if not lo <= value <= hi:
+        raise ParameterError(name, f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def parse_padding(text: str | None, *, hi: int, default: int | str = 0, axes: int | None = None) -> int | str | list[int]:
+    """``valid`` (= 0), ``same``, a whole number ``0..hi``, or with ``axes`` one number per axis."""
+    if text is None or text.strip() == "":
+        return default
+    mode = text.strip().lower()
+    if mode == "same":
+        return mode
+    if mode == "valid":
+        return 0
+    parts = mode.replace(" ", "").split(",") if axes else [mode]
+    if axes and len(parts) not in (1, axes):
+        raise ParameterError("padding", f"padding takes one number or {axes} (one per axis), got {len(parts)}")
+    values = []
+    for part in parts:
+        try:
+            value = int(part)
+        except ValueError:
+            raise ParameterError("padding", f'padding must be "valid", "same" or a whole number, got {mode[:20]!r}') from None
+        if not 0 <= value <= hi:
+            raise ParameterError("padding", f"padding must be between 0 and {hi}, got {value}")
+        values.append(value)
+    return values if axes else values[0]
+
+
+def parse_choice(text: str | None, name: str, choices: Iterable[str], default: str) -> str:
+    if text is None or text.strip() == "":
+        return default
+    options = list(choices)
+    if text not in options:
+        raise ParameterError(name, f"{name} must be one of {', '.join(options)}, got {text[:20]!r}")
+    return text
+
+
+def parse_named_or_matrix(text: str, name: str, named: Mapping[str, P], max_side: int) -> P | Matrix:
+    """A preset's name, or numbers (``1,0;0,1``): the one rule for "preset or numbers" fields."""
+    text = text.strip()
+    if text in named:
+        return named[text]
+    if not any(ch.isdigit() for ch in text):
+        raise ParameterError(name, f"unknown {name} preset {text[:40]!r}; choose one of {', '.join(named)}")
+    return parse_matrix(text, name, max_side)
+
+
+def spell_number(value: float) -> str:
+    """The one spelling of a number in a URL: 35.0 → "35", 0.1 → "0.1" (never rounded), -2 → "-2"."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
+def spell_vector(values: Iterable[float]) -> str:
+    return ",".join(spell_number(v) for v in values)
+
+
+def spell_matrix(rows: Iterable[Iterable[float]]) -> str:
+    return ";".join(spell_vector(r) for r in rows)
+
+
+def as_matrix(array: np.ndarray) -> Matrix:
+    return tuple(tuple(float(v) for v in row) for row in np.atleast_2d(array))

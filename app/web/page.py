@@ -1,0 +1,131 @@
+"""One page family = one state class, one view builder, and two faces: HTML and its JSON twin.
+
+``add_page`` registers ``GET /<page>`` and ``GET /<page>.json`` (datasette's twins). Both parse
+the query once into the page's state (app/state/), build the view data once, then either render
+the template (the whole page, or the fragment htmx asked for) or ``json.dumps`` it. A bad query
+raises ``ParameterError`` or ``Problem``; app/errors.py turns it into the page with an error
+panel, the fragment, or the JSON problem form (for .json), with the same status.
+
+Every HTML answer names its twin in a ``Link`` header and ``<link rel="alternate">`` (base.html).
+A full-page request whose query is not canonical is redirected (302) to the canonical URL, so a
+form's result, a typed URL and a link all end on the one URL a state has; htmx requests are not
+redirected but told the canonical URL to push (``HX-Push-Url``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from .. import errors
+from ..settings import Settings
+from ..state.base import PageState, StepLinks, encode
+from . import page_cache
+from .render import is_fragment_request, render
+
+
+@dataclass(frozen=True)
+class Page:
+    """How one page family answers. ``build`` does the work once; ``context`` and ``data`` only
+    arrange its result for the template and for JSON; ``fallback`` is the context of the error page
+    (the form with what the user typed)."""
+
+    state: type[PageState]
+    template: str
+    fragments: str | dict[str, str]
+    build: Callable[[Any, Settings], Any]
+    context: Callable[[Any, Any, Settings], dict]
+    data: Callable[[Any, Any], dict]
+    fallback: Callable[[Mapping[str, str], Settings], dict] = lambda raw, settings: {}
+    error_fragments: str | dict[str, str] | None = None  # default: ``fragments``
+
+    @property
+    def path(self) -> str:
+        return self.state.PATH
+
+
+def link_header(state: PageState) -> str:
+    return f'<{state.json_url()}>; rel="alternate"; type="application/json"'
+
+
+def common_context(state: PageState) -> dict:
+    """What every page template gets from its state: the canonical query (``state``, strings), the
+    state object, the form values, step links (``link``) and the twin's URL."""
+    return {"state": state.canonical(), "page_state": state, "form": state.form(), "json_url": state.json_url(),
+            "link": Links(state)}
+
+
+class Links:
+    """``link(step=3)``, ``link(mapping="clip")`` in templates: canonical URLs of nearby states."""
+
+    def __init__(self, state: PageState) -> None:
+        self.state = state
+        self._steps = StepLinks(state) if "step" in state.ORDER else None
+
+    def __call__(self, **changes: Any) -> str:
+        if self._steps is not None and changes.keys() == {"step"} and isinstance(changes["step"], int):
+            return self._steps(changes["step"])
+        return self.state.url(**changes)
+
+
+def html_answer(request: Request, page: Page) -> Response:
+    settings: Settings = request.app.state.settings
+    state = page.state.parse(request.query_params, settings)
+    fragment = is_fragment_request(request)
+    canonical = state.query_string
+    if not fragment and request.url.query != canonical:
+        return RedirectResponse(state.url(), status_code=302, headers={"Cache-Control": "no-store"})
+    headers = {"Link": link_header(state)}
+    if fragment and request.url.query != canonical:
+        headers["HX-Push-Url"] = state.url()
+    pages = request.app.state.pages
+    key = page_cache.key(request, state)
+    kept = pages.get(key) if key else None
+    if kept is not None:
+        return HTMLResponse(kept, headers={"Vary": "HX-Request", "X-Convstep-Cache": "hit", **headers})
+    view = page.build(state, settings)
+    response = render(request, page.template, page.fragments, {**common_context(state), **page.context(state, view, settings)})
+    if key and response.status_code == 200:
+        pages.put(key, bytes(response.body))
+    response.headers.update(headers)
+    return response
+
+
+def json_answer(request: Request, page: Page) -> JSONResponse:
+    settings: Settings = request.app.state.settings
+    state = page.state.parse(request.query_params, settings)
+    view = page.build(state, settings)
+    body = {"state": state.as_json(), "url": state.url(), **page.data(state, view)}
+    return JSONResponse(body, headers={"Link": f'<{state.url()}>; rel="canonical"; type="text/html"'})
+
+
+def error_page(page: Page) -> errors.PageErrorRenderer:
+    """The page with the error panel, keeping what the user typed in the form."""
+
+    def answer(request: Request, message: str, field: str | None, status: int, raw: Mapping[str, str] | None = None) -> Response:
+        settings: Settings = request.app.state.settings
+        raw = dict(request.query_params) if raw is None else dict(raw)
+        context = {"state": raw, "form": {**page.state().form(), **raw}, "error": {"message": message, "field": field},
+                   "link": lambda **changes: f"{page.path}?{encode({**raw, **{k: str(v) for k, v in changes.items()}})}",
+                   **page.fallback(raw, settings)}
+        return render(request, page.template, page.error_fragments or page.fragments, context, status_code=status)
+
+    return answer
+
+
+def add_page(router: APIRouter, page: Page) -> None:
+    """Register the page, its JSON twin and its error page."""
+
+    def html(request: Request) -> Response:
+        return html_answer(request, page)
+
+    def twin(request: Request) -> JSONResponse:
+        return json_answer(request, page)
+
+    router.add_api_route(page.path, html, methods=["GET"], response_class=HTMLResponse, name=page.path.strip("/"))
+    router.add_api_route(f"{page.path}.json", twin, methods=["GET"], name=f"{page.path.strip('/')}_json")
+    errors.register_page(page.path, error_page(page))

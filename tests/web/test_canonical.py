@@ -1,0 +1,78 @@
+"""Canonical URLs on the pages: one URL per state for links, redirects, htmx pushes and the page cache."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+FRAGMENT = {"HX-Request": "true", "HX-Target": "workspace"}
+SPELLINGS = [
+    "kernel=1,2,3;4,5,6;7,8,9&step=4",
+    "kernel=1%2C2%2C3%3B4%2C5%2C6%3B7%2C8%2C9&step=4",
+    "step=4&kernel=1,2,3;4,5,6;7,8,9",
+    "kernel=1,2,3;4,5,6;7,8,9&step=04&padding=1&stride=01&bias=0.0&dilation=1",
+]
+CANONICAL = "/conv2d?kernel=1,2,3;4,5,6;7,8,9&step=4"
+
+
+def test_spellings_of_one_state_are_one_page_cache_entry(client, app):
+    first = client.get(f"/conv2d?{SPELLINGS[0]}", headers=FRAGMENT)
+    assert first.status_code == 200 and "x-convstep-cache" not in first.headers
+    entries = len(app.state.pages)
+    for query in SPELLINGS[1:]:
+        again = client.get(f"/conv2d?{query}", headers=FRAGMENT)
+        assert again.headers["x-convstep-cache"] == "hit" and again.content == first.content
+        assert again.headers["hx-push-url"] == CANONICAL  # htmx pushes the canonical URL, not what it asked
+    assert len(app.state.pages) == entries
+    assert "hx-push-url" not in first.headers
+
+
+@pytest.mark.parametrize("query", SPELLINGS[1:])
+def test_a_page_under_another_spelling_redirects_to_the_canonical_url(client, query):
+    r = client.get(f"/conv2d?{query}", follow_redirects=False)
+    assert r.status_code == 302 and r.headers["location"] == CANONICAL
+    assert client.get(CANONICAL, follow_redirects=False).status_code == 200
+
+
+def test_the_forms_result_lands_on_the_canonical_url(client):
+    r = client.get("/conv2d?grid=1,2;3,4&kernel=&custom_kernel=1,0;0,1&stride=1&padding=1&dilation=1&bias=0",
+                   follow_redirects=False)
+    assert r.headers["location"] == "/conv2d?grid=1,2;3,4&kernel=1,0;0,1"
+
+
+def test_step_links_are_canonical(client):
+    html = client.get("/conv2d?kernel=edge&step=3&projector=1").text
+    links = {unescape(h) for h in re.findall(r'href="(/conv2d\?[^"]*)"[^>]*data-key="(?:next|first)"', html)}
+    assert links == {"/conv2d?kernel=edge&step=4&projector=1", "/conv2d?kernel=edge&projector=1"}
+
+
+def test_max_grid_size_setting_keeps_an_18x18_grid_a_numbers_grid(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    grid = ";".join(",".join(str((r * 18 + c) % 10) for c in range(18)) for r in range(18))
+    with TestClient(create_app(Settings(data_dir=tmp_path, htmx_source="none", max_grid_size=20))) as c:
+        html = c.get(f"/conv2d?grid={grid}").text
+        assert '<table class="grid input' in html  # every number shown, not the image view
+        assert "up to 20×20" in html and 'data-max-grid="20"' in html
+    with TestClient(create_app(Settings(data_dir=tmp_path, htmx_source="none"))) as c:
+        r = c.get(f"/conv2d?grid={grid}")
+        assert r.status_code == 422 and "<code>grid</code>" in r.text and "at most 16" in r.text
+        assert "up to 16×16" in r.text
+
+
+def test_limits_in_the_form_come_from_settings(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, htmx_source="none", max_page_kernel_size=5, max_page_stride=3, max_page_dilation=2)
+    with TestClient(create_app(settings)) as c:
+        html = c.get("/conv2d").text
+    assert "1×1 to 5×5" in html and 'data-max-kernel="5"' in html
+    assert 'name="stride" min="1" max="3"' in html and 'name="dilation" min="1" max="2"' in html
