@@ -77,10 +77,11 @@ def html_answer(request: Request, page: Page) -> Response:
     state = page.state.parse(request.query_params, settings)
     fragment = is_fragment_request(request)
     canonical = state.query_string
-    if not fragment and request.url.query != canonical:
+    asked = request.scope.get("query_string", b"").decode("latin-1")  # never request.url (see page_cache)
+    if not fragment and asked != canonical:
         return RedirectResponse(state.url(), status_code=302, headers={"Cache-Control": "no-store"})
     headers = {"Link": link_header(state)}
-    if fragment and request.url.query != canonical:
+    if fragment and asked != canonical:
         headers["HX-Push-Url"] = state.url()
     pages = request.app.state.pages
     key = page_cache.key(request, state)

@@ -125,9 +125,11 @@ def test_the_key_is_read_from_the_scope_not_from_the_url_starlette_rebuilds():
     from starlette.datastructures import URL
     from starlette.requests import Request
 
-    from app.web.page_cache import _key
+    from app.settings import Settings
+    from app.state.conv2d import Conv2dState
+    from app.web.page_cache import key
 
-    request = Request({"type": "http", "method": "GET", "path": "/conv2d", "query_string": b"step=4",
+    request = Request({"type": "http", "method": "GET", "path": "/conv2d", "query_string": b"step=04",
                        "headers": [(b"host", b"evil.example")]})
     request._url = URL("http://evil.example/conv1d?step=1")  # what a poisoned URL would say
-    assert _key(request) == "/conv2d?step=4#page"
+    assert key(request, Conv2dState.parse(request.query_params, Settings())) == "/conv2d?step=4#page"
