@@ -93,7 +93,8 @@ def _every_header(tmp_path, **settings) -> dict[str, dict[str, str]]:
 
 def test_every_header_on_a_page_an_api_answer_a_png_and_errors(tmp_path):
     own = {  # what each answer adds of its own
-        "page": (200, {"content-type": "text/html; charset=utf-8", "vary": "HX-Request"}),
+        "page": (200, {"content-type": "text/html; charset=utf-8", "vary": "HX-Request",
+                       "link": '</conv2d.json?step=1>; rel="alternate"; type="application/json"'}),
         "api": (200, {"content-type": "application/json"}),
         "png": (200, {"content-type": "image/png", "etag": '"sample-shapes"',
                       "cache-control": "public, max-age=31536000, immutable"}),
