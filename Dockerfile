@@ -9,11 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /srv/convstep
 
-# Dependencies first, so editing the app does not reinstall them.
+# Dependencies first, so editing the app does not reinstall them: the exact locked releases, each
+# checked against its hash (requirements.lock, written by `make lock` from pyproject.toml).
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
-RUN mkdir app && touch app/__init__.py \
-    && pip install . \
-    && pip uninstall -y convstep && rm -rf app
 
 COPY app ./app
 COPY templates ./templates

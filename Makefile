@@ -5,23 +5,38 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast lint bench soak browser-deps htmx clean
+.PHONY: run test test-fast lint bench soak browser-deps htmx clean lock audit
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+# Installs come from the hashed lock files (`make lock` writes them from pyproject.toml): the exact
+# versions CI and Docker run, each file checked against its hash. The app itself goes in editable.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+# The dev lock carries the bench extras too.
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
 	touch $@
+
+# Re-resolve both lock files from pyproject.toml (newest releases within its bounds, with hashes).
+LOCK := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-find-links \
+	--no-emit-index-url --no-emit-trusted-host
+lock: $(VENV)/.installed-dev
+	$(LOCK) --upgrade -o requirements.lock pyproject.toml
+	$(LOCK) --upgrade --extra dev --extra bench -o requirements-dev.lock pyproject.toml
+
+# Known advisories in every locked package (pip-audit); a clear skip when the advisory service does not answer.
+audit: $(VENV)/.installed-dev
+	$(PY) scripts/audit.py requirements.lock requirements-dev.lock
 
 run: $(VENV)/.installed
 	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT) --timeout-keep-alive 65 --no-server-header

@@ -28,11 +28,14 @@ def test_slim_python_base_at_least_the_supported_version():
     assert match and (int(match[1]), int(match[2])) >= (3, 11), base
 
 
-def test_dependencies_are_a_layer_before_the_app_code():
+def test_dependencies_are_a_layer_before_the_app_code_installed_from_the_hashed_lock():
     copies = [i for i, line in enumerate(LINES) if line.startswith("COPY")]
     first_install = next(i for i, line in enumerate(LINES) if "pip install" in line)
     app_copy = next(i for i, line in enumerate(LINES) if line.startswith("COPY app"))
-    assert LINES[copies[0]].startswith("COPY pyproject.toml") and copies[0] < first_install < app_copy
+    assert LINES[copies[0]] == "COPY requirements.lock ./" and copies[0] < first_install < app_copy
+    assert LINES[first_install] == "RUN pip install --require-hashes -r requirements.lock"
+    app_install = next(line for line in LINES[app_copy:] if "pip install" in line)
+    assert "--no-deps" in app_install  # nothing unlocked sneaks in with the app
 
 
 def test_runs_as_a_non_root_user():

@@ -17,7 +17,8 @@ from scripts.local_server import running_server
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+        "--disable-sync", "--no-first-run", "--disable-quic",
+        "--disable-dev-shm-usage"]  # containers often give /dev/shm only 64 MB: Chromium uses /tmp instead
 
 
 def pytest_collection_modifyitems(items):
