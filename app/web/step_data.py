@@ -34,6 +34,7 @@ from ..engine.matrix import matrix_rows
 from ..engine.shapes import Geometry
 from .params import format_signed
 
+MATRIX_AROUND = 2  # rows of W shown either side of the current one when W is too big to show whole
 CLASS_FIELDS = {"pad": "c:pad", "win": "c:win"}  # field-name prefixes that toggle a class, not text
 
 
@@ -128,6 +129,7 @@ def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> 
     flat = x.reshape(-1)
     return {
         "whole": whole,
+        "around": MATRIX_AROUND,
         "rows": [[cols.tolist(), [text(v) for v in vals.tolist()]] for cols, vals in rows],
         "labels": [f"x{c}" if len(g.axes) == 1 else f"x{c // width},{c % width}" for c in range(n_cols)],
         "x": [format_signed(v) for v in flat.tolist()],

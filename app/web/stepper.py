@@ -17,6 +17,7 @@ from ..engine.matrix import matrix_rows
 from ..engine.shapes import Geometry
 from ..engine.trace import ConvStep
 from .params import format_signed
+from .step_data import MATRIX_AROUND
 
 
 @dataclass
@@ -130,7 +131,8 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     flat = lambda c: float(x[np.unravel_index(c, x.shape)])  # noqa: E731 - ravel() would copy a whole image view
     whole = n_rows * n_cols <= full_limit * full_limit // 4 and n_cols <= 64
     geo = {"stride": g.stride, "padding": g.padding, "dilation": g.dilation}
-    row_ids = list(range(n_rows)) if whole else [r for r in range(trace.index - 2, trace.index + 3) if 0 <= r < n_rows]
+    around = range(trace.index - MATRIX_AROUND, trace.index + MATRIX_AROUND + 1)
+    row_ids = list(range(n_rows)) if whole else [r for r in around if 0 <= r < n_rows]
     sparse = dict(zip(row_ids, matrix_rows(g.in_shape, kernel, row_ids, **geo), strict=True))
     columns = list(range(n_cols)) if whole else _column_runs([int(c) for r in row_ids for c in sparse[r][0]], n_cols)
     current = set(int(c) for c in trace.w_columns)

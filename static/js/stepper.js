@@ -162,7 +162,7 @@ function drawMatrix(step) {
   if (!table) return;
   const n = m.rows.length, nCols = m.x.length;
   const ids = [];
-  for (let r = m.whole ? 0 : Math.max(0, step - 2); r < (m.whole ? n : Math.min(n, step + 3)); r++) ids.push(r);
+  for (let r = m.whole ? 0 : Math.max(0, step - m.around); r < (m.whole ? n : Math.min(n, step + m.around + 1)); r++) ids.push(r);
   let cols = [];
   if (m.whole) for (let c = 0; c < nCols; c++) cols.push(c);
   else {
@@ -368,7 +368,8 @@ document.addEventListener("click", (event) => {
 
 // ---------------------------------------------------------------- validate matrices as you type
 function checkMatrix(area) {
-  const limit = Number(area.dataset.max); // the page's limit (Settings), never a number written here
+  const kind = area.dataset.matrix; // the page's limit (Settings) sits on a container: data-max-grid, data-max-kernel
+  const limit = Number(area.closest(`[data-max-${kind}]`)?.getAttribute(`data-max-${kind}`));
   const note = document.getElementById(area.getAttribute("aria-describedby") || "");
   const text = area.value.trim().replace(/;+$/, "");
   let message = "";
@@ -384,7 +385,7 @@ function checkMatrix(area) {
   area.setCustomValidity(message);
   area.classList.toggle("invalid", message !== "");
   if (note && (message || text === "")) { note.textContent = message; note.classList.remove("ok"); }
-  if (area.dataset.matrix === "kernel" && text !== "") {
+  if (kind === "kernel" && text !== "") {
     const custom = area.form.querySelector("[data-custom]");
     if (custom) custom.selected = true;
   }
