@@ -17,7 +17,7 @@ from ..settings import Settings
 from ..sources import load_image
 from .limits import check_cost
 from .schemas import (
-    ERROR_RESPONSES,
+    IMAGE_RESPONSES,
     ConvRequest,
     ConvResponse,
     TraceRequest,
@@ -82,7 +82,7 @@ def compute_quietly(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, 
 @router.post(
     "/conv",
     response_model=ConvResponse,
-    responses={**ERROR_RESPONSES, 200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+    responses={**IMAGE_RESPONSES, 200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
                                         "description": "JSON, or PNG with ?format=png"}},
     summary="Cross-correlate (or convolve) an input with one or N kernels",
 )
@@ -108,7 +108,7 @@ def conv(
     return {"output": out.tolist(), "shape": list(out.shape), "warnings": warnings}
 
 
-@router.post("/trace", responses=ERROR_RESPONSES, summary="One step of a correlation, every number shown")
+@router.post("/trace", responses=IMAGE_RESPONSES, summary="One step of a correlation, every number shown")
 def conv_trace(body: TraceRequest, request: Request) -> dict[str, Any]:
     """The window, kernel, products, (per-channel sums,) sum, bias and result of step ``step``,
     plus that output cell's row of the weight matrix W (columns and values)."""

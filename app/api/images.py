@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from ..imaging import render_png
@@ -10,9 +10,9 @@ from ..problems import Problem
 from ..responses import png_response
 from ..samples import SAMPLES
 from ..sources import load_image
-from ..store import get_store
+from ..store import ID_PATTERN, get_store
 from ..uploads import receive_upload
-from .schemas import ERROR_RESPONSES
+from .schemas import ERROR_RESPONSES, UPLOAD_LINKS
 
 router = APIRouter(tags=["images"])
 
@@ -34,7 +34,9 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 
 @router.post(
     "/images", status_code=201,
-    responses={**ERROR_RESPONSES, 408: {"description": "The body did not arrive within the deadline"},
+    responses={201: {"description": "Stored; `id` names it in /api/conv, /api/trace and /api/images/{id}.png",
+                     "links": UPLOAD_LINKS},
+               **ERROR_RESPONSES, 408: {"description": "The body did not arrive within the deadline"},
                415: {"description": "Not an allowed image format"},
                429: {"description": "Too many uploads from this address at once (Retry-After)"},
                503: {"description": "The worker is busy decoding other uploads (Retry-After)"}},
@@ -56,7 +58,9 @@ async def upload(request: Request) -> dict:
 
 @router.get("/images/{image_id}.png", responses=png_responses("The stored image", "Not stored (evicted?)"),
             response_class=Response, summary="A stored image as PNG")
-def image_png(image_id: str, request: Request) -> Response:
+def image_png(
+    request: Request, image_id: str = Path(pattern=ID_PATTERN.pattern, description="An upload's id (32 hex digits)"),
+) -> Response:
     return png_response(request, get_store(request.app.state.settings).png(image_id), image_id)
 
 

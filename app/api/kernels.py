@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from ..engine.kernels import PRESETS, get_preset
 from .schemas import ERROR_RESPONSES
@@ -20,5 +20,5 @@ def kernels() -> list[dict[str, Any]]:
 
 
 @router.get("/kernels/{name}", responses=ERROR_RESPONSES, summary="One preset kernel")
-def kernel(name: str) -> dict[str, Any]:
+def kernel(name: str = Path(description="A preset's name", json_schema_extra={"enum": list(PRESETS)})) -> dict[str, Any]:
     return get_preset(name).as_dict()

@@ -7,20 +7,31 @@ field broke which rule.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..engine.arrays import as_array
+from ..engine.errors import ParameterError
 from ..engine.kernels import kernel_from
 from ..problems import Problem
 from ..settings import Settings
+from . import rules
 
 NOTES_GRID: list[Any] = [[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]]
 
-Stride = int | list[int]
-Padding = int | Literal["valid", "same"] | list[int | list[int]]
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 2.0 as an integer (2020-12), so the API does too: 2.0 → 2; 2.5 stays and is refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**63 else value
+
+
+Whole = Annotated[int, BeforeValidator(_integral)]  # a strict int that also takes an integral float
+Count = Annotated[int, Field(ge=0), BeforeValidator(_integral)]  # a whole number ≥ 0
+Stride = Whole | list[Whole]
+Padding = Whole | Literal["valid", "same"] | list[Whole | list[Whole]]
 
 
 class ProblemBody(BaseModel):
@@ -37,24 +48,66 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ProblemBody, "description": "Too large: the message states the limit"},
     422: {"model": ProblemBody, "description": "Invalid: the message names the field and the rule"},
 }
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    404: {"model": ProblemBody, "description": "`image_id` names no stored image (evicted, or never uploaded here)"},
+}
+
+
+# OpenAPI links from an upload's answer (its `id`) to the operations that take it: clients and Schemathesis's
+# stateful phase follow them (upload → convolve or trace the image → fetch it as PNG).
+UPLOAD_LINKS: dict[str, Any] = {
+    "ConvolveTheUpload": {
+        "operationId": "conv_api_conv_post",
+        "requestBody": {"image_id": "$response.body#/id", "input": None, "kernel": "sharpen", "kernels": None, "bias": 0},
+        "description": "Convolve the uploaded image (`image_id` = `id`)",
+    },
+    "TraceTheUpload": {
+        "operationId": "conv_trace_api_trace_post",
+        "requestBody": {"image_id": "$response.body#/id", "input": None, "kernel": "edge", "kernels": None, "bias": 0,
+                        "step": 0},
+        "description": "Step 0 of a correlation over the uploaded image",
+    },
+    "FetchTheUpload": {
+        "operationId": "image_png_api_images__image_id__png_get",
+        "parameters": {"path.image_id": "$response.body#/id"},
+        "description": "The stored image as PNG",
+    },
+}
 
 
 class Geometry(BaseModel):
     model_config = ConfigDict(strict=True, allow_inf_nan=False, extra="forbid")
 
-    stride: Stride = Field(1, description="Step of the window per axis (int, or one per axis)")
-    padding: Padding = Field(0, description='Zero padding: an int, one per axis, [before, after] pairs, "valid" or "same"')
-    dilation: int | list[int] = Field(1, description="Gap between kernel taps (1 = none)")
+    stride: Stride = Field(1, description="Step of the window per axis (int, or one per axis)",
+                           json_schema_extra=rules.STRIDE)
+    padding: Padding = Field(0, description='Zero padding: an int, one per axis, [before, after] pairs, "valid" or "same".'
+                             " Per-axis lists have one entry per spatial axis of the input.", json_schema_extra=rules.PADDING)
+    dilation: Whole | list[Whole] = Field(1, description="Gap between kernel taps (1 = none)", json_schema_extra=rules.DILATION)
 
 
 class ConvRequest(Geometry):
-    input: list[Any] | None = Field(None, description="(n), (H, W) or (H, W, C) numbers")
-    image_id: str | None = Field(None, description="Instead of `input`: an uploaded image's id or a sample name")
+    """Give exactly one of ``input`` and ``image_id``, and exactly one of ``kernel`` and ``kernels``.
+
+    Ranks: an input (n,) takes kernels (k,); (H, W) takes (kh, kw); (H, W, C) takes (kh, kw, C)
+    (a volume kernel, summed over the channels) or (kh, kw) (applied to each channel). Rows must
+    have equal lengths, and the kernel must fit the padded input.
+    """
+
+    input: list[Any] | None = Field(None, description="(n), (H, W) or (H, W, C) numbers; rectangular",
+                                    json_schema_extra=rules.nullable(rules.ARRAY))
+    image_id: str | None = Field(None, description="Instead of `input`: an uploaded image's id or a sample name",
+                                 json_schema_extra=rules.IMAGE_REF)
     kernel: str | list[Any] | None = Field(
-        None, description="One kernel (same rank as input, or 2-D per channel) or a preset name"
+        None, description="One kernel (the input's rank, or 2-D on an (H, W, C) input: per channel) or a preset name",
+        json_schema_extra=rules.nullable(rules.KERNEL),
     )
-    kernels: list[Any] | None = Field(None, description="N kernels → output depth N")
-    bias: float | list[float] | None = Field(None, description="A number, or one per kernel")
+    kernels: list[Any] | None = Field(None, description="N kernels of one shape → output depth N",
+                                      json_schema_extra=rules.nullable(rules.KERNELS))
+    bias: float | list[float] | None = Field(
+        None, description="A number (for `kernel`, or for every one of `kernels`), or one per kernel of `kernels`",
+        json_schema_extra=rules.BIAS,
+    )
     flip: bool = Field(False, description="True convolution (flip the kernel) instead of cross-correlation")
 
     model_config = ConfigDict(
@@ -71,7 +124,7 @@ class ConvRequest(Geometry):
 
 
 class TraceRequest(ConvRequest):
-    step: int = Field(0, ge=0, description="0-based step, row by row over the output")
+    step: Count = Field(0, description="0-based step, row by row over the output (below the number of output cells)")
 
 
 class ConvResponse(BaseModel):
@@ -88,15 +141,18 @@ class PoolRequest(BaseModel):
         json_schema_extra={"examples": [{"input": NOTES_GRID, "size": 2, "op": "max"}]},
     )
 
-    input: list[Any] = Field(description="(n), (H, W) or (H, W, C) numbers")
-    size: int | list[int] = Field(2, description="Pool window size (int or one per axis)")
-    stride: int | list[int] | None = Field(None, description="Defaults to the size")
-    padding: int | list[int | list[int]] = Field(0, description="At most half the size")
+    input: list[Any] = Field(description="(n), (H, W) or (H, W, C) numbers; rectangular", json_schema_extra=rules.ARRAY)
+    size: Whole | list[Whole] = Field(2, description="Pool window size (int or one per axis)", json_schema_extra=rules.POOL_SIZE)
+    stride: Whole | list[Whole] | None = Field(None, description="Defaults to the size",
+                                           json_schema_extra=rules.nullable(rules.POOL_SIZE))
+    padding: Whole | list[Whole | list[Whole]] = Field(0, description="At most half the size, per axis",
+                                                 json_schema_extra=rules.POOL_PADDING)
     op: Literal["max", "avg"] = "max"
 
 
 class PoolTraceRequest(PoolRequest):
-    step: int = Field(0, ge=0)
+    input: list[Any] = Field(description="(n) or (H, W) numbers; rectangular", json_schema_extra=rules.PLANE_OR_LINE)
+    step: Count = Field(0, description="0-based step, row by row over the output (below the number of output cells)")
 
 
 class PoolResponse(BaseModel):
@@ -120,11 +176,13 @@ class MatrixRequest(Geometry):
         },
     )
 
-    input_shape: list[int] = Field(description="[n] or [H, W]", min_length=1, max_length=2)
-    kernel: str | list[Any]
+    input_shape: list[Whole] = Field(description="[n] or [H, W]", min_length=1, max_length=2,
+                                   json_schema_extra=rules.INPUT_SHAPE)
+    kernel: str | list[Any] = Field(description="A preset name (2-D) or numbers with one axis per input axis",
+                                    json_schema_extra={"anyOf": [rules.PRESET, rules.numbers(1), rules.numbers(2)]})
     flip: bool = False
-    row_start: int | None = Field(None, ge=0, description="First row to build (default 0)")
-    row_stop: int | None = Field(None, ge=0, description="One past the last row (default: all)")
+    row_start: Count | None = Field(None, description="First row to build (default 0)")
+    row_stop: Count | None = Field(None, description="One past the last row (default: all)")
 
 
 class MatrixResponse(BaseModel):
@@ -155,12 +213,17 @@ def checked_kernel(value: Any, name: str, settings: Settings) -> np.ndarray:
 
 
 def _count_cells(value: Any, limit: int, name: str) -> int:
-    """Count leaves without building the array, stopping as soon as the limit is passed."""
+    """Count leaves without building the array, stopping as soon as the limit is passed.
+
+    Every leaf must be a JSON number: NumPy would otherwise read ``true`` as 1 and ``"2"`` as 2.
+    """
     count, stack = 0, [value]
     while stack:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(item)
+        elif isinstance(item, bool) or not isinstance(item, int | float):
+            raise ParameterError(name, f"{name} must hold only numbers (nested lists of them), found {str(item)[:40]!r}")
         else:
             count += 1
             if count > limit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
@@ -14,32 +15,49 @@ from .schemas import ERROR_RESPONSES
 router = APIRouter(tags=["shapes"])
 
 
-def ints(text: str | None, name: str, axes: int | None = None) -> list[int]:
-    """ "5" or "5,5" (one per axis) → list of ints; errors name the parameter."""
-    if text is None or text.strip() == "":
+# The text forms of the size parameters, stated in the OpenAPI document as patterns and enforced by ints():
+# one number, or one per axis (two), each a whole number from the minimum to LARGEST (leading zeros allowed).
+LARGEST = 999_999
+SIZES = r"^0*[1-9][0-9]{0,5}(,0*[1-9][0-9]{0,5})?$"  # 1 … 999999, once or per axis
+PADS = r"^(valid|same|0*[0-9]{1,6}(,0*[0-9]{1,6})?)$"  # 0 … 999999, once or per axis, or a mode
+
+
+def ints(text: str | None, name: str, axes: int | None = None, minimum: int = 1) -> list[int]:
+    """ "5" or "5,5" (one per axis) → list of ints; errors name the parameter and the rule."""
+    if text is None or text == "":
         raise ParameterError(name, f"{name} is required: a whole number, or one per axis like 5,5")
+    if not re.fullmatch(r"[0-9]+(,[0-9]+)*", text):
+        raise ParameterError(name, f"{name} must be a whole number or numbers separated by commas, got {text[:40]!r}")
     try:
-        values = [int(v) for v in text.replace(" ", "").split(",")]
-    except ValueError:
-        raise ParameterError(name, f"{name} must be a whole number or numbers separated by commas, got {text[:40]!r}") from None
+        values = [int(v) for v in text.split(",")]
+    except ValueError:  # more digits than Python converts
+        raise ParameterError(name, f"{name} must be at most {LARGEST}, got {text[:40]!r}") from None
+    for v in values:
+        if not minimum <= v <= LARGEST:
+            rule = f"at least {minimum}" if v < minimum else f"at most {LARGEST}"
+            raise ParameterError(name, f"{name} must be {rule}, got {v}")
+    if len(values) > 2:
+        raise ParameterError(name, f"{name} takes 1 or 2 values (one, or one per axis), got {len(values)}")
     if axes is not None and len(values) == 1:
         values *= axes
     return values
 
 
 def padding_spec(text: str, axes: int) -> str | list[int]:
-    if text.strip().lower() in ("valid", "same"):
-        return text.strip().lower()
-    return ints(text, "padding", axes)
+    if text in ("valid", "same"):
+        return text
+    return ints(text, "padding", axes, minimum=0)
 
 
 @router.get("/shape", responses=ERROR_RESPONSES, summary="Output size, exactness and parameter count")
 def shape(
-    input: str = Query(..., description='Input size: "5" or "5,5" (H,W)', examples=["5"]),  # noqa: A002
-    kernel: str = Query(..., description='Kernel (or pool) size: "3" or "3,3"', examples=["3"]),
-    stride: str = Query("1"),
-    padding: str = Query("0", description='"valid", "same", a number, or one per axis'),
-    dilation: str = Query("1"),
+    input: str = Query(..., description='Input size: "5" or "5,5" (H,W)', examples=["5"],  # noqa: A002
+                       json_schema_extra={"pattern": SIZES}),
+    kernel: str = Query(..., description='Kernel (or pool) size: "3" or "3,3"; it must fit the padded input', examples=["3"],
+                        json_schema_extra={"pattern": SIZES}),
+    stride: str = Query("1", description='"2" or "2,1"', json_schema_extra={"pattern": SIZES}),
+    padding: str = Query("0", description='"valid", "same", a number, or one per axis', json_schema_extra={"pattern": PADS}),
+    dilation: str = Query("1", description='"1" (none) or one per axis', json_schema_extra={"pattern": SIZES}),
     channels: int = Query(1, ge=1, le=1_000_000, description="Input channels C"),
     filters: int = Query(1, ge=1, le=1_000_000, description="Number of filters N = output depth"),
     layer: Literal["conv", "pool"] = Query("conv", description="pool: same formula, no parameters, depth = C"),
@@ -47,10 +65,10 @@ def shape(
     """``W2 = (W1 + 2p − F) / s + 1`` per axis (with dilation, F becomes d·(F − 1) + 1).
     ``valid`` is false when the division is not exact; ``output`` is then the floor value that
     frameworks use and ``explanation`` says which cells are never visited."""
+    if input is not None and input.count(",") > 1:
+        raise ParameterError("input", f"input takes 1 or 2 sizes (a square side, or height,width), got {input.count(',') + 1}")
     n = ints(input, "input", 2)  # one number means a square input, as in the lecture
     axes = len(n)
-    if axes != 2:
-        raise ParameterError("input", f"input takes 1 or 2 sizes (a square side, or height,width), got {axes}")
     k = ints(kernel, "kernel", axes)
     g = geometry(n, k, ints(stride, "stride", axes), padding_spec(padding, axes), ints(dilation, "dilation", axes))
     params = POOL_PARAMS if layer == "pool" else conv_params(k, channels, filters)
@@ -96,7 +114,7 @@ def shape_solve(
 
 @router.get("/params", responses=ERROR_RESPONSES, summary="Learnable parameters of a conv layer")
 def params(
-    kernel: str = Query(..., description='Kernel size: "11" or "11,11"'),
+    kernel: str = Query(..., description='Kernel size: "11" or "11,11"', json_schema_extra={"pattern": SIZES}),
     channels: int = Query(..., ge=1, le=1_000_000),
     filters: int = Query(..., ge=1, le=1_000_000),
 ) -> dict[str, Any]:

@@ -1,0 +1,85 @@
+"""Schemathesis hooks for convstep (loaded through schemathesis.toml): real images to upload, and
+the one kind of rejection a JSON Schema cannot rule out.
+
+- ``map_case``: a schema-valid upload gets a real image (PNG, grey or RGB, a few sizes), so the
+  stateful phase can follow the OpenAPI links from its ``id`` to /api/conv, /api/trace and
+  /api/images/{id}.png. Negative cases are left as generated.
+- ``filter_failure``: "schema-valid request rejected" (ST202) is dropped only when the answer is
+  a 413 or 422 whose ``detail`` states a rule that relates two values (a kernel that does not fit
+  the padded input, ranks that do not pair, a ragged array, one bias per kernel, a step past the
+  last, …) or a configured cost limit. The OpenAPI document states those rules in words because
+  JSON Schema cannot; every rule it *can* state (ranks 1–3, preset names, image ids, per-axis
+  lists, bounds, the text forms of /api/shape) it states, and rejections of those still fail.
+  Every other failure (5xx, schema mismatches, accepted invalid data, …) is kept.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zlib
+from typing import Any
+
+import schemathesis
+
+RELATIONAL = [re.compile(p) for p in (
+    r"does not fit",                                    # kernel span > padded input
+    r"has rank \d+ but the input has rank",             # kernel rank vs input rank
+    r"channel\(s\) but the input has",                  # volume kernel channels vs input channels
+    r"rectangular array",                               # rows of unequal length
+    r"needs \d+ value\(s\), one per axis",              # per-axis list vs the input's rank
+    r"must have rank 1 or 2, got rank",                 # a trace of pooling: the input's rank vs the op
+    r"step must be between",                            # step vs the number of output cells
+    r"at most half the pool size",                      # pool padding vs pool size
+    r"give exactly one of|a trace needs exactly one kernel",  # input | image_id, kernel | kernels
+    r"bias needs one value per filter|with one kernel, bias must be a single number",
+    r"all kernels must have the same shape",
+    r"is stepped with a kernel \(kh, kw, C\)",          # a per-channel kernel cannot be stepped
+    r"but input_shape has \d+ axes",                    # /api/matrix: kernel rank vs input_shape
+    r"row_start must be below",                         # /api/matrix: rows vs the number of rows
+    r"exactly one unknown|gives output",                # /api/shape/solve: one value left out; no solution
+    r"the result overflows",                            # values whose products overflow float64
+    r"a PNG needs a 2-D output or 3 channels",          # ?format=png vs the output's shape
+    r"CONVSTEP_[A-Z_]+",                                # a configured limit (413s quote their setting)
+    r"the largest side allowed is",                     # CONVSTEP_MAX_KERNEL_SIZE on kernels
+)]
+
+
+def _png(width: int, height: int, channels: int) -> bytes:
+    """A small valid PNG (8-bit grey or RGB gradient), written with zlib alone."""
+    colour = {1: 0, 3: 2}[channels]
+    rows = b"".join(
+        b"\x00" + bytes((x * 7 + y * 13 + c * 50) % 256 for x in range(width) for c in range(channels)) for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, colour, 0, 0, 0])
+    out = io.BytesIO()
+    out.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return out.getvalue()
+
+
+IMAGES = [_png(w, h, c) for w, h, c in ((8, 8, 1), (24, 16, 3), (5, 31, 1), (40, 40, 3))]
+
+
+@schemathesis.hook
+def map_case(context: Any, case: Any) -> Any:
+    operation = case.operation
+    positive = case.meta is not None and case.meta.generation.mode.is_positive
+    if (operation.method.upper(), operation.path) == ("POST", "/api/images") and positive and isinstance(case.body, dict):
+        case.body["file"] = IMAGES[len(repr(sorted(case.body))) % len(IMAGES)]
+    return case
+
+
+@schemathesis.hook
+def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
+    """True keeps the failure; only a relational or configured-limit rejection of valid data is dropped."""
+    if getattr(failure, "code", None) != "ST202" or response.status_code not in (413, 422):
+        return True
+    try:
+        detail = str(response.json().get("detail", ""))
+    except ValueError:
+        return True
+    return not any(p.search(detail) for p in RELATIONAL)
