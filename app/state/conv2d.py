@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
@@ -133,7 +133,7 @@ class Conv2dState(PageState):
         """The custom-kernel box: the numbers of a custom kernel (a preset shows in the select)."""
         return "" if isinstance(self.kernel, Preset) else spell_matrix(self.kernel)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         data = super().as_json()
         data["kernel"] = self.kernel.name if isinstance(self.kernel, Preset) else as_matrix(self.kernel_matrix)
         data["mapping"] = self.display_mapping
