@@ -69,8 +69,8 @@ class TextCNN:
     classes: tuple[str, ...]
 
 
-def text_cnn(sentence: str, *, widths: tuple[int, ...] = WIDTHS, dim: int = DIM) -> TextCNN:
-    tokens = tokenize(sentence)
+def text_cnn(sentence: str, *, widths: tuple[int, ...] = WIDTHS, dim: int = DIM, max_tokens: int = MAX_TOKENS) -> TextCNN:
+    tokens = tokenize(sentence, max_tokens)
     rows = np.array([embed(t, dim) for t in tokens])
     padded = max(0, max(widths) - len(tokens))  # a short sentence gets zero rows, said on the page
     matrix = np.vstack([rows, np.zeros((padded, dim))]) if padded else rows

@@ -43,8 +43,9 @@ class PageState:
         raise NotImplementedError
 
     def defaults(self) -> dict[str, str]:
-        """The spelling each field has when the query leaves it out (may depend on other fields)."""
-        raise NotImplementedError
+        """The spelling each field has when the query leaves it out (may depend on other fields;
+        by default the fields of the class's default state)."""
+        return type(self)().fields()
 
     def canonical(self) -> dict[str, str]:
         """The canonical query: ``ORDER``'s keys, defaults and empty values left out."""
@@ -99,7 +100,7 @@ class StepLinks:
     >>> from app.settings import Settings
     >>> here = StepLinks(Conv1dState.parse({"stride": "2", "kernel": "1,1"}, Settings()))
     >>> here(0), here(4)
-    ('/conv1d?kernel=1,1&stride=2', '/conv1d?kernel=1,1&step=4&stride=2')
+    ('/conv1d?kernel=1,1&stride=2', '/conv1d?kernel=1,1&stride=2&step=4')
     """
 
     def __init__(self, state: PageState, key: str = "step") -> None:

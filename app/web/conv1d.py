@@ -1,35 +1,36 @@
-"""/conv1d — a kernel [w0 w1 w2] sliding along a vector, and the banded Toeplitz W beside it."""
+"""/conv1d — a kernel [w0 w1 w2] sliding along a vector, and the banded Toeplitz W beside it.
+Its JSON twin is /conv1d.json; the state is app/state/conv1d.py."""
 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from ..engine.conv import correlate
+from ..engine.errors import ParameterError
 from ..engine.shapes import geometry
 from ..engine.trace import conv_step
+from ..settings import Settings
+from ..state.conv1d import Conv1dState
 from . import step_data, stepper
-from .page_cache import cached_page
-from .params import Links, parse_int, parse_padding, parse_vector
-from .render import respond
+from .page import Links, Page, add_page
+from .step_json import conv_step_data, geometry_data, json_numbers
 
 router = APIRouter()
-KEYS = ("input", "kernel", "stride", "padding", "step")
-DEFAULTS = {"input": "2,4,6,8,7,5,3,1", "kernel": "1,0,-1"}
 
 
-def build(state: dict[str, str], settings) -> dict:
-    x = np.array(parse_vector(state.get("input") or DEFAULTS["input"], "input", 32))
-    k = np.array(parse_vector(state.get("kernel") or DEFAULTS["kernel"], "kernel", 9))
-    stride = parse_int(state.get("stride"), "stride", 1, 1, 8)
-    padding = parse_padding(state.get("padding"), 0)
-    g = geometry(x.shape, k.shape, stride, padding)
-    step = parse_int(state.get("step"), "step", 0, 0, g.steps - 1)
-    trace = conv_step(x, k, step, stride=stride, padding=padding)
-    out = correlate(x, k, stride=stride, padding=padding)
-    here = Links("/conv1d", state)
+def build(state: Conv1dState, settings: Settings) -> dict[str, Any]:
+    x, k = np.array(state.input), np.array(state.kernel)
+    g = geometry(x.shape, k.shape, state.stride, state.padding)
+    if state.step > g.steps - 1:
+        raise ParameterError("step", f"step must be between 0 and {g.steps - 1}, got {state.step}")
+    step = state.step
+    trace = conv_step(x, k, step, stride=state.stride, padding=state.padding)
+    out = correlate(x, k, stride=state.stride, padding=state.padding)
+    here = Links(state)
     a = g.axes[0]
 
     def input_href(_r: int, c: int) -> str:
@@ -39,17 +40,18 @@ def build(state: dict[str, str], settings) -> dict:
              for p, v, w, inside in zip(trace.positions, trace.window, trace.kernel, trace.inside, strict=True)]
     last = g.steps - 1
     return {
-        "state": state, "g": g, "trace": trace, "step": step, "last": last, "terms": terms,
+        "g": g, "trace": trace, "step": step, "last": last, "terms": terms, "output": out,
         "input_rows": stepper.padded_input(x, g, stepper.window_set(trace), input_href),
         "output_rows": stepper.output_cells(out, step, lambda i: here(step=i)),
         "computation": stepper.computation_rows(trace),
         "matrix": stepper.matrix_panel(x, trace.kernel, g, trace),
         "nav": stepper.nav_links(here, step, last, row=g.steps),  # one row: Shift+arrow goes to the ends
-        "link": here, "action": "/conv1d", "hx_target": "#app",
-        "fragment_query": {k: v for k, v in state.items() if k != "step"},
+        "action": "/conv1d", "hx_target": "#app",
+        "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
         "notes_rows": notes_row_count(a),
         "status": step_data.conv1d_status(trace, last),
         "steps": step_data.conv1d(x, k, g, out, here(step="STEP"), settings),
+        "limits": Conv1dState.limits(settings),
     }
 
 
@@ -62,9 +64,13 @@ def notes_row_count(a) -> dict:
     return {"text": f"(({a.padded} − {a.k}) + 1) / {a.stride} = {slip}", "agrees": slip == a.out, "right": a.out}
 
 
-@router.get("/conv1d")
-@cached_page
-def conv1d_page(request: Request):
-    state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
-    settings = request.app.state.settings
-    return respond(request, "pages/conv1d.html", "partials/lecture_conv1d.html", lambda: build(state, settings), {"state": state})
+def data(state: Conv1dState, view: dict[str, Any]) -> dict[str, Any]:
+    g = view["g"]
+    return {"geometry": geometry_data(g), "step": view["step"], "steps": g.steps, "output_shape": list(g.out_shape),
+            "trace": conv_step_data(view["trace"]), "output": json_numbers(view["output"]),
+            "notes_rows": {"slip": view["notes_rows"]["text"], "agrees": view["notes_rows"]["agrees"]}}
+
+
+PAGE = Page(Conv1dState, "pages/conv1d.html", "partials/lecture_conv1d.html", build, lambda s, v, settings: v, data,
+            lambda raw, settings: {"limits": Conv1dState.limits(settings)})
+add_page(router, PAGE)

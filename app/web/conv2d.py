@@ -27,7 +27,7 @@ from ..sources import load_image
 from ..state.conv2d import Conv2dState
 from . import step_data, stepper
 from .page import Links, Page, add_page
-from .step_json import conv_step_data, json_numbers
+from .step_json import conv_step_data, geometry_data, json_numbers
 
 router = APIRouter()
 
@@ -84,9 +84,15 @@ def limits(settings: Settings) -> dict[str, int]:
             "dilation": settings.max_page_dilation, "padding": settings.max_page_padding}
 
 
-def base_context(settings: Settings) -> dict:
+def base_context(settings: Settings, state: Conv2dState | None = None) -> dict:
+    """What the settings form needs, with or without a valid state (an error page has none)."""
+    kernel, projector = (state.kernel, state.projector) if state else (Conv2dState().kernel, False)
+
+    def sample_link(image: str) -> str:  # the same kernel on another source ("" is the numbers grid)
+        return Conv2dState(image=image, kernel=kernel, projector=projector).url()
+
     return {"presets": PRESETS.values(), "samples": SAMPLES.values(), "limits": limits(settings),
-            "working_size": settings.working_size}
+            "working_size": settings.working_size, "sample_link": sample_link}
 
 
 def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict:
@@ -103,7 +109,7 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict:
 
     canonical = state.canonical()
     ctx = {
-        **base_context(settings),
+        **base_context(settings, state),
         "view": view, "g": g, "trace": trace, "step": step, "last": last,
         "kernel_text": state.kernel_text(),
         "computation": stepper.computation_rows(trace),
@@ -130,11 +136,7 @@ def data(state: Conv2dState, view: Conv2dView) -> dict:
     """The JSON twin's view: the geometry, where the step is, and its whole trace (numbers as numbers)."""
     g = view.g
     return {
-        "geometry": {
-            "input_shape": list(g.in_shape), "kernel_shape": list(g.kernel_shape), "stride": list(g.stride),
-            "padding": [list(p) for p in g.padding], "dilation": list(g.dilation), "exact": g.exact,
-            "formulas": [a.formula() for a in g.axes],
-        },
+        "geometry": geometry_data(g),
         "step": view.trace.index,
         "steps": g.steps,
         "output_shape": list(g.out_shape),

@@ -1,38 +1,48 @@
-"""/flip — convolution vs cross-correlation on the same input, side by side."""
+"""/flip — convolution vs cross-correlation on the same input, side by side (twin: /flip.json)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from ..engine.conv import correlate
+from ..engine.errors import ParameterError
 from ..engine.trace import conv_step
-from .page_cache import cached_page
-from .params import Links, parse_int, parse_vector
-from .render import respond
+from ..settings import Settings
+from ..state.flip import FlipState
+from .page import Page, add_page
+from .step_json import conv_step_data, json_numbers
 
 router = APIRouter()
-KEYS = ("input", "kernel", "at")
-DEFAULTS = {"input": "0,0,1,2,3,0,0,0", "kernel": "1,2,3"}
 
 
-def build(state: dict[str, str]) -> dict:
-    x = np.array(parse_vector(state.get("input") or DEFAULTS["input"], "input", 24))
-    k = np.array(parse_vector(state.get("kernel") or DEFAULTS["kernel"], "kernel", 7))
+def build(state: FlipState, settings: Settings) -> dict[str, Any]:
+    x, k = np.array(state.input), np.array(state.kernel)
     corr = correlate(x, k)
     conv = correlate(x, k, flip=True)
-    at = parse_int(state.get("at"), "at", int(np.argmax(np.abs(corr - conv))) if len(corr) else 0, 0, len(corr) - 1)
+    if state.at is None:
+        at = int(np.argmax(np.abs(corr - conv))) if len(corr) else 0
+    elif state.at > len(corr) - 1:
+        raise ParameterError("at", f"at must be between 0 and {len(corr) - 1}, got {state.at}")
+    else:
+        at = state.at
     steps = {name: conv_step(x, k, at, flip=flip) for name, flip in (("corr", False), ("conv", True))}
-    here = Links("/flip", state)
     return {
-        "state": state, "x": x.tolist(), "k": k.tolist(), "flipped": k[::-1].tolist(), "corr": corr.tolist(),
+        "x": x.tolist(), "k": k.tolist(), "flipped": k[::-1].tolist(), "corr": corr.tolist(),
         "conv": conv.tolist(), "at": at, "steps": steps, "symmetric": bool(np.array_equal(k, k[::-1])),
-        "differs": [bool(a != b) for a, b in zip(corr, conv, strict=True)], "link": here,
+        "differs": [bool(a != b) for a, b in zip(corr, conv, strict=True)], "limits": FlipState.limits(settings),
     }
 
 
-@router.get("/flip")
-@cached_page
-def flip_page(request: Request):
-    state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
-    return respond(request, "pages/flip.html", "partials/lecture_flip.html", lambda: build(state), {"state": state})
+def data(state: FlipState, view: dict[str, Any]) -> dict[str, Any]:
+    return {"at": view["at"], "correlation": json_numbers(np.array(view["corr"])),
+            "convolution": json_numbers(np.array(view["conv"])), "flipped_kernel": json_numbers(np.array(view["flipped"])),
+            "symmetric": view["symmetric"], "differs": view["differs"],
+            "trace": {name: conv_step_data(s) for name, s in view["steps"].items()}}
+
+
+PAGE = Page(FlipState, "pages/flip.html", "partials/lecture_flip.html", build, lambda s, v, settings: v, data,
+            lambda raw, settings: {"limits": FlipState.limits(settings)})
+add_page(router, PAGE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from markupsafe import Markup
 
+from .page import canonical_href
 from .render import render
 
 router = APIRouter()
@@ -88,4 +89,6 @@ CARDS = [
 
 @router.get("/")
 def home(request: Request):
-    return render(request, "pages/home.html", "pages/home.html", {"cards": CARDS, "state": {}})
+    settings = request.app.state.settings
+    cards = [(title, text, [(label, canonical_href(href, settings)) for label, href in links]) for title, text, links in CARDS]
+    return render(request, "pages/home.html", "pages/home.html", {"cards": cards, "state": {}})

@@ -118,8 +118,25 @@ def error_page(page: Page) -> errors.PageErrorRenderer:
     return answer
 
 
+PAGES: dict[str, Page] = {}  # path → page, filled by add_page
+
+
+def canonical_href(href: str, settings: Settings) -> str:
+    """A link the app writes by hand (``/shapes?input=5&kernel=3…#part``), spelled canonically,
+    so following it never costs a redirect. Links to other places are returned as they are."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(href)
+    page = PAGES.get(parts.path)
+    if page is None:
+        return href
+    url = page.state.parse(dict(parse_qsl(parts.query)), settings).url()
+    return f"{url}#{parts.fragment}" if parts.fragment else url
+
+
 def add_page(router: APIRouter, page: Page) -> None:
     """Register the page, its JSON twin and its error page."""
+    PAGES[page.path] = page
 
     def html(request: Request) -> Response:
         return html_answer(request, page)

@@ -33,25 +33,3 @@ def key(request: Request, state: PageState) -> str | None:
     part = request.headers.get("HX-Target", "") if is_fragment_request(request) else "page"
     return f"{state.url()}#{part}"
 
-
-def cached_page(handler):
-    """Pages not yet moved to app/state/ (keyed by their raw query until they are)."""
-    import functools
-
-    from fastapi.responses import HTMLResponse
-
-    @functools.wraps(handler)
-    def answer(request: Request):
-        pages: BytesLRU = request.app.state.pages
-        part = request.headers.get("HX-Target", "") if is_fragment_request(request) else "page"
-        query = request.scope.get("query_string", b"").decode("latin-1")  # never request.url: see the module doc
-        raw_key = f"{request.scope['path']}?{query}#{part}"
-        kept = pages.get(raw_key)
-        if kept is not None:
-            return HTMLResponse(kept, headers={"Vary": "HX-Request", "X-Convstep-Cache": "hit"})
-        response = handler(request)
-        if response.status_code == 200 and isinstance(response, HTMLResponse):
-            pages.put(raw_key, bytes(response.body))
-        return response
-
-    return answer

@@ -1,23 +1,24 @@
-"""/pool — max and average pooling, window by window; the max's winning cell is marked."""
+"""/pool — max and average pooling, window by window; the max's winning cell is marked.
+Its JSON twin is /pool.json; the state is app/state/pool.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from ..engine.arrays import shifted
 from ..engine.errors import ParameterError
 from ..engine.pool import pool, pool_geometry
 from ..engine.trace import pool_step
+from ..settings import Settings
+from ..state.pool import SHIFTS, PoolState
 from . import step_data, stepper
-from .page_cache import cached_page
-from .params import Links, parse_int, parse_matrix
-from .render import respond
+from .page import Links, Page, add_page
+from .step_json import geometry_data, json_number, json_numbers
 
 router = APIRouter()
-KEYS = ("input", "size", "stride", "padding", "op", "step", "shift")
-DEFAULT_INPUT = "1,1,2,4;5,6,7,8;3,2,1,0;1,2,3,4"  # CS231n's classic 4×4 example
-SHIFTS = {"right": (0, 1), "down": (1, 0), "left": (0, -1), "up": (-1, 0)}  # the notes: "if the object moves"
 
 
 def invariance(x: np.ndarray, result: np.ndarray, direction: str, **geometry) -> dict:
@@ -31,19 +32,17 @@ def invariance(x: np.ndarray, result: np.ndarray, direction: str, **geometry) ->
     return {"direction": direction, "cells": cells, "unchanged": int(same.sum()), "total": int(same.size)}
 
 
-def build(state: dict[str, str], settings) -> dict:
-    max_side = settings.max_grid_size
-    x = np.array(parse_matrix(state.get("input") or DEFAULT_INPUT, "input", max_side))
-    size = parse_int(state.get("size"), "size", 2, 1, 8)
-    stride = parse_int(state.get("stride"), "stride", size, 1, 8)
-    padding = parse_int(state.get("padding"), "padding", 0, 0, 4)
-    op = state.get("op") or "max"
+def build(state: PoolState, settings: Settings) -> dict[str, Any]:
+    x = np.array(state.input)
+    size, stride, padding, op = state.size, state.pool_stride, state.padding, state.op
     g = pool_geometry(x.shape, size, stride, padding)
-    step = parse_int(state.get("step"), "step", 0, 0, g.steps - 1)
-    trace = pool_step(x, size, step, stride=stride, padding=padding, op=op)
-    result = pool(x, size, stride=stride, padding=padding, op=op)
-    moved = invariance(x, result.output, state.get("shift") or "right", size=size, stride=stride, padding=padding, op=op)
-    here = Links("/pool", state)
+    if state.step > g.steps - 1:
+        raise ParameterError("step", f"step must be between 0 and {g.steps - 1}, got {state.step}")
+    step = state.step
+    trace = pool_step(x, size, step, stride=stride, padding=padding, op=op)  # type: ignore[arg-type]
+    result = pool(x, size, stride=stride, padding=padding, op=op)  # type: ignore[arg-type]
+    moved = invariance(x, result.output, state.shift, size=size, stride=stride, padding=padding, op=op)
+    here = Links(state)
     window = {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, 2)}
     rows = stepper.padded_input(x, g, window, lambda r, c: None)
     if trace.winner is not None:
@@ -51,8 +50,8 @@ def build(state: dict[str, str], settings) -> dict:
         rows[trace.winner[0] + pt][trace.winner[1] + pl].classes += " winner"
     last, out_w = g.steps - 1, g.out_shape[1]
     return {
-        "state": state,
         "g": g,
+        "output": result.output,
         "trace": trace,
         "step": step,
         "last": last,
@@ -67,18 +66,23 @@ def build(state: dict[str, str], settings) -> dict:
         "nav": stepper.nav_links(here, step, last, row=out_w),
         "shift": moved,
         "shifts": list(SHIFTS),
-        "link": here,
         "action": "/pool",
         "hx_target": "#app",
-        "fragment_query": {k: v for k, v in state.items() if k != "step"},
+        "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
+        "limits": PoolState.limits(settings),
         "status": step_data.pool_status(trace, last),
         "steps": step_data.pool(x, size, stride, padding, op, g, result.output, here(step="STEP"), settings),
     }
 
 
-@router.get("/pool")
-@cached_page
-def pool_page(request: Request):
-    state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
-    settings = request.app.state.settings
-    return respond(request, "pages/pool.html", "partials/lecture_pool.html", lambda: build(state, settings), {"state": state})
+def data(state: PoolState, view: dict[str, Any]) -> dict[str, Any]:
+    g, moved = view["g"], view["shift"]
+    return {"geometry": geometry_data(g), "step": view["step"], "steps": g.steps, "output_shape": list(g.out_shape),
+            "trace": view["trace"].as_dict(), "output": json_numbers(view["output"]),
+            "shift": {"direction": moved["direction"], "unchanged": moved["unchanged"], "total": moved["total"],
+                      "output": [[json_number(c.value) for c in row] for row in moved["cells"]]}}
+
+
+PAGE = Page(PoolState, "pages/pool.html", "partials/lecture_pool.html", build, lambda s, v, settings: v, data,
+            lambda raw, settings: {"limits": PoolState.limits(settings), "shifts": list(SHIFTS)})
+add_page(router, PAGE)

@@ -8,9 +8,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .. import htmx
-from ..engine.errors import ParameterError
 from ..paths import TEMPLATES_DIR
-from ..problems import Problem
 from .params import format_number, format_signed
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescapes .html
@@ -26,19 +24,6 @@ TOPICS = [  # the lecture in the notes' order; the home page and the nav both re
     ("/flip", "Convolution vs correlation"),
     ("/text", "CNN for text"),
 ]
-
-
-def respond(request: Request, page: str, fragments: str | dict[str, str], build, fallback: dict) -> HTMLResponse:
-    """Render what ``build()`` returns; if it raises a parameter error, the same page with a
-    friendly error panel (status 4xx) and ``fallback`` context, so the form keeps its values."""
-    try:
-        context = build()
-    except ParameterError as exc:
-        return render(request, page, fragments, {**fallback, "error": {"message": exc.message, "field": exc.param}}, 422)
-    except Problem as exc:
-        status = exc.status_code if 400 <= exc.status_code < 500 else 422
-        return render(request, page, fragments, {**fallback, "error": {"message": exc.detail, "field": exc.param}}, status)
-    return render(request, page, fragments, context)
 
 
 def is_fragment_request(request: Request) -> bool:

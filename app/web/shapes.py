@@ -6,32 +6,19 @@ one click away (Ex1 a and b, Ex2 a and b, both parameter counts).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Any
+
+from fastapi import APIRouter
 
 from ..engine.errors import ParameterError
 from ..engine.layers import PRESET_STACKS, summarize
 from ..engine.shapes import conv_params, geometry
 from ..engine.solve import solve
-from .page_cache import cached_page
-from .params import parse_int, parse_padding
-from .render import respond
+from ..settings import Settings
+from ..state.shapes import UNKNOWNS, ShapesState
+from .page import Page, add_page, canonical_href
 
 router = APIRouter()
-KEYS = (
-    "input",
-    "kernel",
-    "stride",
-    "padding",
-    "dilation",
-    "channels",
-    "filters",
-    "unknown",
-    "output",
-    "pool",
-    "pool_stride",
-    "stack",
-)
-UNKNOWNS = ("input", "kernel", "stride", "padding", "output")
 EXAMPLES = [
     ("Ex1 a: 5×5×3, 2 filters, F=3, p=1, s=2", "input=5&kernel=3&padding=1&stride=2&channels=3&filters=2"),
     ("Ex1 b: the same with stride 3", "input=5&kernel=3&padding=1&stride=3&channels=3&filters=2"),
@@ -42,50 +29,58 @@ EXAMPLES = [
 ]
 
 
-def _int(state, key, default, lo, hi):
-    return parse_int(state.get(key), key, default, lo, hi)
-
-
-def build(state: dict[str, str]) -> dict:
-    n = _int(state, "input", 5, 1, 100_000)
-    k = _int(state, "kernel", 3, 1, 10_000)
-    s = _int(state, "stride", 1, 1, 10_000)
-    d = _int(state, "dilation", 1, 1, 100)
-    c = _int(state, "channels", 3, 1, 100_000)
-    f = _int(state, "filters", 2, 1, 100_000)
-    p = parse_padding(state.get("padding"), 0, hi=10_000)
-    ctx: dict = {"state": state, "examples": EXAMPLES, "unknowns": UNKNOWNS, "stacks": PRESET_STACKS}
-    unknown = state.get("unknown") or ""
-    if unknown:
-        if unknown not in UNKNOWNS:
-            raise ParameterError("unknown", f"unknown must be one of {', '.join(UNKNOWNS)}, got {unknown[:20]!r}")
+def build(state: ShapesState, settings: Settings) -> dict[str, Any]:
+    n, k, s, p, d, c, f = state.input, state.kernel, state.stride, state.padding, state.dilation, state.channels, state.filters
+    ctx: dict[str, Any] = {"examples": examples(settings), "unknowns": UNKNOWNS, "stacks": PRESET_STACKS, "solution": None,
+                           "limits": ShapesState.limits(settings)}
+    if state.unknown:
         if isinstance(p, str):
             raise ParameterError("padding", "to solve, give padding as a number")
-        given = {"input": n, "kernel": k, "stride": s, "padding": p, "output": _int(state, "output", 1, 1, 100_000)}
-        given[unknown] = None
-        sol = solve(**given, dilation=d)
+        given: dict[str, int | None] = {"input": n, "kernel": k, "stride": s, "padding": p, "output": state.output}
+        given[state.unknown] = None
+        sol = solve(**given, dilation=d)  # type: ignore[arg-type]
         ctx["solution"] = sol
-        values = {**given, unknown: sol.value}
-        n, k, s, p = values["input"], values["kernel"], values["stride"], values["padding"]
+        values = {**given, state.unknown: sol.value}
+        n, k, s, p = values["input"], values["kernel"], values["stride"], values["padding"]  # type: ignore[assignment]
     g = geometry((n, n), (k, k), s, p, d)
     ctx.update(g=g, axis=g.axes[0], depth=f, channels=c, params=conv_params(k, c, f), n=n, k=k, s=s, p=p)
-    if state.get("pool"):
-        size = _int(state, "pool", 2, 1, 10_000)
-        pool_stride = _int(state, "pool_stride", size, 1, 10_000)
-        ctx["pooled"] = geometry(g.out_shape, (size, size), pool_stride, 0)
+    if state.pool:
+        size = state.pool
+        ctx["pooled"] = geometry(g.out_shape, (size, size), state.pool_stride or size, 0)
         ctx["pool_size"] = size
-    stack = state.get("stack") or "alexnet"
-    if stack not in PRESET_STACKS:
-        raise ParameterError("stack", f"stack must be one of {', '.join(PRESET_STACKS)}")
-    title, shape, layers = PRESET_STACKS[stack]
-    ctx.update(stack=stack, stack_title=title, stack_input=shape, stack_rows=summarize(shape, layers))
+    title, shape, layers = PRESET_STACKS[state.stack]
+    ctx.update(stack=state.stack, stack_title=title, stack_input=shape, stack_rows=summarize(shape, layers))
     ctx["stack_total"] = sum(r.params.total for r in ctx["stack_rows"])
     return ctx
 
 
-@router.get("/shapes")
-@cached_page
-def shapes_page(request: Request):
-    state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
-    fallback = {"state": state, "examples": EXAMPLES, "unknowns": UNKNOWNS, "stacks": PRESET_STACKS}
-    return respond(request, "pages/shapes.html", "partials/lecture_shapes.html", lambda: build(state), fallback)
+def data(state: ShapesState, view: dict[str, Any]) -> dict[str, Any]:
+    g, sol = view["g"], view["solution"]
+    out: dict[str, Any] = {
+        "output": list(g.out_shape), "depth": view["depth"], "output_volume": [*g.out_shape, view["depth"]],
+        "exact": g.exact, "explanation": "; ".join(g.explanations()),
+        "axes": [{"name": a.name, "output": a.out, "exact": a.exact, "formula": a.formula(), "unvisited": a.unvisited}
+                 for a in g.axes],
+        "params": view["params"].as_dict(),
+        "solution": None if sol is None else {"unknown": sol.name, "value": sol.value, "solutions": list(sol.solutions),
+                                              "explanation": sol.explanation},
+        "stack": {"name": view["stack"], "title": view["stack_title"], "total_params": view["stack_total"],
+                  "layers": [{"index": r.index, "input": list(r.input), "output": list(r.output),
+                              "params": r.params.total, "arithmetic": r.arithmetic} for r in view["stack_rows"]]},
+    }
+    if "pooled" in view:
+        out["pooled"] = {"size": view["pool_size"], "output": list(view["pooled"].out_shape), "exact": view["pooled"].exact}
+    return out
+
+
+def examples(settings: Settings) -> list[tuple[str, str]]:
+    """The notes' worked examples as canonical links."""
+    return [(label, canonical_href(f"/shapes?{query}", settings)) for label, query in EXAMPLES]
+
+
+def fallback(raw: Any, settings: Settings) -> dict[str, Any]:
+    return {"examples": examples(settings), "unknowns": UNKNOWNS, "stacks": PRESET_STACKS, "limits": ShapesState.limits(settings)}
+
+
+PAGE = Page(ShapesState, "pages/shapes.html", "partials/lecture_shapes.html", build, lambda s, v, settings: v, data, fallback)
+add_page(router, PAGE)

@@ -4,8 +4,11 @@ embeds steps in a page (app/web/step_data.py builds the whole-page block for ste
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from ..engine.shapes import Geometry
 from ..engine.trace import ConvStep
 
 
@@ -33,4 +36,13 @@ def conv_step_data(trace: ConvStep) -> dict:
         "index": full["index"], "out_index": full["out_index"], "origin": full["origin"], "window": full["window"],
         "kernel": full["kernel"], "products": full["products"], "inside": full["inside"], "sum": full["sum"],
         "bias": full["bias"], "result": full["result"], "matrix_row": full["w_row"],
+    }
+
+
+def geometry_data(g: Geometry) -> dict[str, Any]:
+    """A geometry as JSON: shapes, stride, padding per side, dilation, exactness and the formulas."""
+    return {
+        "input_shape": list(g.in_shape), "kernel_shape": list(g.kernel_shape), "stride": list(g.stride),
+        "padding": [list(p) for p in g.padding], "dilation": list(g.dilation), "exact": g.exact,
+        "formulas": [a.formula() for a in g.axes],
     }

@@ -1,37 +1,50 @@
 """/text — a CNN for text: embeddings, full-width filters stepping down the sentence, max-over-time
-pooling, a dense layer and softmax, with every number traceable (app.engine.text)."""
+pooling, a dense layer and softmax, with every number traceable (app.engine.text). Twin: /text.json."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Any
 
+from fastapi import APIRouter
+
+from ..engine.errors import ParameterError
 from ..engine.text import text_cnn
-from .page_cache import cached_page
-from .params import Links, parse_int
-from .render import respond
+from ..settings import Settings
+from ..state.text import TextState
+from .page import Page, add_page
+from .step_json import json_number, json_numbers
 
 router = APIRouter()
-KEYS = ("sentence", "filter", "step")
-DEFAULT = "the movie was not good but the acting was great"
 
 
-def build(state: dict[str, str]) -> dict:
-    result = text_cnn(state.get("sentence") or DEFAULT)
-    f = parse_int(state.get("filter"), "filter", 0, 0, len(result.widths) - 1)
+def build(state: TextState, settings: Settings) -> dict[str, Any]:
+    result = text_cnn(state.sentence, max_tokens=settings.max_text_tokens)
+    f = state.filter
     fmap = result.feature_maps[f]
-    step = parse_int(state.get("step"), "step", result.pooled_at[f], 0, len(fmap) - 1)
+    step = result.pooled_at[f] if state.step is None else state.step
+    if not 0 <= step <= len(fmap) - 1:
+        raise ParameterError("step", f"step must be between 0 and {len(fmap) - 1}, got {step}")
     width = result.widths[f]
     window = result.embeddings[step : step + width]
     products = window * result.filters[f]
-    here = Links("/text", state)
     return {
-        "state": state, "r": result, "f": f, "step": step, "width": width, "window_rows": list(range(step, step + width)),
-        "products": products, "product_sum": float(products.sum()), "link": here,
+        "r": result, "f": f, "step": step, "width": width, "window_rows": list(range(step, step + width)),
+        "products": products, "product_sum": float(products.sum()), "limits": TextState.limits(settings),
     }
 
 
-@router.get("/text")
-@cached_page
-def text_page(request: Request):
-    state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
-    return respond(request, "pages/text.html", "partials/lecture_text.html", lambda: build(state), {"state": state})
+def data(state: TextState, view: dict[str, Any]) -> dict[str, Any]:
+    r = view["r"]
+    f = view["f"]
+    return {
+        "tokens": list(r.tokens), "padded": r.padded, "widths": list(r.widths), "filter": f, "step": view["step"],
+        "embeddings": json_numbers(r.embeddings), "feature_map": json_numbers(r.feature_maps[f]),
+        "products": json_numbers(view["products"]), "sum": json_number(view["product_sum"]),
+        "bias": json_number(r.biases[f]), "pooled": json_numbers(r.pooled), "pooled_at": list(r.pooled_at),
+        "logits": json_numbers(r.logits), "probabilities": json_numbers(r.probabilities), "classes": list(r.classes),
+    }
+
+
+PAGE = Page(TextState, "pages/text.html", "partials/lecture_text.html", build, lambda s, v, settings: v, data,
+            lambda raw, settings: {"limits": TextState.limits(settings)})
+add_page(router, PAGE)

@@ -6,19 +6,22 @@ by row inside it. The default is the notes' Ex1: 5×5×3 input, 2 filters, F = 3
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from ..engine.conv import correlate_many
+from ..engine.errors import ParameterError
 from ..engine.shapes import conv_params, geometry
 from ..engine.trace import conv_step
+from ..settings import Settings
+from ..state.volume import VolumeState
 from . import step_data, stepper
-from .page_cache import cached_page
-from .params import Links, parse_int
-from .render import respond
+from .page import Links, Page, add_page
+from .step_json import conv_step_data, geometry_data, json_numbers
 
 router = APIRouter()
-KEYS = ("size", "channels", "filters", "kernel", "stride", "padding", "seed", "step")
 
 
 def example(seed: int, size: int, channels: int, filters: int, kernel: int):
@@ -30,23 +33,20 @@ def example(seed: int, size: int, channels: int, filters: int, kernel: int):
     return x, w, b
 
 
-def build(state: dict[str, str], settings) -> dict:
-    size = parse_int(state.get("size"), "size", 5, 1, 9)
-    channels = parse_int(state.get("channels"), "channels", 3, 1, 4)
-    filters = parse_int(state.get("filters"), "filters", 2, 1, 4)
-    kernel = parse_int(state.get("kernel"), "kernel", 3, 1, 5)
-    stride = parse_int(state.get("stride"), "stride", 2, 1, 4)
-    padding = parse_int(state.get("padding"), "padding", 1, 0, 3)
-    seed = parse_int(state.get("seed"), "seed", 1, 0, 10**6)
-    x, w, b = example(seed, size, channels, filters, kernel)
+def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
+    size, channels, filters, kernel = state.size, state.channels, state.filters, state.kernel
+    stride, padding = state.stride, state.padding
+    x, w, b = example(state.seed, size, channels, filters, kernel)
     g = geometry((size, size), (kernel, kernel), stride, padding)
     per_map = g.steps
-    step = parse_int(state.get("step"), "step", 0, 0, per_map * filters - 1)
+    if state.step > per_map * filters - 1:
+        raise ParameterError("step", f"step must be between 0 and {per_map * filters - 1}, got {state.step}")
+    step = state.step
     n, cell = divmod(step, per_map)
     trace = conv_step(x, w[n], cell, bias=b[n], stride=stride, padding=padding)
     out = correlate_many(x, w, bias=b, stride=stride, padding=padding)
     window = stepper.window_set(trace)
-    here = Links("/volume", state)
+    here = Links(state)
     slices = []
     for c in range(channels):
         sub = stepper.padded_input(x[..., c], g, window, lambda r, cc: None)
@@ -67,8 +67,8 @@ def build(state: dict[str, str], settings) -> dict:
     ]
     last = per_map * filters - 1
     return {
-        "state": state,
         "g": g,
+        "output": out,
         "trace": trace,
         "step": step,
         "last": last,
@@ -83,18 +83,24 @@ def build(state: dict[str, str], settings) -> dict:
         "params": conv_params(kernel, channels, filters),
         "out_shape": (*g.out_shape, filters),
         "nav": stepper.nav_links(here, step, last, row=per_map),
-        "link": here,
         "action": "/volume",
         "hx_target": "#app",
-        "fragment_query": {k: v for k, v in state.items() if k != "step"},
+        "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
+        "limits": VolumeState.limits(settings),
         "status": step_data.volume_status(n, trace, step, last),
         "steps": step_data.volume(x, w, b, g, out, here(step="STEP"), settings),
     }
 
 
-@router.get("/volume")
-@cached_page
-def volume_page(request: Request):
-    state = {k: request.query_params[k] for k in KEYS if request.query_params.get(k)}
-    settings = request.app.state.settings
-    return respond(request, "pages/volume.html", "partials/lecture_volume.html", lambda: build(state, settings), {"state": state})
+def data(state: VolumeState, view: dict[str, Any]) -> dict[str, Any]:
+    g = view["g"]
+    x, w, b = example(state.seed, state.size, state.channels, state.filters, state.kernel)
+    return {"geometry": geometry_data(g), "step": view["step"], "steps": view["last"] + 1, "filter": view["n"],
+            "output_shape": list(view["out_shape"]), "input": json_numbers(x), "filters": json_numbers(w),
+            "biases": json_numbers(b), "trace": conv_step_data(view["trace"]), "output": json_numbers(view["output"]),
+            "params": view["params"].as_dict()}
+
+
+PAGE = Page(VolumeState, "pages/volume.html", "partials/lecture_volume.html", build, lambda s, v, settings: v, data,
+            lambda raw, settings: {"limits": VolumeState.limits(settings)})
+add_page(router, PAGE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.engine.errors import ParameterError
@@ -91,6 +91,7 @@ queries = st.fixed_dictionaries(
 )
 
 
+@settings(deadline=None)
 @given(queries)
 def test_the_canonical_query_is_a_fixed_point(query):
     """Parsing the canonical query gives the same state and the same query again (no redirect loops)."""

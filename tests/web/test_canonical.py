@@ -76,3 +76,16 @@ def test_limits_in_the_form_come_from_settings(tmp_path):
         html = c.get("/conv2d").text
     assert "1×1 to 5×5" in html and 'data-max-kernel="5"' in html
     assert 'name="stride" min="1" max="3"' in html and 'name="dilation" min="1" max="2"' in html
+
+
+def test_every_link_on_the_home_page_and_the_lecture_pages_is_canonical(client):
+    """A link the app writes itself never costs a redirect: it is already the state's one URL."""
+    pages = ["/", "/conv1d", "/pool", "/volume", "/shapes", "/flip", "/text", "/conv2d"]
+    seen = set()
+    for page in pages:
+        html = client.get(page).text
+        for href in re.findall(r'href="(/(?:conv1d|conv2d|pool|volume|shapes|flip|text)(?:\?[^"#]*)?)(?:#[^"]*)?"', html):
+            seen.add(unescape(href))
+    assert len(seen) > 30
+    for href in sorted(seen):
+        assert client.get(href, follow_redirects=False).status_code == 200, href

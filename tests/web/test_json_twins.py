@@ -51,3 +51,64 @@ def test_a_bad_query_on_a_twin_is_the_json_problem_with_the_pages_status(client)
         assert twin.status_code == page.status_code == status, query
         assert twin.headers["content-type"] == "application/json"
         assert twin.json()["field"] == field and twin.json()["detail"]
+
+
+def test_every_lecture_page_has_a_twin_with_the_notes_numbers(client):
+    conv1d = client.get("/conv1d.json?step=2").json()
+    assert conv1d["url"] == "/conv1d?step=2" and conv1d["steps"] == 6
+    assert conv1d["output"] == [-4, -4, -1, 3, 4, 4]  # x[i] − x[i+2] of 2,4,6,8,7,5,3,1
+    assert conv1d["trace"]["window"] == [6, 8, 7] and conv1d["trace"]["result"] == -1
+    assert conv1d["trace"]["matrix_row"] == {"columns": [2, 3, 4], "values": [1, 0, -1]}
+    pool = client.get("/pool.json?step=1&stride=2").json()
+    assert pool["url"] == "/pool?step=1" and pool["state"]["stride"] == 2
+    assert pool["output"] == [[6, 8], [3, 4]] and pool["trace"]["winner"] == [1, 3] and pool["trace"]["result"] == 8
+    volume = client.get("/volume.json").json()
+    assert volume["output_shape"] == [3, 3, 2] and volume["steps"] == 18  # the notes' Ex1
+    assert volume["params"] == {"weights": 54, "biases": 2, "total": 56}
+    shapes = client.get("/shapes.json?input=5&kernel=3&padding=1&stride=3&channels=3&filters=2").json()
+    assert shapes["url"] == "/shapes?stride=3&padding=1"
+    assert shapes["exact"] is False and shapes["output"] == [2, 2]  # Ex1 b: stride 3 does not tile
+    solved = client.get("/shapes.json?input=288&stride=2&padding=0&output=143&unknown=kernel").json()
+    assert solved["solution"]["value"] == 4  # Ex2 a
+    flip = client.get("/flip.json").json()
+    assert flip["correlation"] == [3, 8, 14, 8, 3, 0] and flip["convolution"] == [1, 4, 10, 12, 9, 0]
+    text = client.get("/text.json?sentence=The Movie was GOOD").json()
+    assert text["url"] == "/text?sentence=the+movie+was+good" and text["tokens"] == ["the", "movie", "was", "good"]
+    assert len(text["probabilities"]) == 2 and abs(sum(text["probabilities"]) - 1) < 1e-12
+
+
+def test_every_page_names_its_twin(client):
+    for path in ("/conv1d", "/conv2d", "/pool", "/volume", "/shapes", "/flip", "/text"):
+        url = f"{path}?step=1" if path in ("/conv1d", "/conv2d", "/pool", "/volume") else path
+        r = client.get(url, follow_redirects=False)
+        twin = r.headers["link"].split(">")[0][1:]
+        assert twin == url.replace(path, f"{path}.json", 1)
+        assert f'type="application/json" href="{twin}"' in r.text.replace("&amp;", "&")
+        assert client.get(twin).json()["url"] == url
+
+
+def test_lecture_twins_answer_bad_queries_as_json(client):
+    for url, field in [("/conv1d.json?kernel=1,2,3,4,5,6,7,8,9,10", "kernel"), ("/pool.json?op=median", "op"),
+                       ("/volume.json?channels=9", "channels"), ("/shapes.json?stack=vgg", "stack"),
+                       ("/flip.json?input=1,x", "input"), ("/text.json?filter=7", "filter")]:
+        r = client.get(url)
+        assert r.status_code == 422 and r.json()["field"] == field, url
+
+
+def test_max_text_tokens_is_enforced(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    six = "one two three four five six"
+    with TestClient(create_app(Settings(data_dir=tmp_path, htmx_source="none", max_text_tokens=5))) as c:
+        page = c.get(f"/text?sentence={six}")
+        assert page.status_code == 422 and "<code>sentence</code>" in page.text and "at most 5" in page.text
+        assert "up to 5 words" in page.text
+        twin = c.get(f"/text.json?sentence={six}")
+        assert twin.status_code == 422 and twin.json()["field"] == "sentence" and "at most 5" in twin.json()["detail"]
+        assert c.get("/text?sentence=one two three four five").status_code == 200
+    many = " ".join(f"w{i}" for i in range(50))
+    with TestClient(create_app(Settings(data_dir=tmp_path, htmx_source="none", max_text_tokens=60))) as c:
+        assert len(c.get(f"/text.json?sentence={many}").json()["tokens"]) == 50  # beyond the old fixed 40

@@ -103,9 +103,13 @@ def test_text_pipeline_numbers(client):
     assert "not learned" in html
 
 
-def test_text_escapes_user_text(client):
-    html = client.get("/text?sentence=<b>bold</b> words here").text
-    assert "<b>bold" not in html and "&lt;b&gt;bold" in html
+def test_text_never_echoes_user_markup(client):
+    r = client.get("/text?sentence=<b>bold</b> words here", follow_redirects=False)
+    assert r.headers["location"] == "/text?sentence=b+bold+b+words+here"  # the sentence is its tokens
+    html = client.get(r.headers["location"]).text
+    assert "<b>bold" not in html and 'value="b bold b words here"' in html
+    error = client.get("/text?sentence=<b>" + " w" * 41).text
+    assert "<b>" not in error and "&lt;b&gt;" in error  # the form keeps what was typed, escaped
 
 
 @pytest.mark.parametrize(
@@ -135,7 +139,7 @@ def test_fragment_and_vary(client, path):
 def test_lecture_links_round_trip_state(client):
     html = client.get("/pool?input=1,2;3,4&size=1&stride=1&op=avg&step=0").text
     nxt = unescape(re.search(r'href="([^"]+)"[^>]*data-key="next"', html).group(1))
-    assert nxt.startswith("/pool?") and "input=1%2C2%3B3%2C4" in nxt and "op=avg" in nxt and "size=1" in nxt and "step=1" in nxt
+    assert nxt == "/pool?input=1,2;3,4&size=1&op=avg&step=1"  # canonical: stride = size is the default
 
 
 def test_home_formulas_use_real_subscripts_not_latex_underscores(client):

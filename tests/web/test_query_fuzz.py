@@ -12,15 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.state.conv2d import Conv2dState
-from app.web import conv1d, flip, pool, shapes, text, volume
+from app.web import conv1d, conv2d, flip, pool, shapes, text, volume
 
-CONV2D = Conv2dState.ORDER
-PAGES = {
-    "/conv2d": CONV2D, "/conv2d.json": CONV2D, "/conv1d": conv1d.KEYS, "/pool": pool.KEYS, "/volume": volume.KEYS,
-    "/shapes": shapes.KEYS, "/flip": flip.KEYS, "/text": text.KEYS,
-    "/conv2d/output.png": CONV2D, "/conv2d/input.png": CONV2D, "/conv2d/band.png": CONV2D,
-}
+CONV2D = conv2d.PAGE.state.ORDER
+PAGES = {path: module.PAGE.state.ORDER for module in (conv2d, conv1d, pool, volume, shapes, flip, text)
+         for path in (module.PAGE.path, f"{module.PAGE.path}.json")}
+PAGES.update({"/conv2d/output.png": CONV2D, "/conv2d/input.png": CONV2D, "/conv2d/band.png": CONV2D})
 MARKUP = "<script>alert(1)</script>"
 
 numbers = st.one_of(

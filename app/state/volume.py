@@ -1,0 +1,47 @@
+"""The /volume page's state: an H×W×C example input and N filters F×F×C drawn from a seed, stride,
+padding and the step (over every output cell of every feature map).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar, Self
+
+from ..settings import Settings
+from .base import PageState
+from .fields import parse_int
+
+MAX_STEP = 10**9
+
+
+@dataclass(frozen=True)
+class VolumeState(PageState):
+    PATH = "/volume"
+    ORDER = ("size", "channels", "filters", "kernel", "stride", "padding", "seed", "step")
+    # the example must fit on a page: every channel's slice and every filter is drawn
+    LIMITS: ClassVar[dict[str, int]] = {"size": 9, "channels": 4, "filters": 4, "kernel": 5, "stride": 4, "padding": 3,
+                                        "seed": 10**6}
+
+    size: int = 5  # the notes' Ex1: 5×5×3 input, 2 filters, F = 3, p = 1, s = 2
+    channels: int = 3
+    filters: int = 2
+    kernel: int = 3
+    stride: int = 2
+    padding: int = 1
+    seed: int = 1
+    step: int = 0
+
+    @classmethod
+    def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
+        d, lim = cls(), cls.LIMITS
+        values = {name: parse_int(query.get(name), name, getattr(d, name), 0 if name in ("padding", "seed") else 1, lim[name])
+                  for name in lim}
+        return cls(**values, step=parse_int(query.get("step"), "step", 0, 0, MAX_STEP))
+
+    @staticmethod
+    def limits(settings: Settings) -> dict[str, int]:
+        return dict(VolumeState.LIMITS)
+
+    def fields(self) -> dict[str, str]:
+        return {name: str(getattr(self, name)) for name in self.ORDER}
