@@ -12,7 +12,7 @@ import io
 import math
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -145,7 +145,7 @@ def _normal_mode(image: Image.Image) -> str | None:
     return "RGB"
 
 
-def _bands(image: Image.Image):
+def _bands(image: Image.Image) -> Iterator[tuple[int, Image.Image]]:
     """The image in bands of whole rows (each a small copy): ``(top, band)``."""
     width, height = image.size
     rows = max(1, TILE_PIXELS // width)

@@ -21,6 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -76,7 +77,7 @@ class ImageStore:
                     pass
         return removed
 
-    def readiness(self, min_free_bytes: int) -> dict:
+    def readiness(self, min_free_bytes: int) -> dict[str, Any]:
         """Whether this store can take an upload now: a file written and removed, and enough free space."""
         try:
             fd, tmp = tempfile.mkstemp(dir=self.root, prefix=TEMPORARY_PREFIX, suffix=".ready")

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 from .problems import Problem
 from .settings import Settings
@@ -102,6 +103,6 @@ class UploadLimits:
                 del self.per_client[client]
 
 
-def install(app) -> None:
+def install(app: Any) -> None:
     """Give ``app`` its upload bounds (per app: each worker process builds its own app)."""
     app.state.upload_limits = UploadLimits(app.state.settings)
