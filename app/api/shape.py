@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from ..engine.errors import ParameterError
 from ..engine.shapes import POOL_PARAMS, conv_params, geometry
 from ..engine.solve import solve
+from ..state.fields import parse_padding
 from .schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["shapes"])
@@ -43,10 +44,11 @@ def ints(text: str | None, name: str, axes: int | None = None, minimum: int = 1)
     return values
 
 
-def padding_spec(text: str, axes: int) -> str | list[int]:
-    if text in ("valid", "same"):
-        return text
-    return ints(text, "padding", axes, minimum=0)
+def padding_spec(text: str, axes: int) -> int | str | list[int]:
+    """The schema's strict spelling (PADS) first, then the one padding parser pages share."""
+    if not re.fullmatch(PADS, text):
+        raise ParameterError("padding", f'padding must be "valid", "same", a whole number or one per axis, got {text[:40]!r}')
+    return parse_padding(text, hi=LARGEST, axes=axes)
 
 
 @router.get("/shape", responses=ERROR_RESPONSES, summary="Output size, exactness and parameter count")

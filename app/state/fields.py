@@ -77,7 +77,11 @@ def parse_int(text: str | None, name: str, default: int, lo: int, hi: int) -> in
 
 
 def parse_padding(text: str | None, *, hi: int, default: int | str = 0, axes: int | None = None) -> int | str | list[int]:
-    """``valid`` (= 0), ``same``, a whole number ``0..hi``, or with ``axes`` one number per axis."""
+    """``valid`` (= 0), ``same``, a whole number ``0..hi``; with ``axes``, one number or one per axis (a list).
+
+    >>> parse_padding("1", hi=9, axes=2), parse_padding("1,2", hi=9, axes=2), parse_padding("same", hi=9, axes=2)
+    ([1, 1], [1, 2], 'same')
+    """
     if text is None or text.strip() == "":
         return default
     mode = text.strip().lower()
@@ -97,7 +101,9 @@ def parse_padding(text: str | None, *, hi: int, default: int | str = 0, axes: in
         if not 0 <= value <= hi:
             raise ParameterError("padding", f"padding must be between 0 and {hi}, got {value}")
         values.append(value)
-    return values if axes else values[0]
+    if axes:
+        return values * axes if len(values) == 1 else values
+    return values[0]
 
 
 def parse_choice(text: str | None, name: str, choices: Iterable[str], default: str) -> str:
