@@ -11,7 +11,7 @@ from fastapi import APIRouter
 
 from ..engine.conv import correlate
 from ..engine.errors import ParameterError
-from ..engine.shapes import geometry
+from ..engine.geometry import conv_geometry
 from ..engine.trace import conv_step
 from ..settings import Settings
 from ..state.conv1d import Conv1dState
@@ -24,12 +24,12 @@ router = APIRouter()
 
 def build(state: Conv1dState, settings: Settings) -> dict[str, Any]:
     x, k = np.array(state.input), np.array(state.kernel)
-    g = geometry(x.shape, k.shape, state.stride, state.padding)
+    g = conv_geometry(x.shape, k.shape, stride=state.stride, padding=state.padding)  # checked once
     if state.step > g.steps - 1:
         raise ParameterError("step", f"step must be between 0 and {g.steps - 1}, got {state.step}")
     step = state.step
-    trace = conv_step(x, k, step, stride=state.stride, padding=state.padding)
-    out = correlate(x, k, stride=state.stride, padding=state.padding)
+    trace = conv_step(x, k, step, geometry=g)
+    out = correlate(x, k, geometry=g)
     here = Links(state)
     a = g.axes[0]
 

@@ -17,8 +17,8 @@ from fastapi import APIRouter
 
 from ..engine.conv import correlate
 from ..engine.errors import ParameterError
+from ..engine.geometry import ConvGeometry, conv_geometry
 from ..engine.kernels import PRESETS, Preset
-from ..engine.shapes import Geometry, geometry
 from ..engine.trace import ConvStep, conv_step
 from ..imaging import mapping_description
 from ..samples import SAMPLES
@@ -38,7 +38,7 @@ class Conv2dView:
     kernel: np.ndarray
     preset: Preset | None
     bias: float
-    g: Geometry
+    g: ConvGeometry  # checked once per request; every engine call below takes it
     trace: ConvStep
     numbers: bool
     colour: bool
@@ -67,13 +67,13 @@ def _source(state: Conv2dState, settings: Settings) -> tuple[np.ndarray, bool, t
 def build(state: Conv2dState, settings: Settings) -> Conv2dView:
     x, colour, whole = _source(state, settings)
     kernel = state.kernel_matrix
-    g = geometry(x.shape, kernel.shape, state.stride, state.padding, state.dilation)
+    g = conv_geometry(x.shape, kernel.shape, stride=state.stride, padding=state.padding, dilation=state.dilation)  # once
     if g.steps and state.step > g.steps - 1:
         raise ParameterError("step", f"step must be between 0 and {g.steps - 1}, got {state.step}")
     step = state.step if g.steps else 0
-    trace = conv_step(x, kernel, step, bias=state.bias, stride=state.stride, padding=state.padding, dilation=state.dilation)
+    trace = conv_step(x, kernel, step, bias=state.bias, geometry=g)
     numbers = max(x.shape) <= settings.max_grid_size
-    output = correlate(x, kernel, bias=state.bias, stride=g.stride, padding=g.padding, dilation=g.dilation) if numbers else None
+    output = correlate(x, kernel, bias=state.bias, geometry=g) if numbers else None
     return Conv2dView(x, kernel, state.preset, state.bias, g, trace, numbers, colour, state.channel if colour else 0,
                       state.display_mapping, output, image_shape=whole, original=state.orig)
 

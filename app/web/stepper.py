@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine.geometry import ConvGeometry
 from ..engine.matrix import matrix_rows
 from ..engine.shapes import Geometry
 from ..engine.trace import ConvStep
@@ -130,10 +131,17 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     n_rows, n_cols = g.steps, x.size
     flat = lambda c: float(x[np.unravel_index(c, x.shape)])  # noqa: E731 - ravel() would copy a whole image view
     whole = n_rows * n_cols <= full_limit * full_limit // 4 and n_cols <= 64
-    geo = {"stride": g.stride, "padding": g.padding, "dilation": g.dilation}
     around = range(trace.index - MATRIX_AROUND, trace.index + MATRIX_AROUND + 1)
     row_ids = list(range(n_rows)) if whole else [r for r in around if 0 <= r < n_rows]
-    sparse = dict(zip(row_ids, matrix_rows(g.in_shape, kernel, row_ids, **geo), strict=True))
+    # the trace already holds its own row of W: build only the others, on the geometry it was traced on
+    others = [r for r in row_ids if r != trace.index or trace.w_row is None]
+    if isinstance(g, ConvGeometry):
+        built = matrix_rows(g.in_shape, kernel, others, geometry=g)
+    else:
+        built = matrix_rows(g.in_shape, kernel, others, stride=g.stride, padding=g.padding, dilation=g.dilation)
+    sparse = dict(zip(others, built, strict=True))
+    if trace.w_row is not None and trace.index in row_ids:
+        sparse[trace.index] = trace.w_row
     columns = list(range(n_cols)) if whole else _column_runs([int(c) for r in row_ids for c in sparse[r][0]], n_cols)
     current = set(int(c) for c in trace.w_columns)
     texts: dict[float, str] = {}  # W repeats a few kernel values many times: format each once

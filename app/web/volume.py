@@ -13,7 +13,8 @@ from fastapi import APIRouter
 
 from ..engine.conv import correlate_many
 from ..engine.errors import ParameterError
-from ..engine.shapes import conv_params, geometry
+from ..engine.geometry import conv_geometry
+from ..engine.shapes import conv_params
 from ..engine.trace import conv_step
 from ..settings import Settings
 from ..state.volume import VolumeState
@@ -37,14 +38,14 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
     size, channels, filters, kernel = state.size, state.channels, state.filters, state.kernel
     stride, padding = state.stride, state.padding
     x, w, b = example(state.seed, size, channels, filters, kernel)
-    g = geometry((size, size), (kernel, kernel), stride, padding)
+    g = conv_geometry(x.shape, w.shape[1:], stride=stride, padding=padding)  # one filter's geometry, checked once
     per_map = g.steps
     if state.step > per_map * filters - 1:
         raise ParameterError("step", f"step must be between 0 and {per_map * filters - 1}, got {state.step}")
     step = state.step
     n, cell = divmod(step, per_map)
-    trace = conv_step(x, w[n], cell, bias=b[n], stride=stride, padding=padding)
-    out = correlate_many(x, w, bias=b, stride=stride, padding=padding)
+    trace = conv_step(x, w[n], cell, bias=b[n], geometry=g)
+    out = correlate_many(x, w, bias=b, geometry=g)
     window = stepper.window_set(trace)
     here = Links(state)
     slices = []
