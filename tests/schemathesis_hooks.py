@@ -34,6 +34,7 @@ RELATIONAL = [re.compile(p) for p in (
     r"give exactly one of|a trace needs exactly one kernel",  # input | image_id, kernel | kernels
     r"bias needs one value per filter|with one kernel, bias must be a single number",
     r"all kernels must have the same shape",
+    r"groups \d+ (must divide|split|needs an)",             # groups vs the input's channels and the kernels
     r"is stepped with a kernel \(kh, kw, C\)",          # a per-channel kernel cannot be stepped
     r"but input_shape has \d+ axes",                    # /api/matrix: kernel rank vs input_shape
     r"row_start must be below",                         # /api/matrix: rows vs the number of rows

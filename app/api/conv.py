@@ -40,10 +40,19 @@ def _input(body: ConvRequest, settings: Settings) -> np.ndarray:
 def _checked_geometry(x: np.ndarray, ks: list[np.ndarray], body: ConvRequest, settings: Settings) -> ConvGeometry:
     """Validate the geometry once and refuse what would cost too much, before the engine allocates."""
     g = conv_geometry(x.shape, ks[0].shape, stride=body.stride, padding=body.padding, dilation=body.dilation,
-                      flip=body.flip, name="kernel" if len(ks) == 1 and body.kernel is not None else "kernels")
+                      flip=body.flip, groups=body.groups,
+                      name="kernel" if len(ks) == 1 and body.kernel is not None else "kernels")
     maps = len(ks) * (g.channels if g.kind == "depthwise" else 1)  # a 2-D kernel runs on each channel on its own
     check_cost(g, channels=g.channels, maps=maps, taps=g.taps, settings=settings)
     return g
+
+
+def _one_group(body: ConvRequest) -> None:
+    if body.groups != 1:
+        raise ParameterError(
+            "groups", f"groups {body.groups} splits the channels among several kernels: give `kernels`"
+            f" (a number of them divisible by {body.groups}), not one `kernel`"
+        )
 
 
 def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str]]:
@@ -52,6 +61,7 @@ def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str
     if (body.kernel is None) == (body.kernels is None):
         raise ParameterError("kernel", "give exactly one of kernel and kernels")
     if body.kernel is not None:
+        _one_group(body)
         k = checked_kernel(body.kernel, "kernel", settings)
         if isinstance(body.bias, list):
             raise ParameterError("bias", "with one kernel, bias must be a single number")
@@ -116,6 +126,7 @@ def conv_trace(body: TraceRequest, request: Request) -> dict[str, Any]:
     x = _input(body, settings)
     if body.kernel is None or body.kernels is not None:
         raise ParameterError("kernel", "a trace needs exactly one kernel")
+    _one_group(body)
     k = checked_kernel(body.kernel, "kernel", settings)
     if isinstance(body.bias, list):
         raise ParameterError("bias", "with one kernel, bias must be a single number")

@@ -109,6 +109,11 @@ class ConvRequest(Geometry):
         json_schema_extra=rules.BIAS,
     )
     flip: bool = Field(False, description="True convolution (flip the kernel) instead of cross-correlation")
+    groups: Whole = Field(
+        1, description="Split the C input channels into this many groups; each of the N `kernels` is (kh, kw, C/groups)"
+        " and kernel n sees group n // (N / groups) only (PyTorch, ONNX). Must divide C and N; depthwise is groups = C.",
+        json_schema_extra=rules.POSITIVE,
+    )
 
     model_config = ConfigDict(
         strict=True,

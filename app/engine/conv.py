@@ -19,6 +19,7 @@ array([3., 7.])
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -87,6 +88,8 @@ def correlate(
     x = as_array(x, "input")
     w = as_array(kernel, "kernel")
     g = given_or_built(geometry, x.shape, w.shape, stride, padding, dilation, flip)
+    if g.groups != 1:
+        raise ParameterError("groups", f"groups {g.groups} splits the channels among several kernels: use correlate_many")
     return _correlate(x, w, g, bias)
 
 
@@ -99,6 +102,7 @@ def correlate_many(
     padding: PaddingSpec = 0,
     dilation: int | Sequence[int] = 1,
     flip: bool = False,
+    groups: int = 1,
     geometry: ConvGeometry | None = None,
 ) -> np.ndarray:
     """Apply ``N`` kernels: output depth ``N`` (the notes' "depth = no. of filters").
@@ -107,6 +111,9 @@ def correlate_many(
     ----------
     kernels : (N, *kernel_shape), each as for :func:`correlate`; ``geometry`` is built for one of them
     bias : a number for all, or (N,) one per filter
+    groups : split the C input channels into ``groups`` groups: each kernel is (kh, kw, C/groups)
+        and kernel ``n`` sees group ``n // (N / groups)`` only (PyTorch, ONNX); ``groups`` must divide
+        C and N. Depthwise convolution is ``groups = C``.
 
     Returns
     -------
@@ -114,15 +121,25 @@ def correlate_many(
 
     >>> correlate_many(np.ones((5, 5, 3)), np.ones((2, 3, 3, 3)), bias=[0, 1], stride=2, padding=1).shape
     (3, 3, 2)
+    >>> correlate_many(np.ones((4, 4, 6)), np.ones((3, 3, 3, 2)), groups=3)[0, 0].tolist()  # 18 = 3·3·2 ones
+    [18.0, 18.0, 18.0]
     """
     x = as_array(x, "input")
     ks = as_array(kernels, "kernels", ranks=(2, 3, 4))
-    g = given_or_built(geometry, x.shape, ks.shape[1:], stride, padding, dilation, flip, name="kernels")
+    g = given_or_built(geometry, x.shape, ks.shape[1:], stride, padding, dilation, flip, name="kernels", groups=groups)
     n = ks.shape[0]
+    if n % g.groups:
+        raise ParameterError("groups", f"groups {g.groups} must divide the number of kernels, {n}")
     biases = np.zeros(n) if bias is None else np.atleast_1d(as_array(bias, "bias", ranks=(0, 1)))
     if biases.size == 1:
         biases = np.full(n, biases[0])
     if biases.shape != (n,):
         raise ParameterError("bias", f"bias needs one value per filter: {n} filter(s), got {biases.size}")
-    maps = [_correlate(x, k, g, float(b)) for k, b in zip(ks, biases, strict=True)]
+    if g.groups == 1:
+        maps = [_correlate(x, k, g, float(b)) for k, b in zip(ks, biases, strict=True)]
+    else:  # kernel i sees the channels of its group only: a volume correlation of that slice
+        cg, per_group = g.x_shape[2] // g.groups, n // g.groups
+        part = replace(g, x_shape=g.x_shape[:2] + (cg,), groups=1)
+        maps = [_correlate(x[..., i // per_group * cg : (i // per_group + 1) * cg], k, part, float(b))
+                for i, (k, b) in enumerate(zip(ks, biases, strict=True))]
     return np.stack(maps, axis=-1)

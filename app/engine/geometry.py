@@ -30,11 +30,15 @@ from .shapes import Axis, Geometry, PaddingSpec, as_tuple, geometry
 KernelKind = Literal["plain", "volume", "depthwise"]
 
 
-def kernel_kind(input_shape: Sequence[int], kernel_shape: Sequence[int], name: str = "kernel") -> KernelKind:
+def kernel_kind(
+    input_shape: Sequence[int], kernel_shape: Sequence[int], name: str = "kernel", groups: int = 1
+) -> KernelKind:
     """The one rule pairing a kernel with an input (channels last).
 
     - ``(n,)`` with ``(k,)`` and ``(H, W)`` with ``(kh, kw)``: ``"plain"``;
     - ``(H, W, C)`` with ``(kh, kw, C)``: ``"volume"``, summed over the channels (C must match);
+      with ``groups`` g the kernel is ``(kh, kw, C/g)`` and sees one group of C/g channels
+      (PyTorch's and ONNX's grouped convolution; depthwise is g = C);
     - ``(H, W, C)`` with ``(kh, kw)``: ``"depthwise"``, the kernel applied to each channel on its own.
 
     >>> kernel_kind((4, 4, 3), (3, 3))
@@ -47,6 +51,23 @@ def kernel_kind(input_shape: Sequence[int], kernel_shape: Sequence[int], name: s
     x_rank, w_rank = len(input_shape), len(kernel_shape)
     if x_rank not in (1, 2, 3):
         raise ParameterError("input", f"input must have rank 1 or 2 or 3, got rank {x_rank}")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ParameterError("groups", f"groups must be a whole number ≥ 1, got {groups!r}")
+    if groups > 1:
+        if not (x_rank == 3 and w_rank == 3):
+            raise ParameterError(
+                "groups", f"groups {groups} needs an (H, W, C) input and kernels (kh, kw, C/groups);"
+                f" the input has rank {x_rank} and the {name} rank {w_rank}"
+            )
+        c = input_shape[2]
+        if c % groups:
+            raise ParameterError("groups", f"groups {groups} must divide the input's {c} channels")
+        if kernel_shape[2] != c // groups:
+            raise ParameterError(
+                name, f"{name} has {kernel_shape[2]} channel(s) but groups {groups} split the input's {c} channels"
+                f" into groups of {c // groups}: each kernel is (kh, kw, {c // groups})"
+            )
+        return "volume"
     if w_rank == x_rank:
         if x_rank == 3 and kernel_shape[2] != input_shape[2]:
             raise ParameterError(
@@ -75,6 +96,7 @@ class ConvGeometry(Geometry):
     w_shape: tuple[int, ...] = ()  # the whole kernel: (k,), (kh, kw) or (kh, kw, C)
     kind: KernelKind = "plain"
     flip: bool = False  # True: the kernel's spatial axes are reversed first (true convolution)
+    groups: int = 1  # input channels split into this many groups; each kernel sees one (C/groups channels)
 
     @property
     def channels(self) -> int:
@@ -115,6 +137,7 @@ def conv_geometry(
     padding: PaddingSpec = 0,
     dilation: int | Sequence[int] = 1,
     flip: bool = False,
+    groups: int = 1,
     name: str = "kernel",
 ) -> ConvGeometry:
     """Check a correlation's configuration once and return its :class:`ConvGeometry`.
@@ -125,6 +148,7 @@ def conv_geometry(
     kernel_shape : (k,), (kh, kw) or (kh, kw, C); see :func:`kernel_kind`
     stride, padding, dilation : as for :func:`app.engine.shapes.geometry`, per spatial axis
     flip : reverse the kernel's spatial axes (true convolution)
+    groups : split the input's channels into this many groups (see :func:`kernel_kind`)
     name : the field named in errors about the kernel (``"kernels"`` for a stack of filters)
 
     >>> conv_geometry((9,), (3,), stride=2, padding="same").out_shape
@@ -132,12 +156,12 @@ def conv_geometry(
     """
     x_shape = as_tuple(tuple(input_shape), len(input_shape), "input", minimum=1)
     w_shape = as_tuple(tuple(kernel_shape), len(kernel_shape), name, minimum=1)
-    kind = kernel_kind(x_shape, w_shape, name)
+    kind = kernel_kind(x_shape, w_shape, name, groups)
     if not isinstance(flip, bool):
         raise ParameterError("flip", f"flip must be true or false, got {flip!r}")
     nd = 1 if len(x_shape) == 1 else 2
     g = geometry(x_shape[:nd], w_shape[:nd], stride, padding, dilation)
-    return ConvGeometry(g.axes, x_shape, w_shape, kind, flip)
+    return ConvGeometry(g.axes, x_shape, w_shape, kind, flip, groups)
 
 
 def given_or_built(
@@ -149,12 +173,14 @@ def given_or_built(
     dilation: int | Sequence[int],
     flip: bool,
     name: str = "kernel",
+    groups: int = 1,
 ) -> ConvGeometry:
     """The keyword wrappers' shared step: check ``geometry`` against the arrays, or build one."""
     if geometry is None:
-        return conv_geometry(x_shape, w_shape, stride=stride, padding=padding, dilation=dilation, flip=flip, name=name)
+        return conv_geometry(x_shape, w_shape, stride=stride, padding=padding, dilation=dilation, flip=flip,
+                             groups=groups, name=name)
     if not (isinstance(stride, int) and stride == 1 and isinstance(padding, int) and padding == 0
-            and isinstance(dilation, int) and dilation == 1 and flip is False):
+            and isinstance(dilation, int) and dilation == 1 and flip is False and groups == 1):
         raise TypeError("pass either geometry= or stride/padding/dilation/flip, not both")
     geometry.check(x_shape, w_shape, name)
     return geometry

@@ -135,3 +135,17 @@ def test_upload_links_lead_to_conv_trace_and_the_png(client, doc):
     png = _follow(client, doc, links["FetchTheUpload"], answer)
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png.content))), pixels)
+
+
+def test_groups_on_the_api(client, doc):
+    assert doc["components"]["schemas"]["ConvRequest"]["properties"]["groups"]["minimum"] == 1
+    x = np.arange(16, dtype=float).reshape(2, 2, 4).tolist()  # pixel (0, 0) holds channels [0, 1, 2, 3]
+    r = client.post("/api/conv", json={"input": x, "kernels": [[[[1, 0]]], [[[0, 1]]]], "groups": 2})
+    assert r.status_code == 200, r.text
+    # kernel 0 sees channels 0–1 and picks channel 0; kernel 1 sees channels 2–3 and picks channel 3
+    assert r.json()["output"] == [[[0, 3], [4, 7]], [[8, 11], [12, 15]]]
+    for body, text in (({"kernels": [[[[1, 0]]], [[[0, 1]]]], "groups": 3}, "groups 3 must divide the input's 4 channels"),
+                       ({"kernel": [[[1, 0]]], "groups": 2}, "give `kernels`"),
+                       ({"kernels": [[[[1, 0, 0, 0]]]], "groups": 2}, "into groups of 2")):
+        r = client.post("/api/conv", json={"input": x, **body})
+        assert r.status_code == 422 and text in r.json()["detail"], r.text
