@@ -62,3 +62,23 @@ def test_the_lock_files_pin_every_package_with_hashes_and_the_floors():
                                            root.joinpath("requirements-dev.lock").read_text().splitlines()
                                            if line and line[0].isalpha()))
     assert dev["playwright"] == "1.64.1" and "httpx2" in dev and int(dev["schemathesis"].split(".")[0]) >= 4
+
+
+def test_every_dependency_in_pyproject_is_in_the_lock_files():
+    """make installs only from the locks: a dependency added to pyproject.toml needs `make lock`."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(audit.__file__).resolve().parent.parent
+    project = tomllib.loads(root.joinpath("pyproject.toml").read_text())["project"]
+
+    def names(requirements):
+        return {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+
+    def locked(name):
+        return {line.split("==")[0] for line in root.joinpath(name).read_text().splitlines() if line and line[0].isalpha()}
+
+    assert names(project["dependencies"]) <= locked("requirements.lock"), "run make lock"
+    extras = project["optional-dependencies"]
+    assert names(project["dependencies"] + extras["dev"] + extras["bench"]) <= locked("requirements-dev.lock"), "run make lock"
