@@ -8,6 +8,7 @@ the header (``Image.open`` is lazy), and only then decodes — with JPEG draft m
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import io
 import math
 import os
@@ -31,6 +32,25 @@ NEGATIVE = np.array([0, 114, 178], dtype=np.float64)
 POSITIVE = np.array([230, 159, 0], dtype=np.float64)
 
 Gate = Callable[[int], AbstractContextManager[object]]  # held around a decode of that many bytes
+
+MMAP_THRESHOLD = 8 * 1024 * 1024  # buffers at least this large are the kernel's, returned on free
+
+
+def _return_big_buffers_on_free() -> None:
+    """Make glibc's malloc give big buffers back to the kernel when they are freed.
+
+    Pillow allocates decoded images in 16 MiB blocks. glibc's default threshold for serving an
+    allocation by ``mmap`` grows to the largest block ever freed, so after the first large image
+    every later block comes from a malloc arena instead, one arena per decoder thread, and an
+    arena keeps what is freed in it: a worker that decoded eight 4096² images on eight threads, one
+    after the other, kept about 1 GiB. A fixed threshold (``M_MMAP_THRESHOLD``) keeps every
+    block at or above it in its own mapping, returned on free. Elsewhere than glibc: nothing to do.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD (malloc.h)
+
+
+_return_big_buffers_on_free()
 
 # We enforce our own (lower) pixel limit before decoding; keep Pillow's guard as a backstop.
 Image.MAX_IMAGE_PIXELS = 200_000_000
@@ -204,6 +224,23 @@ def _to_l_or_rgb(image: Image.Image) -> Image.Image:
     return out
 
 
+def header_orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1 = upright) from what has been read, never decoding the pixels for it.
+
+    Pillow's ``PngImageFile.getexif()`` decodes the whole image when no eXIf chunk came before the
+    pixels (one may follow them): that would be the full decode before any budget is checked. So a
+    PNG's orientation here comes only from an eXIf chunk before IDAT.
+    """
+    if image.format == "PNG":
+        raw = image.info.get("exif")
+        if not raw:
+            return 1
+        exif = Image.Exif()
+        exif.load(raw)
+        return int(exif.get(0x0112, 1))
+    return int(image.getexif().get(0x0112, 1))
+
+
 def decode_cost(image: Image.Image, target: int, draft_scale: int = 1) -> int:
     """Bytes that decoding and normalising ``image`` holds at its peak, from the header alone.
 
@@ -224,7 +261,7 @@ def decode_cost(image: Image.Image, target: int, draft_scale: int = 1) -> int:
     target_mode = _normal_mode(image)
     out = pixel_bytes(target_mode or image.mode)
     decoding = base
-    if image.getexif().get(0x0112, 1) != 1:
+    if header_orientation(image) != 1:
         decoding += base
     if image.format == "WEBP":
         decoding += base
@@ -324,8 +361,8 @@ def decode_upload(data: bytes | BinaryIO, settings: Settings, gate: Gate | None 
     target = settings.working_size
     declared = image.size  # before draft mode reduces it
     try:
-        orientation = image.getexif().get(0x0112, 1)
-        if orientation in (5, 6, 7, 8):  # EXIF says: rotate by 90°
+        early = header_orientation(image)
+        if early in (5, 6, 7, 8):  # EXIF says: rotate by 90°
             declared = declared[::-1]
         draft_scale = 1
         if fmt == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when the result is still ≥ target
@@ -340,6 +377,9 @@ def decode_upload(data: bytes | BinaryIO, settings: Settings, gate: Gate | None 
         with gate(cost) if gate is not None else contextlib.nullcontext():
             image.seek(0)  # first frame of an animation
             image.load()
+            orientation = image.getexif().get(0x0112, 1)  # now also a PNG's eXIf chunk after its pixels
+            if (orientation in (5, 6, 7, 8)) != (early in (5, 6, 7, 8)):
+                declared = declared[::-1]
             if orientation != 1:
                 image = ImageOps.exif_transpose(image)  # no copy when upright
             normal = _to_l_or_rgb(image)
