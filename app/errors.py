@@ -12,8 +12,8 @@ Domain modules raise framework-free errors (the engine's ``ParameterError``, eve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -84,9 +84,11 @@ def position(text: str | bytes, index: int) -> str:
     >>> position('{"input": [1,\n2', 15)
     'line 2 column 2 (char 15)'
     """
-    newline = "\n" if isinstance(text, str) else b"\n"
-    line = text.count(newline, 0, index) + 1
-    column = index - (text.rfind(newline, 0, index) + 1) + 1
+    if isinstance(text, bytes):  # json counts bytes of a bytes document
+        line, start = text.count(b"\n", 0, index) + 1, text.rfind(b"\n", 0, index)
+    else:
+        line, start = text.count("\n", 0, index) + 1, text.rfind("\n", 0, index)
+    column = index - (start + 1) + 1
     return f"line {line} column {column} (char {index})"
 
 
@@ -123,7 +125,7 @@ UNPARSABLE_BODY = {
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
             return JSONResponse({"detail": unreadable_body(exc), "field": None}, status_code=400)
         if exc.status_code == 400 and exc.detail in UNPARSABLE_BODY:
@@ -150,6 +152,6 @@ def install(app: FastAPI) -> None:
         )
 
 
-def _jsonable(errors: list[dict]) -> list[dict]:
+def _jsonable(errors: Sequence[Any]) -> list[dict[str, Any]]:
     # pydantic puts exception objects in ``ctx``; keep only what JSON can carry
     return [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from ..engine.conv import correlate
 from ..engine.errors import ParameterError
 from ..engine.geometry import conv_geometry
+from ..engine.shapes import Axis
 from ..engine.trace import conv_step
 from ..settings import Settings
 from ..state.conv1d import Conv1dState
@@ -55,7 +56,7 @@ def build(state: Conv1dState, settings: Settings) -> dict[str, Any]:
     }
 
 
-def notes_row_count(a) -> dict:
+def notes_row_count(a: Axis) -> dict[str, Any]:
     """The notes count W's rows as ((n − k) + 1) / stride, a slip for floor((n + 2p − k) / s) + 1.
 
     Both are computed with the current numbers so the page can say whether the slip bites here.

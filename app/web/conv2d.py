@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from fastapi import APIRouter
@@ -84,7 +85,7 @@ def limits(settings: Settings) -> dict[str, int]:
             "dilation": settings.max_page_dilation, "padding": settings.max_page_padding}
 
 
-def base_context(settings: Settings, state: Conv2dState | None = None) -> dict:
+def base_context(settings: Settings, state: Conv2dState | None = None) -> dict[str, Any]:
     """What the settings form needs, with or without a valid state (an error page has none)."""
     kernel, projector = (state.kernel, state.projector) if state else (Conv2dState().kernel, False)
 
@@ -95,7 +96,7 @@ def base_context(settings: Settings, state: Conv2dState | None = None) -> dict:
             "working_size": settings.working_size, "sample_link": sample_link}
 
 
-def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict:
+def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[str, Any]:
     g, trace = view.g, view.trace
     here = Links(state)
     out_w = g.out_shape[1]
@@ -120,7 +121,7 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict:
         "fragment_query": {k: v for k, v in canonical.items() if k != "step"},
         "status": step_data.conv_status(trace, last),
     }
-    if view.numbers:
+    if view.numbers and view.output is not None:
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)
         ctx["output_rows"] = stepper.output_cells(view.output, step, lambda i: here(step=i))
         ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here(step="STEP"),
@@ -132,7 +133,7 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict:
     return ctx
 
 
-def data(state: Conv2dState, view: Conv2dView) -> dict:
+def data(state: Conv2dState, view: Conv2dView) -> dict[str, Any]:
     """The JSON twin's view: the geometry, where the step is, and its whole trace (numbers as numbers)."""
     g = view.g
     return {
@@ -147,7 +148,7 @@ def data(state: Conv2dState, view: Conv2dView) -> dict:
     }
 
 
-def fallback(raw: Mapping[str, str], settings: Settings) -> dict:
+def fallback(raw: Mapping[str, str], settings: Settings) -> dict[str, Any]:
     kernel = raw.get("kernel", "")
     return {**base_context(settings), "kernel_text": raw.get("custom_kernel") or ("" if kernel in PRESETS else kernel),
             "toggle_projector": "/conv2d" if raw.get("projector") else "/conv2d?projector=1"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from .page import canonical_href
@@ -88,7 +89,7 @@ CARDS = [
 
 
 @router.get("/")
-def home(request: Request):
+def home(request: Request) -> HTMLResponse:
     settings = request.app.state.settings
     cards = [(title, text, [(label, canonical_href(href, settings)) for label, href in links]) for title, text, links in CARDS]
     return render(request, "pages/home.html", "pages/home.html", {"cards": cards, "state": {}})

@@ -38,9 +38,9 @@ class Page:
     template: str
     fragments: str | dict[str, str]
     build: Callable[[Any, Settings], Any]
-    context: Callable[[Any, Any, Settings], dict]
-    data: Callable[[Any, Any], dict]
-    fallback: Callable[[Mapping[str, str], Settings], dict] = lambda raw, settings: {}
+    context: Callable[[Any, Any, Settings], dict[str, Any]]
+    data: Callable[[Any, Any], dict[str, Any]]
+    fallback: Callable[[Mapping[str, str], Settings], dict[str, Any]] = lambda raw, settings: {}
     error_fragments: str | dict[str, str] | None = None  # default: ``fragments``
 
     @property
@@ -52,7 +52,7 @@ def link_header(state: PageState) -> str:
     return f'<{state.json_url()}>; rel="alternate"; type="application/json"'
 
 
-def common_context(state: PageState) -> dict:
+def common_context(state: PageState) -> dict[str, Any]:
     """What every page template gets from its state: the canonical query (``state``, strings), the
     state object, the form values, step links (``link``) and the twin's URL."""
     return {"state": state.canonical(), "page_state": state, "form": state.form(), "json_url": state.json_url(),

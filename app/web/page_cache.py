@@ -12,7 +12,7 @@ then its page must say "upload it again". Only 200 answers are kept.
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 
 from ..lru import BytesLRU
 from ..state.base import PageState
@@ -20,7 +20,7 @@ from ..store import ID_PATTERN
 from .render import is_fragment_request
 
 
-def install(app) -> None:
+def install(app: FastAPI) -> None:
     """Give ``app`` its page cache (per app: a page depends on the app's settings, e.g. where htmx comes from)."""
     app.state.pages = BytesLRU(max_bytes=app.state.settings.page_cache_bytes)
 

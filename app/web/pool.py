@@ -21,7 +21,7 @@ from .step_json import geometry_data, json_number, json_numbers
 router = APIRouter()
 
 
-def invariance(x: np.ndarray, result: np.ndarray, direction: str, **geometry) -> dict:
+def invariance(x: np.ndarray, result: np.ndarray, direction: str, **geometry: Any) -> dict[str, Any]:
     """Pool the feature map moved one cell in ``direction`` and mark which pooled cells changed."""
     if direction not in SHIFTS:
         raise ParameterError("shift", f"shift must be one of {', '.join(SHIFTS)}, got {direction[:20]!r}")

@@ -3,6 +3,8 @@ asked for (``HX-Request``), always with ``Vary: HX-Request`` so caches keep them
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -32,7 +34,7 @@ def is_fragment_request(request: Request) -> bool:
 
 
 def render(
-    request: Request, page: str, fragments: str | dict[str, str], context: dict, status_code: int = 200
+    request: Request, page: str, fragments: str | dict[str, str], context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     """Render ``page``, or for htmx the fragment for its target (``HX-Target`` → template;
     a plain string, or the ``"default"`` entry, serves any other target)."""

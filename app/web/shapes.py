@@ -6,12 +6,12 @@ one click away (Ex1 a and b, Ex2 a and b, both parameter counts).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter
 
 from ..engine.errors import ParameterError
-from ..engine.layers import PRESET_STACKS, summarize
+from ..engine.layers import PRESET_STACKS, Conv, Dense, Pool, summarize
 from ..engine.shapes import conv_params, geometry
 from ..engine.solve import solve
 from ..settings import Settings
@@ -38,7 +38,7 @@ def build(state: ShapesState, settings: Settings) -> dict[str, Any]:
             raise ParameterError("padding", "to solve, give padding as a number")
         given: dict[str, int | None] = {"input": n, "kernel": k, "stride": s, "padding": p, "output": state.output}
         given[state.unknown] = None
-        sol = solve(**given, dilation=d)  # type: ignore[arg-type]
+        sol = solve(**given, dilation=d)
         ctx["solution"] = sol
         values = {**given, state.unknown: sol.value}
         n, k, s, p = values["input"], values["kernel"], values["stride"], values["padding"]  # type: ignore[assignment]
@@ -49,7 +49,8 @@ def build(state: ShapesState, settings: Settings) -> dict[str, Any]:
         ctx["pooled"] = geometry(g.out_shape, (size, size), state.pool_stride or size, 0)
         ctx["pool_size"] = size
     title, shape, layers = PRESET_STACKS[state.stack]
-    ctx.update(stack=state.stack, stack_title=title, stack_input=shape, stack_rows=summarize(shape, layers))
+    rows = summarize(shape, cast(list[Conv | Pool | Dense], layers))
+    ctx.update(stack=state.stack, stack_title=title, stack_input=shape, stack_rows=rows)
     ctx["stack_total"] = sum(r.params.total for r in ctx["stack_rows"])
     return ctx
 

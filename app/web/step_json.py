@@ -18,12 +18,12 @@ def json_number(value: float) -> int | float:
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
-def json_numbers(array: np.ndarray) -> list:
+def json_numbers(array: np.ndarray) -> list[Any]:
     """An array as nested lists of ``json_number``."""
     return [json_numbers(a) for a in array] if array.ndim > 1 else [json_number(v) for v in array]
 
 
-def conv_step_data(trace: ConvStep) -> dict:
+def conv_step_data(trace: ConvStep) -> dict[str, Any]:
     """Step ``trace.index`` as plain JSON values (ints where whole, floats otherwise).
 
     Keys: ``index``, ``out_index`` and ``origin`` (row, column), ``window``, ``kernel`` and

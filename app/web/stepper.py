@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ class Cell:
     classes: str = ""
     href: str | None = None
     title: str = ""
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def as_2d(array: np.ndarray) -> np.ndarray:
@@ -89,7 +90,7 @@ def window_set(trace: ConvStep) -> set[tuple[int, ...]]:
     return {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, trace.positions.shape[-1])}
 
 
-def computation_rows(trace: ConvStep) -> list[list[dict]]:
+def computation_rows(trace: ConvStep) -> list[list[dict[str, Any]]]:
     """Per tap: window value × kernel weight = product, laid out in the kernel's shape."""
     window, kernel, products, inside = (as_2d(a) for a in (trace.window, trace.kernel, trace.products, trace.inside))
     return [
@@ -122,14 +123,18 @@ def _text(texts: dict[float, str], value: float) -> str:
     return text
 
 
-def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep, full_limit: int = 400) -> dict:
+def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep, full_limit: int = 400) -> dict[str, Any]:
     """The rows of W around the current step (all of W when it is small), aligned with x.
 
     Returns header columns (None = elided zero run), rows of cells, the current row's y = W·x
     terms, and whether the whole matrix is shown.
     """
     n_rows, n_cols = g.steps, x.size
-    flat = lambda c: float(x[np.unravel_index(c, x.shape)])  # noqa: E731 - ravel() would copy a whole image view
+    assert trace.w_columns is not None and trace.w_values is not None  # a 1-D or 2-D step always has its W row
+
+    def flat(c: int) -> float:  # x.ravel() would copy a whole image view
+        return float(x[np.unravel_index(c, x.shape)])
+
     whole = n_rows * n_cols <= full_limit * full_limit // 4 and n_cols <= 64
     around = range(trace.index - MATRIX_AROUND, trace.index + MATRIX_AROUND + 1)
     row_ids = list(range(n_rows)) if whole else [r for r in around if 0 <= r < n_rows]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from .. import errors
+from ..engine.errors import ParameterError
 from ..problems import Problem
 from ..state.conv2d import Conv2dState
 from ..uploads import receive_upload
@@ -14,7 +15,7 @@ router = APIRouter()
 
 
 @router.post("/upload")
-async def upload(request: Request):
+async def upload(request: Request) -> Response:
     """The form's fields: ``file``, and ``kernel`` (default sharpen) and ``projector`` to carry over.
     Parsed by ``app/uploads.receive_upload``, which decodes the image while it arrives."""
     received = await receive_upload(request)
@@ -25,7 +26,11 @@ async def upload(request: Request):
         return errors.answer(request, Problem(exc.status_code, exc.detail, "file", exc.headers), page="/conv2d",
                              raw={"kernel": kernel})
     decoded, projector = received.decoded, received.fields.get("projector", "")
+    assert decoded is not None and received.image_id is not None  # no problem: the image was stored
     orig = f"{decoded.original_width}x{decoded.original_height}" if decoded.downsized else ""
     query = {"image": received.image_id, "orig": orig, "kernel": kernel, "projector": projector}
-    target = Conv2dState.parse(query, request.app.state.settings).url()
+    try:
+        target = Conv2dState.parse(query, request.app.state.settings).url()
+    except ParameterError as exc:  # a kernel the form should never send: the stepper's page says so
+        return errors.answer(request, exc, page="/conv2d", raw={"kernel": kernel})
     return RedirectResponse(target, status_code=303)

@@ -6,6 +6,7 @@ by row inside it. The default is the notes' Ex1: 5×5×3 input, 2 filters, F = 3
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from .step_json import conv_step_data, geometry_data, json_numbers
 router = APIRouter()
 
 
-def example(seed: int, size: int, channels: int, filters: int, kernel: int):
+def example(seed: int, size: int, channels: int, filters: int, kernel: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Small integers like CS231n's demo: inputs 0–2, weights −1–1, biases 0–1."""
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 3, (size, size, channels)).astype(float)
@@ -45,10 +46,11 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
     step = state.step
     n, cell = divmod(step, per_map)
     trace = conv_step(x, w[n], cell, bias=b[n], geometry=g)
-    out = correlate_many(x, w, bias=b, geometry=g)
+    out = correlate_many(x, w, bias=b.tolist(), geometry=g)
     window = stepper.window_set(trace)
     here = Links(state)
     slices = []
+    channel_sums = trace.channel_sums if trace.channel_sums is not None else trace.products.sum(axis=(0, 1))
     for c in range(channels):
         sub = stepper.padded_input(x[..., c], g, window, lambda r, cc: None)
         slices.append(
@@ -57,13 +59,14 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
                 "input": sub,
                 "filter": w[n, ..., c].tolist(),
                 "products": trace.products[..., c].tolist(),
-                "sum": float(trace.channel_sums[c]),
+                "sum": float(channel_sums[c]),
             }
         )
+    def map_href(m: int) -> Callable[[int], str]:  # cell i of feature map m is step m·per_map + i
+        return lambda i: here(step=m * per_map + i)
+
     maps = [
-        stepper.output_cells(
-            out[..., m], step - m * per_map if m == n else (per_map if m < n else -1), lambda i, m=m: here(step=m * per_map + i)
-        )
+        stepper.output_cells(out[..., m], step - m * per_map if m == n else (per_map if m < n else -1), map_href(m))
         for m in range(filters)
     ]
     last = per_map * filters - 1
