@@ -34,7 +34,11 @@ RELATIONAL = [re.compile(p) for p in (
     r"give exactly one of|a trace needs exactly one kernel",  # input | image_id, kernel | kernels
     r"bias needs one value per filter|with one kernel, bias must be a single number",
     r"all kernels must have the same shape",
-    r"groups \d+ (must divide|split|needs an)",             # groups vs the input's channels and the kernels
+    r"groups \d+ (must divide|split|needs)",                # groups vs the input's channels and the kernels
+    r"must be smaller than the stride",                 # output_padding vs stride and dilation
+    r"the output would have -?\d+ cells on an axis",    # a transposed output padded away to nothing
+    r"but there are \d+ kernels|one kernel turns",      # transposed: kernels vs the input's channels and rank
+    r"input must have rank \d+, got rank",              # the input's rank vs the kernels' (ranks 1–3 are in the schema)
     r"is stepped with a kernel \(kh, kw, C\)",          # a per-channel kernel cannot be stepped
     r"but input_shape has \d+ axes",                    # /api/matrix: kernel rank vs input_shape
     r"row_start must be below",                         # /api/matrix: rows vs the number of rows

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 
-from . import conv, health, images, kernels, matrix, pool, shape
+from . import conv, health, images, kernels, matrix, pool, shape, transpose
 
 router = APIRouter()
 router.include_router(health.router)
-for module in (conv, pool, shape, matrix, kernels, images):
+for module in (conv, transpose, pool, shape, matrix, kernels, images):
     router.include_router(module.router, prefix="/api")

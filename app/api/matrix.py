@@ -20,7 +20,7 @@ def matrix(body: MatrixRequest, request: Request) -> dict[str, Any]:
     """One row per output cell (row-major), one column per *unpadded* input cell, so that
     ``W @ x.ravel() == correlate(x, kernel).ravel()``. Dense matrices larger than
     ``CONVSTEP_MAX_MATRIX_CELLS`` are refused with 413: ask for a slice with ``row_start`` and
-    ``row_stop``."""
+    ``row_stop``. ``transpose`` returns Wᵀ of those rows (one row per input cell)."""
     settings = request.app.state.settings
     k = checked_kernel(body.kernel, "kernel", settings)
     if k.ndim != len(body.input_shape):
@@ -38,4 +38,6 @@ def matrix(body: MatrixRequest, request: Request) -> dict[str, Any]:
             " (CONVSTEP_MAX_MATRIX_CELLS): ask for fewer rows with row_start and row_stop", "input_shape",
         )
     W = weight_matrix(g.in_shape, k, geometry=g, rows=range(start, stop), max_cells=settings.max_matrix_cells)
+    if body.transpose:  # Wᵀ: what /api/conv_transpose multiplies by
+        W = W.T
     return {"matrix": W.tolist(), "shape": list(W.shape), "rows": [start, stop], "output_shape": list(g.out_shape)}

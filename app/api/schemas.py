@@ -128,6 +128,35 @@ class ConvRequest(Geometry):
     )
 
 
+class TransposeRequest(Geometry):
+    """The forward layer turned over: ``output = Wᵀ·input`` with the forward layer's own kernels.
+
+    N kernels (kh, kw, C/groups) turn an (H', W', N) input into (H, W, C); one kernel (k) or (kh, kw)
+    turns (n') or (H', W') into (n) or (H, W); kernels (N, k) turn (n', N) into (n). Output size per
+    axis: ``(n' − 1)·s − p_before − p_after + d·(k − 1) + output_padding + 1``.
+    """
+
+    model_config = ConfigDict(
+        strict=True, allow_inf_nan=False, extra="forbid",
+        json_schema_extra={"examples": [{"input": [[1, 2], [3, 4]], "kernel": [[1, 1], [1, 1]], "stride": 2}]},
+    )
+
+    input: list[Any] = Field(description="The forward layer's output shape: (n'), (H', W'), (n', N) or (H', W', N)",
+                             json_schema_extra=rules.ARRAY)
+    kernel: str | list[Any] | None = Field(None, description="One kernel, (k) or (kh, kw), or a 2-D preset name",
+                                           json_schema_extra=rules.nullable(rules.KERNEL))
+    kernels: list[Any] | None = Field(None, description="The forward layer's N kernels; N = the input's last axis",
+                                      json_schema_extra=rules.nullable(rules.KERNELS))
+    bias: float | list[float] | None = Field(None, description="A number, or one per output channel C",
+                                             json_schema_extra=rules.BIAS)
+    output_padding: Whole | list[Whole] = Field(
+        0, description="Cells added after each axis to pick a larger input size; smaller than the stride or the dilation",
+        json_schema_extra=rules.per_axis(rules.NON_NEGATIVE),
+    )
+    groups: Whole = Field(1, description="As in /api/conv: must divide N (and the kernels are (kh, kw, C/groups))",
+                          json_schema_extra=rules.POSITIVE)
+
+
 class TraceRequest(ConvRequest):
     step: Count = Field(0, description="0-based step, row by row over the output (below the number of output cells)")
 
@@ -186,6 +215,8 @@ class MatrixRequest(Geometry):
     kernel: str | list[Any] = Field(description="A preset name (2-D) or numbers with one axis per input axis",
                                     json_schema_extra={"anyOf": [rules.PRESET, rules.numbers(1), rules.numbers(2)]})
     flip: bool = False
+    transpose: bool = Field(False, description="Return Wᵀ (of the rows asked for): one row per input cell, one column"
+                                                " per output cell; Wᵀ·y is POST /api/conv_transpose")
     row_start: Count | None = Field(None, description="First row to build (default 0)")
     row_stop: Count | None = Field(None, description="One past the last row (default: all)")
 

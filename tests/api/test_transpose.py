@@ -1,0 +1,50 @@
+"""POST /api/conv_transpose: Wᵀ·y with the forward layer's kernels, literal numbers and the rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def test_stride_2_upsampling_literal(client):
+    r = client.post("/api/conv_transpose", json={"input": [[1, 2], [3, 4]], "kernel": [[1, 1], [1, 1]], "stride": 2})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"output": [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], "shape": [4, 4], "warnings": []}
+
+
+def test_is_the_transpose_of_the_matrix_endpoint(client, rng):
+    kernel = [[1, -2, 0], [3, 1, 1], [0, 2, -1]]
+    W_t = client.post("/api/matrix", json={"input_shape": [5, 6], "kernel": kernel, "stride": 2, "padding": 1,
+                                            "transpose": True}).json()
+    assert W_t["shape"] == [30, 9]  # one row per input cell of the 5×6 forward input; its output is 3×3
+    y = rng.integers(-4, 5, (3, 3))
+    r = client.post("/api/conv_transpose", json={"input": y.tolist(), "kernel": kernel, "stride": 2, "padding": 1,
+                                                 "output_padding": [0, 1]})
+    assert r.json()["shape"] == [5, 6]  # (3 − 1)·2 − 2 + 3 = 5, and output_padding 1 picks 6 (5 and 6 both give 3)
+    np.testing.assert_array_equal(np.array(r.json()["output"]).ravel(), np.array(W_t["matrix"]) @ y.ravel())
+
+
+def test_channels_groups_and_bias(client):
+    # two kernels of one channel each, groups 2: input channel n stamps into output channel n; bias per output channel
+    r = client.post("/api/conv_transpose", json={"input": [[[1, 2]]], "kernels": [[[[1]]], [[[3]]]], "groups": 2,
+                                                 "bias": [0, 10]})
+    assert r.status_code == 200 and r.json()["output"] == [[[1, 16]]]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "text"),
+    [({"input": [[1, 2]], "kernel": [[1, 1]], "stride": 2, "output_padding": 2}, "output_padding", "smaller than the stride 2"),
+     ({"input": [[[1, 2, 3]]], "kernels": [[[[1]]], [[[1]]]]}, "kernels", "3 channel(s)"),
+     ({"input": [[[1, 2]]], "kernels": [[[[1]]], [[[1]]]], "groups": 3}, "groups", "must divide the number of kernels, 2"),
+     ({"input": [[1, 2]], "kernel": [1, 2]}, "kernel", "one kernel turns"),
+     ({"input": [[1, 2]], "kernel": [[1, 1]], "padding": 3}, "padding", "must lie between 1 and"),
+     ({"input": [[1, 2]], "kernel": [[1, 1]], "kernels": [[[1]]]}, "kernel", "exactly one of kernel and kernels")],
+)
+def test_rules_answer_422_naming_the_field(client, body, field, text):
+    r = client.post("/api/conv_transpose", json=body)
+    assert r.status_code == 422 and r.json()["field"] == field and text in r.json()["detail"], r.text
+
+
+def test_cost_is_checked_before_allocating(client):
+    r = client.post("/api/conv_transpose", json={"input": [[1, 2], [3, 4]], "kernel": [[1]], "stride": 999_999})
+    assert r.status_code == 413 and "CONVSTEP_MAX_ARRAY_CELLS" in r.json()["detail"]
