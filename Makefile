@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast lint bench soak browser-deps htmx clean lock audit
+.PHONY: run test test-fast lint bench soak burst browser-deps htmx clean lock audit
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ lint: $(VENV)/.installed-dev
 # Several minutes of concurrent uploads and steps against 2 workers; appends its figures to docs/soak.md.
 soak: $(VENV)/.installed-dev
 	$(PY) scripts/soak.py --seconds 300 --workers 2 --output docs/soak.md
+
+# 2 × 8 worst-case uploads at once against one worker: peak RSS rise ≤ 256 MiB, /healthz answering, nothing lost.
+burst: $(VENV)/.installed-dev
+	$(PY) scripts/burst.py --rounds 2
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench --output docs/benchmark-results.md
