@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from ..engine.conv import correlate
 from ..engine.errors import ParameterError
+from ..engine.geometry import conv_geometry
 from ..engine.trace import conv_step
 from ..settings import Settings
 from ..state.flip import FlipState
@@ -20,15 +21,16 @@ router = APIRouter()
 
 def build(state: FlipState, settings: Settings) -> dict[str, Any]:
     x, k = np.array(state.input), np.array(state.kernel)
-    corr = correlate(x, k)
-    conv = correlate(x, k, flip=True)
+    geometries = {name: conv_geometry(x.shape, k.shape, flip=flip) for name, flip in (("corr", False), ("conv", True))}
+    corr = correlate(x, k, geometry=geometries["corr"])
+    conv = correlate(x, k, geometry=geometries["conv"])
     if state.at is None:
         at = int(np.argmax(np.abs(corr - conv))) if len(corr) else 0
     elif state.at > len(corr) - 1:
         raise ParameterError("at", f"at must be between 0 and {len(corr) - 1}, got {state.at}")
     else:
         at = state.at
-    steps = {name: conv_step(x, k, at, flip=flip) for name, flip in (("corr", False), ("conv", True))}
+    steps = {name: conv_step(x, k, at, geometry=g) for name, g in geometries.items()}
     return {
         "x": x.tolist(), "k": k.tolist(), "flipped": k[::-1].tolist(), "corr": corr.tolist(),
         "conv": conv.tolist(), "at": at, "steps": steps, "symmetric": bool(np.array_equal(k, k[::-1])),

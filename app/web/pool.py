@@ -39,9 +39,9 @@ def build(state: PoolState, settings: Settings) -> dict[str, Any]:
     if state.step > g.steps - 1:
         raise ParameterError("step", f"step must be between 0 and {g.steps - 1}, got {state.step}")
     step = state.step
-    trace = pool_step(x, size, step, stride=stride, padding=padding, op=op)  # type: ignore[arg-type]
-    result = pool(x, size, stride=stride, padding=padding, op=op)  # type: ignore[arg-type]
-    moved = invariance(x, result.output, state.shift, size=size, stride=stride, padding=padding, op=op)
+    trace = pool_step(x, step=step, op=op, geometry=g)  # type: ignore[arg-type]
+    result = pool(x, op=op, geometry=g)  # type: ignore[arg-type]
+    moved = invariance(x, result.output, state.shift, op=op, geometry=g)  # the moved map has the same shape
     here = Links(state)
     window = {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, 2)}
     rows = stepper.padded_input(x, g, window, lambda r, c: None)

@@ -89,3 +89,26 @@ def test_every_link_on_the_home_page_and_the_lecture_pages_is_canonical(client):
     assert len(seen) > 30
     for href in sorted(seen):
         assert client.get(href, follow_redirects=False).status_code == 200, href
+
+
+@pytest.mark.parametrize(
+    ("spellings", "canonical"),
+    [
+        (["/conv1d?kernel=1%2C2&step=2", "/conv1d?step=02&kernel=1.0,2&stride=1&padding=valid"], "/conv1d?kernel=1,2&step=2"),
+        (["/pool?stride=1&size=3&step=1&op=max", "/pool?step=01&size=03&stride=1&shift=right"], "/pool?size=3&stride=1&step=1"),
+        (["/volume?stride=2&padding=1&seed=7", "/volume?seed=07"], "/volume?seed=7"),
+        (["/shapes?input=5&kernel=3&padding=1&stride=2&channels=3&filters=2", "/shapes?padding=01&stride=2"],
+         "/shapes?stride=2&padding=1"),
+        (["/flip?kernel=1,2,1&input=0,0,1,2,3,0,0,0", "/flip?kernel=1%2C2%2C1"], "/flip?kernel=1,2,1"),
+        (["/text?sentence=The+cat,+sat!&filter=0", "/text?sentence=the%20cat%20sat"], "/text?sentence=the+cat+sat"),
+    ],
+)
+def test_every_page_keeps_one_cache_entry_per_state(client, app, spellings, canonical):
+    first = client.get(canonical, headers=FRAGMENT)
+    assert first.status_code == 200 and "x-convstep-cache" not in first.headers
+    entries = len(app.state.pages)
+    for url in spellings:
+        assert client.get(url, follow_redirects=False).headers["location"] == canonical
+        again = client.get(url, headers=FRAGMENT)
+        assert again.headers["x-convstep-cache"] == "hit" and again.headers["hx-push-url"] == canonical
+    assert len(app.state.pages) == entries
