@@ -222,14 +222,16 @@ def test_uploads_per_client_and_per_worker_are_capped(tmp_path, rng):
         assert c.post("/api/images", files={"file": ("a.png", png, "image/png")}).status_code == 201
 
 
-def _drive(app, chunks, delay_after: int | None = None, delay: float = 0.0):
-    """Send ``chunks`` to the ASGI app as one upload (a pause after chunk ``delay_after``); return
-    the response start message and how many chunks the app asked for."""
+def _drive(app, chunks, delay_after: int | None = None, delay: float = 0.0, trickle: float = 0.0):
+    """Send ``chunks`` to the ASGI app as one upload (a pause after chunk ``delay_after``, ``trickle``
+    seconds before each chunk after it); return the messages sent and how many chunks the app asked for."""
     sent, messages = [], []
 
     async def receive():
         if delay_after is not None and len(sent) == delay_after:
             await asyncio.sleep(delay)
+        elif delay_after is not None and len(sent) > delay_after:
+            await asyncio.sleep(trickle)
         if len(sent) >= len(chunks):
             await asyncio.sleep(3600)  # the client sends nothing more
         sent.append(1)
@@ -262,6 +264,7 @@ def test_an_image_refused_from_its_header_ends_the_reading_early(tmp_path):
     bomb = badfiles.striped_png(3000, 3000)
     body = multipart([("file", "big.png", bomb + b"\x00" * 8_000_000)])
     chunks = [body[i:i + 65536] for i in range(0, len(body), 65536)]
-    messages, asked = _drive(app, chunks, delay_after=2, delay=0.3)  # the decoder reads the header meanwhile
+    # the decoder reads the header meanwhile; the rest trickles in (over 3 s) as from a real network
+    messages, asked = _drive(app, chunks, delay_after=2, delay=0.3, trickle=0.025)
     assert messages[0]["status"] == 413 and b"CONVSTEP_MAX_IMAGE_PIXELS" in messages[1]["body"]
     assert asked < len(chunks) // 2, (asked, len(chunks))
