@@ -63,7 +63,9 @@ class Settings(BaseSettings):
     )
     decode_queue: int = Field(8, description="uploads of one worker that may wait for decode memory; more get 503")
     max_uploads: int = Field(32, description="uploads one worker receives at once (decoder threads); more get 503")
-    uploads_per_client: int = Field(4, description="uploads one client address may send at once; more get 429")
+    uploads_per_client: int = Field(
+        16, description="uploads one client address may send at once; more get 429 (a classroom behind one NAT is one address)"
+    )
     upload_deadline_seconds: float = Field(60.0, description="time to receive an upload's whole body, else 408")
     min_free_bytes: int = Field(
         64 * 1024 * 1024, description="free disk space under the store below which /readyz says not ready"

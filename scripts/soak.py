@@ -60,7 +60,7 @@ async def one_step(client: httpx.AsyncClient, rng: np.random.Generator, image: s
         r = await client.get("/conv2d", params=params, headers={"HX-Request": "true", "HX-Target": "workspace"})
         ok = r.status_code == 200 and "<html" not in r.text
     elif roll < 0.8:
-        r = await client.get("/conv2d", params=params)
+        r = await client.get("/conv2d", params=params, follow_redirects=True)  # typed query → canonical URL
         ok = r.status_code == 200 and "<html" in r.text
     else:
         r = await client.post("/api/trace", json={"image_id": image, "kernel": "sobel_x", "padding": 1, "step": step})
@@ -127,7 +127,9 @@ def _sample_rss(pids: list[int], every: float, done: threading.Event, samples: l
 def soak(seconds: float, workers: int, students: int) -> tuple[str, bool]:
     """Run the soak; returns a markdown report and whether it passed."""
     # a store cap far above what the soak writes: nothing may be evicted, so any missing file is a loss
-    with running_server("uvicorn", workers=workers, store_cap_bytes=str(2 * 1024**3)) as server:
+    # every student connects from loopback, one address, like a classroom behind one NAT
+    with running_server("uvicorn", workers=workers, store_cap_bytes=str(2 * 1024**3),
+                        uploads_per_client=str(students)) as server:
         pids = server.worker_pids()
         server.warm_up("/conv2d?image=shapes")  # start-up imports are not counted as growth
         start_rss = {pid: rss_mb(pid) for pid in pids}

@@ -43,7 +43,8 @@ def one_request(base: str, image_id: str, pixels: np.ndarray, i: int) -> str | N
                 r = c.get("/conv2d", params=params, headers={"HX-Request": "true", "HX-Target": "workspace"})
                 ok = r.status_code == 200 and r.text.lstrip().startswith('<section id="workspace"') and "<html" not in r.text
             elif kind == "page":
-                r = c.get("/conv2d", params=params)
+                # a typed query is redirected once to its canonical spelling, as a browser would follow
+                r = c.get("/conv2d", params=params, follow_redirects=True)
                 ok = r.status_code == 200 and "<html" in r.text
             elif kind == "png":
                 r = c.get(f"/api/images/{image_id}.png")
