@@ -30,7 +30,7 @@ RELATIONAL = [re.compile(p) for p in (
     r"needs \d+ value\(s\), one per axis",              # per-axis list vs the input's rank
     r"must have rank 1 or 2, got rank",                 # a trace of pooling: the input's rank vs the op
     r"step must be between",                            # step vs the number of output cells
-    r"at most half the pool size",                      # pool padding vs pool size
+    r"at most half the (pool size|dilated pool's span)",  # pool padding vs pool size
     r"give exactly one of|a trace needs exactly one kernel",  # input | image_id, kernel | kernels
     r"bias needs one value per filter|with one kernel, bias must be a single number",
     r"all kernels must have the same shape",

@@ -18,16 +18,18 @@ router = APIRouter(tags=["pooling"])
 
 @router.post("/pool", response_model=PoolResponse, responses=ERROR_RESPONSES, summary="Max or average pooling")
 def pool(body: PoolRequest, request: Request) -> dict[str, Any]:
-    """Output per axis: ``floor((n + 2p − size) / stride) + 1``; stride defaults to the size.
-    Max ignores padding and reports each winner's input coordinates; average counts padded
-    zeros. Pooling has no parameters."""
+    """Output per axis: ``floor((n + p_before + p_after − d·(size − 1) − 1) / stride) + 1`` (``ceil_mode``:
+    rounded up, keeping only windows that start inside the input or its left padding); stride
+    defaults to the size. Max ignores padding and reports each winner's input coordinates; average
+    counts padded zeros (``count_include_pad``, PyTorch's default) or the input's cells only.
+    Padding is at most half the pool's span. Pooling has no parameters."""
     settings = request.app.state.settings
     x = checked_array(body.input, "input", settings)
     nd = 1 if x.ndim == 1 else 2
-    g = pool_geometry(x.shape[:nd], body.size, body.stride, body.padding)
+    g = pool_geometry(x.shape[:nd], body.size, body.stride, body.padding, body.dilation, body.ceil_mode)
     channels = x.shape[2] if x.ndim == 3 else 1
     check_cost(g, channels=channels, maps=channels, taps=prod(g.kernel_shape), settings=settings)
-    result = pool_array(x, op=body.op, geometry=g)
+    result = pool_array(x, op=body.op, count_include_pad=body.count_include_pad, geometry=g)
     return {
         "output": result.output.tolist(),
         "shape": list(result.output.shape),
@@ -40,4 +42,5 @@ def pool(body: PoolRequest, request: Request) -> dict[str, Any]:
 @router.post("/trace/pool", responses=ERROR_RESPONSES, summary="One step of pooling")
 def pool_trace(body: PoolTraceRequest, request: Request) -> dict[str, Any]:
     x = checked_array(body.input, "input", request.app.state.settings, ranks=(1, 2))
-    return trace.pool_step(x, body.size, body.step, stride=body.stride, padding=body.padding, op=body.op).as_dict()
+    g = pool_geometry(x.shape, body.size, body.stride, body.padding, body.dilation, body.ceil_mode)
+    return trace.pool_step(x, step=body.step, op=body.op, count_include_pad=body.count_include_pad, geometry=g).as_dict()

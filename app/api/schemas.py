@@ -179,9 +179,17 @@ class PoolRequest(BaseModel):
     size: Whole | list[Whole] = Field(2, description="Pool window size (int or one per axis)", json_schema_extra=rules.POOL_SIZE)
     stride: Whole | list[Whole] | None = Field(None, description="Defaults to the size",
                                            json_schema_extra=rules.nullable(rules.POOL_SIZE))
-    padding: Whole | list[Whole | list[Whole]] = Field(0, description="At most half the size, per axis",
-                                                 json_schema_extra=rules.POOL_PADDING)
+    padding: Whole | list[Whole | list[Whole]] = Field(
+        0, description="An int, one per axis, or [before, after] per axis; at most half the pool's span d·(size − 1) + 1"
+        " (PyTorch's rule)", json_schema_extra=rules.POOL_PADDING,
+    )
     op: Literal["max", "avg"] = "max"
+    dilation: Whole | list[Whole] = Field(1, description="Gap between the pool's taps (1 = none)",
+                                          json_schema_extra=rules.DILATION)
+    ceil_mode: bool = Field(False, description="Round the output count up (a last window must start inside the input"
+                            " or its left padding)")
+    count_include_pad: bool = Field(True, description="Average: divide by the window's cells in the input and its"
+                                    " padding (PyTorch's default), or only those in the input (false, ONNX's default)")
 
 
 class PoolTraceRequest(PoolRequest):

@@ -1,10 +1,11 @@
 """Max and average pooling on the same window geometry as correlation.
 
 Pooling learns nothing (0 parameters); it shrinks each axis to
-``floor((n + p_before + p_after − size) / stride) + 1`` — the correlation formula with the pool
-size in place of the kernel size. PyTorch's conventions: stride defaults to the size; max
-ignores padding (as if −∞) and reports which cell won; average divides by the full window,
-counting padded zeros; padding may be at most half the pool size.
+``floor((n + p_before + p_after − d·(size − 1) − 1) / stride) + 1`` — the correlation formula with
+the pool size in place of the kernel size (``ceil_mode`` rounds up instead). PyTorch's conventions:
+stride defaults to the size; max ignores padding (as if −∞) and reports which cell won; average
+divides by the window's cells in the input and its padding (``count_include_pad=False``: in the
+input only, ONNX's default); padding may be at most half the pool's span.
 
 >>> r = pool([[1, 5, 2, 0], [7, 2, 1, 3], [0, 0, 4, 4], [1, 9, 4, 4]], 2)
 >>> r.output.tolist(), r.argmax[1, 0].tolist()
@@ -14,14 +15,14 @@ counting padded zeros; padding may be at most half the pool size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 
 from .arrays import as_array
 from .errors import ParameterError
-from .shapes import Geometry, PaddingSpec, as_tuple, geometry
+from .shapes import Axis, Geometry, PaddingSpec, as_tuple, geometry
 
 
 @dataclass
@@ -30,13 +31,41 @@ class PoolResult:
     argmax: np.ndarray | None  # (*out, ndim) or (H', W', C, 2) winning input coordinates; None for avg
 
 
+@dataclass(frozen=True)
+class PoolGeometry(Geometry):
+    """A checked pooling geometry. With ``ceil_mode`` the axes' padding after includes the cells that
+    rounding up adds past the explicit padding (``explicit`` keeps the padding asked for): they are
+    never a max and never counted by an average."""
+
+    explicit: tuple[tuple[int, int], ...] = ()
+    ceil_mode: bool = False
+
+
+def _ceil_extra(a: Axis) -> int:
+    """Cells to add after the padding so that the floor formula gives ceil mode's count.
+
+    Ceil mode rounds the output count up, but a last window must start inside the input or its
+    left padding (the rule PyTorch and ONNX share), else it is dropped.
+    """
+    out = -(-a.slack // a.stride) + 1
+    if (out - 1) * a.stride >= a.n + a.pad[0]:
+        out -= 1
+    return max(0, (out - 1) * a.stride + a.span - a.padded)
+
+
 def pool_geometry(
     shape: Sequence[int],
     size: int | Sequence[int],
     stride: int | Sequence[int] | None = None,
     padding: PaddingSpec = 0,
-) -> Geometry:
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+) -> PoolGeometry:
     """Validated pooling geometry (``stride`` defaults to ``size``): the one home of pooling's rules.
+
+    Padding (an int, one per axis, or ``[before, after]`` per axis) may be at most half the pool's
+    span ``d·(k − 1) + 1`` (PyTorch's rule; ONNX sets none). ``ceil_mode`` rounds the output count
+    up instead of down, keeping only windows that start inside the input or its left padding.
 
     Parameters
     ----------
@@ -44,34 +73,54 @@ def pool_geometry(
 
     >>> pool_geometry((4, 4), 2, padding=1).out_shape
     (3, 3)
+    >>> pool_geometry((5,), 2).out_shape, pool_geometry((5,), 2, ceil_mode=True).out_shape
+    ((2,), (3,))
     """
     if len(shape) not in (1, 2):
         raise ParameterError("input", f"pooling needs 1 or 2 spatial axes, got {len(shape)}")
+    if not isinstance(ceil_mode, bool):
+        raise ParameterError("ceil_mode", f"ceil_mode must be true or false, got {ceil_mode!r}")
     sizes = as_tuple(size, len(shape), "size", minimum=1)
-    g = geometry(shape, sizes, sizes if stride is None else stride, padding)
+    g = geometry(shape, sizes, sizes if stride is None else stride, padding, dilation)
     for a in g.axes:
-        if max(a.pad) > a.k // 2:
-            raise ParameterError(
-                "padding",
-                f"padding {max(a.pad)} must be at most half the pool size {a.k} (≤ {a.k // 2})",
-            )
-    return g
+        if max(a.pad) > a.span // 2:
+            what = f"the pool size {a.k}" if a.dilation == 1 else f"the dilated pool's span {a.span}"
+            raise ParameterError("padding", f"padding {max(a.pad)} must be at most half {what} (≤ {a.span // 2})")
+    axes = g.axes
+    if ceil_mode:
+        axes = tuple(replace(a, pad=(a.pad[0], a.pad[1] + _ceil_extra(a))) for a in g.axes)
+    return PoolGeometry(axes, g.padding, ceil_mode)
+
+
+def window_counts(g: PoolGeometry, include_pad: bool) -> np.ndarray:
+    """Cells each window averages over: inside the input only, or also the explicit padding
+    (never ceil mode's extra cells). (*out_shape,) — a product of one count per axis."""
+    total = np.ones((), dtype=np.float64)
+    for a, (before, after) in zip(g.axes, g.explicit or g.padding, strict=True):
+        low, high = (-before, a.n + after) if include_pad else (0, a.n)
+        starts = np.arange(a.out)[:, None] * a.stride - a.pad[0] + np.arange(a.k)[None, :] * a.dilation
+        counts = ((starts >= low) & (starts < high)).sum(axis=1)
+        total = np.multiply.outer(total, counts)
+    return total
 
 
 def given_or_built(
-    geometry: Geometry | None,
+    geometry: PoolGeometry | None,
     shape: Sequence[int],
     size: int | Sequence[int] | None,
     stride: int | Sequence[int] | None,
     padding: PaddingSpec,
-) -> Geometry:
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+) -> PoolGeometry:
     """Check a pooling ``geometry`` against the input's spatial ``shape``, or build one."""
     if geometry is None:
         if size is None:
             raise TypeError("give the pool size or a geometry")
-        return pool_geometry(shape, size, stride, padding)
-    if size is not None or stride is not None or not (isinstance(padding, int) and padding == 0):
-        raise TypeError("pass either geometry= or size/stride/padding, not both")
+        return pool_geometry(shape, size, stride, padding, dilation, ceil_mode)
+    if (size is not None or stride is not None or not (isinstance(padding, int) and padding == 0)
+            or dilation != 1 or ceil_mode):
+        raise TypeError("pass either geometry= or size/stride/padding/dilation/ceil_mode, not both")
     if geometry.in_shape != tuple(shape):
         raise ParameterError("input", f"input has shape {tuple(shape)} but the geometry was built for {geometry.in_shape}")
     return geometry
@@ -88,20 +137,30 @@ def pool(
     *,
     stride: int | Sequence[int] | None = None,
     padding: PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
     op: Literal["max", "avg"] = "max",
-    geometry: Geometry | None = None,
+    count_include_pad: bool = True,
+    geometry: PoolGeometry | None = None,
 ) -> PoolResult:
     """Pool a (n,), (H, W) or (H, W, C) input (a volume is pooled channel by channel).
 
     ``geometry`` is a checked :func:`pool_geometry` of the spatial axes, given instead of ``size``,
-    ``stride`` and ``padding``.
+    ``stride``, ``padding``, ``dilation`` and ``ceil_mode``. An average divides by the window's
+    cells inside the input and its explicit padding (``count_include_pad=True``, PyTorch's default)
+    or inside the input only (``False``, ONNX's default).
+
+    >>> pool([1, 2, 3, 4, 5], 2, ceil_mode=True, op="avg").output.tolist()  # the last window holds 5 alone
+    [1.5, 3.5, 5.0]
     """
     x = as_array(x, "input")
     if x.dtype.kind in "ui":  # padding with −∞ needs floats
         x = x.astype(np.float64)
     check_op(op)
     nd = 1 if x.ndim == 1 else 2
-    g = given_or_built(geometry, x.shape[:nd], size, stride, padding)
+    g = given_or_built(geometry, x.shape[:nd], size, stride, padding, dilation, ceil_mode)
+    if not isinstance(count_include_pad, bool):
+        raise ParameterError("count_include_pad", f"count_include_pad must be true or false, got {count_include_pad!r}")
     fill = -np.inf if op == "max" else 0.0
     pads = list(g.padding) + [(0, 0)] * (x.ndim - nd)
     xp = np.pad(x, pads, constant_values=fill) if any(map(any, g.padding)) else x
@@ -110,7 +169,8 @@ def pool(
         total = views[0].copy()
         for v in views[1:]:
             total += v
-        total /= len(views)  # divides by the full window, counting padded zeros (PyTorch's default)
+        counts = window_counts(g, count_include_pad)
+        total /= counts.reshape(counts.shape + (1,) * (x.ndim - nd))
         return PoolResult(total, None)
     output = views[0].copy()
     # the winner's flat tap index; arithmetic on 0/1 masks, as masked copies are ~10× slower
@@ -128,7 +188,7 @@ def pool(
     coords = []
     for axis, a in enumerate(g.axes):
         o = out_idx[axis].reshape(out_idx[axis].shape + (1,) * (x.ndim - nd))
-        coords.append(o * a.stride - a.pad[0] + tap[axis])
+        coords.append(o * a.stride - a.pad[0] + tap[axis] * a.dilation)
     return PoolResult(output, np.stack(coords, axis=-1))
 
 
@@ -141,6 +201,7 @@ def _tap_views(xp: np.ndarray, g: Geometry, nd: int) -> list[np.ndarray]:
     """
     views = []
     for tap in np.ndindex(*g.kernel_shape):
-        index = tuple(slice(t, t + (a.out - 1) * a.stride + 1, a.stride) for t, a in zip(tap, g.axes, strict=True))
+        index = tuple(slice(t * a.dilation, t * a.dilation + (a.out - 1) * a.stride + 1, a.stride)
+                      for t, a in zip(tap, g.axes, strict=True))
         views.append(xp[index + (slice(None),) * (xp.ndim - nd)])
     return views

@@ -28,7 +28,7 @@ from .arrays import as_array, flip_spatial
 from .errors import ParameterError
 from .geometry import ConvGeometry, given_or_built
 from .matrix import sparse_rows
-from .pool import check_op
+from .pool import PoolGeometry, check_op, window_counts
 from .pool import given_or_built as pool_given_or_built
 from .shapes import Geometry, PaddingSpec
 
@@ -229,13 +229,17 @@ def pool_step(
     *,
     stride: int | Sequence[int] | None = None,
     padding: PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
     op: Literal["max", "avg"] = "max",
-    geometry: Geometry | None = None,
+    count_include_pad: bool = True,
+    geometry: PoolGeometry | None = None,
 ) -> PoolStep:
     """Trace step ``step`` of pooling a (n,) or (H, W) input.
 
     Max ignores padding (as if it were −∞); average divides by the full window size, counting
-    padded zeros (PyTorch's defaults). ``geometry`` is a checked
+    padded zeros (PyTorch's defaults; ``count_include_pad=False`` counts the input's cells only, and
+    ceil mode's extra cells are never counted). ``geometry`` is a checked
     :func:`~app.engine.pool.pool_geometry`, given instead of ``size``, ``stride`` and ``padding``.
 
     >>> pool_step([[1, 5], [7, 2]], 2, 0).winner
@@ -243,7 +247,7 @@ def pool_step(
     """
     x_arr = as_array(x, "input", ranks=(1, 2))
     check_op(op)
-    g = pool_given_or_built(geometry, x_arr.shape, size, stride, padding)
+    g = pool_given_or_built(geometry, x_arr.shape, size, stride, padding, dilation, ceil_mode)
     out_index = g.out_index(step)
     origin, positions, inside, window = _window(x_arr, g, out_index)
     winner = None
@@ -253,5 +257,5 @@ def pool_step(
         winner = tuple(int(v) for v in positions[best])
         result = float(masked[best])
     else:
-        result = float(window.sum() / window.size)
+        result = float(window.sum() / window_counts(g, count_include_pad)[out_index])
     return PoolStep(step, g.steps, op, out_index, origin, positions, inside, window, result, winner)
