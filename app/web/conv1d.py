@@ -51,7 +51,7 @@ def build(state: Conv1dState, settings: Settings) -> dict[str, Any]:
         "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
         "notes_rows": notes_row_count(a),
         "status": step_data.conv1d_status(trace, last),
-        "steps": step_data.conv1d(x, k, g, out, here(step="STEP"), settings),
+        "steps": step_data.conv1d(x, k, g, out, here, settings),
         "limits": Conv1dState.limits(settings),
     }
 

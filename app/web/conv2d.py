@@ -124,11 +124,13 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
     if view.numbers and view.output is not None:
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)
         ctx["output_rows"] = stepper.output_cells(view.output, step, lambda i: here(step=i))
-        ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here(step="STEP"),
+        ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here,
                                         ctx["matrix"]["whole"], settings)
     else:
         ctx["magnifier"] = stepper.magnifier(view.x, trace)
         ctx["magnifier_origin"] = tuple(int(v) - 2 for v in trace.positions.reshape(-1, 2).min(axis=0))  # its margin: 2
+        # what an image step changes, as data (the step-parts fragment; computed only when rendered)
+        ctx["step_now"] = lambda: step_data.image_step(view.x, trace, g, ctx["magnifier"], ctx["magnifier_origin"], here)
         ctx["image_query"] = {k: v for k, v in canonical.items() if k not in ("step", "projector", "mapping", "orig")}
     return ctx
 
@@ -155,7 +157,8 @@ def fallback(raw: Mapping[str, str], settings: Settings) -> dict[str, Any]:
 
 
 PAGE = Page(Conv2dState, "pages/conv2d.html",
-            {"workspace": "partials/conv2d_workspace.html", "default": "partials/conv2d_app.html"},
+            {"workspace": "partials/conv2d_workspace.html", "step-parts": "partials/conv2d_step_parts.html",
+             "default": "partials/conv2d_app.html"},
             build, context, data, fallback,
             error_fragments={"workspace": "partials/error_panel.html", "default": "partials/conv2d_app.html"})
 add_page(router, PAGE)

@@ -71,7 +71,7 @@ def build(state: PoolState, settings: Settings) -> dict[str, Any]:
         "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
         "limits": PoolState.limits(settings),
         "status": step_data.pool_status(trace, last),
-        "steps": step_data.pool(x, size, stride, padding, op, g, result.output, here(step="STEP"), settings),
+        "steps": step_data.pool(x, size, stride, padding, op, g, result.output, here, settings),
     }
 
 

@@ -1,15 +1,18 @@
 """Every step of a small configuration as data, so the browser steps with no request at all.
 
 A page whose whole trace is small (the numbers grid, 1-D, pooling, the volume example: at most
-``Settings.max_client_steps`` steps) embeds one JSON block built here from the engine's traces.
+``Settings.max_client_steps`` steps) embeds one JSON block (``<div id="step-data" data-json='…'>``)
+built here from the engine's traces.
 static/js/stepper.js only copies these values into the page: it never computes a number.
 
 The block is generic, so one small script serves every page:
 
-- ``url``: the canonical link of the page with ``STEP`` in place of the step;
+- ``url``: the canonical link of the page with ``STEP`` in place of the step, ``first`` the link of
+  step 0 (canonical links leave a default step out);
 - ``last``, ``row``: the last step and how many steps Shift+arrow moves;
-- ``fields``: ``[name, kind]`` pairs naming elements marked ``data-b="name …"``; kind ``"t"`` sets
-  the element's text (``None`` hides it), ``"c:NAME"`` toggles class NAME on it;
+- ``fields``: names of elements marked ``data-b="name …"``; the name says what a value does:
+  ``pad3``, ``mpad3`` (a number after it) toggle class ``pad``, ``win3`` class ``win``,
+  ``name@attr`` sets attribute ``attr``, any other name sets the element's text (``None`` hides it);
 - ``values``: per step, one value per field, in the fields' order;
 - ``marks``: per class (``win``, ``winner``), per step, the ``data-cell`` ids that carry it;
 - output cells carry ``data-order``: before the step they are ``done``, at it ``cur``, after ``todo``
@@ -17,39 +20,41 @@ The block is generic, so one small script serves every page:
 - ``matrix`` (optional): every row of W as (columns, texts), the column labels and x's values, so
   the rows around the current step can be laid out without a request.
 
->>> block = StepBlock("/p?step=STEP", last=1, row=2)
+>>> block = StepBlock(lambda step: "/p" if step == 0 else f"/p?step={step}", last=1, row=2)
 >>> block.add_step({"sum": "3", "pad0": True})
 >>> block.add_step({"sum": "−1", "pad0": False})
 >>> block.as_dict()["fields"], block.as_dict()["values"]
-([['sum', 't'], ['pad0', 'c:pad']], [['3', True], ['−1', False]])
+(['sum', 'pad0'], [['3', True], ['−1', False]])
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+from markupsafe import Markup
 
 from ..engine.matrix import matrix_rows
 from ..engine.shapes import Geometry
 from .params import format_signed
 
 MATRIX_AROUND = 2  # rows of W shown either side of the current one when W is too big to show whole
-CLASS_FIELDS = {"pad": "c:pad", "win": "c:win"}  # field-name prefixes that toggle a class, not text
 
 
-def _kind(name: str) -> str:
-    for prefix, kind in CLASS_FIELDS.items():
-        if name.startswith(prefix) and name[len(prefix):].isdigit():
-            return kind
-    return "t"
+def embed(data: dict) -> Markup:
+    """Compact JSON to put in a single-quoted attribute (``data-json='…'``): <, >, & and ' are escaped
+    inside the JSON strings, as Jinja's tojson does. (Not a script block: htmx removes scripts from
+    the content it swaps in when allowScriptTags is off, as it is here.)"""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
 
 
 class StepBlock:
     """Collects the per-step values of one page; ``as_dict()`` is what the page embeds."""
 
-    def __init__(self, url: str, last: int, row: int) -> None:
-        self.url, self.last, self.row = url, last, row
+    def __init__(self, here: Callable[..., str], last: int, row: int) -> None:
+        self.url, self.first, self.last, self.row = here(step="STEP"), here(step=0), last, row
         self.fields: list[str] = []
         self.values: list[list[object]] = []
         self.marks: dict[str, list[list[int]]] = {}
@@ -64,8 +69,8 @@ class StepBlock:
             self.marks.setdefault(name, []).append(sorted(set(cells)))
 
     def as_dict(self) -> dict:
-        out = {"url": self.url, "last": self.last, "row": self.row,
-               "fields": [[f, _kind(f)] for f in self.fields], "values": self.values, "marks": self.marks,
+        out = {"url": self.url, "first": self.first, "last": self.last, "row": self.row,
+               "fields": self.fields, "values": self.values, "marks": self.marks,
                "outputs": self.outputs}
         if self.matrix is not None:
             out["matrix"] = self.matrix
@@ -136,15 +141,15 @@ def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> 
     }
 
 
-def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: np.ndarray, url: str, whole_matrix: bool,
-           settings) -> dict | None:
+def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: np.ndarray, here: Callable[..., str],
+           whole_matrix: bool, settings) -> Markup | None:
     """Every step of a 2-D numbers-mode page, or None when there are too many to embed."""
     from ..engine.trace import conv_steps
 
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
-    block = StepBlock(url, last, g.out_shape[1])
+    block = StepBlock(here, last, g.out_shape[1])
     geo = {"stride": g.stride, "padding": g.padding, "dilation": g.dilation}
     for trace in conv_steps(x, kernel, range(g.steps), bias=bias, **geo):
         block.add_step({"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace),
@@ -153,17 +158,18 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: 
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
     block.matrix = matrix_data(x, kernel, g, whole_matrix)
     block.matrix["bias"] = format_signed(bias) if bias else None
-    return block.as_dict()
+    return embed(block.as_dict())
 
 
-def conv1d(x: np.ndarray, kernel: np.ndarray, g: Geometry, output: np.ndarray, url: str, settings) -> dict | None:
+def conv1d(x: np.ndarray, kernel: np.ndarray, g: Geometry, output: np.ndarray, here: Callable[..., str],
+           settings) -> Markup | None:
     """Every step of /conv1d: the Y_n line's terms, the window, the output, W."""
     from ..engine.trace import conv_steps
 
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
-    block = StepBlock(url, last, g.steps)
+    block = StepBlock(here, last, g.steps)
     for trace in conv_steps(x, kernel, range(g.steps), stride=g.stride, padding=g.padding):
         values: dict[str, object] = {"status": conv1d_status(trace, last), "step": str(trace.index)}
         for i, (p, v, inside) in enumerate(zip(trace.positions, trace.window, trace.inside, strict=True)):
@@ -174,7 +180,7 @@ def conv1d(x: np.ndarray, kernel: np.ndarray, g: Geometry, output: np.ndarray, u
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
     block.matrix = matrix_data(x, kernel, g, True)
     block.matrix["bias"] = None
-    return block.as_dict()
+    return embed(block.as_dict())
 
 
 def conv1d_status(trace, last: int) -> str:
@@ -190,8 +196,8 @@ def pool_status(trace, last: int) -> str:
     return text + (", partly on zero padding" if not trace.inside.all() else "")
 
 
-def pool(x: np.ndarray, size: int, stride: int, padding: int, op: str, g: Geometry, output: np.ndarray, url: str,
-         settings) -> dict | None:
+def pool(x: np.ndarray, size: int, stride: int, padding: int, op: str, g: Geometry, output: np.ndarray, here: Callable[..., str],
+         settings) -> Markup | None:
     """Every step of /pool: the window's values, the max and its winner, or the average."""
     from ..engine.trace import pool_step
 
@@ -199,7 +205,7 @@ def pool(x: np.ndarray, size: int, stride: int, padding: int, op: str, g: Geomet
         return None
     last = g.steps - 1
     width = padded_width(g)
-    block = StepBlock(url, last, g.out_shape[1])
+    block = StepBlock(here, last, g.out_shape[1])
     for step in range(g.steps):
         trace = pool_step(x, size, step, stride=stride, padding=padding, op=op)
         values: dict[str, object] = {"status": pool_status(trace, last)}
@@ -215,7 +221,7 @@ def pool(x: np.ndarray, size: int, stride: int, padding: int, op: str, g: Geomet
         winner = [] if trace.winner is None else [padded_cell(trace.winner, g, width)]
         block.add_step(values, win=window_cells(trace, g), winner=winner)
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
-    return block.as_dict()
+    return embed(block.as_dict())
 
 
 def volume_status(n: int, trace, step: int, last: int) -> str:
@@ -223,7 +229,8 @@ def volume_status(n: int, trace, step: int, last: int) -> str:
     return f"Step {step} of {last} · filter {n} · output cell (row {r}, column {c}) of feature map {n}"
 
 
-def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.ndarray, url: str, settings) -> dict | None:
+def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.ndarray, here: Callable[..., str],
+           settings) -> Markup | None:
     """Every step of /volume: filter by filter, the channel slices' products and sums, the maps."""
     from ..engine.trace import conv_steps
 
@@ -231,7 +238,7 @@ def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.
     if not fits(per_map * filters, settings):
         return None
     last = per_map * filters - 1
-    block = StepBlock(url, last, per_map)
+    block = StepBlock(here, last, per_map)
     channels = x.shape[-1]
     for n in range(filters):
         for trace in conv_steps(x, w[n], range(per_map), bias=float(b[n]), stride=g.stride, padding=g.padding):
@@ -247,4 +254,53 @@ def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.
             values["result"] = format_signed(trace.result)
             block.add_step(values, win=window_cells(trace, g))
     block.outputs = [format_signed(v) for m in range(filters) for v in output[..., m].reshape(-1).tolist()]
-    return block.as_dict()
+    return embed(block.as_dict())
+
+
+def image_step(x: np.ndarray, trace, g: Geometry, magnifier: list, magnifier_origin: tuple[int, int],
+               here: Callable[..., str]) -> Markup:
+    """One step of an image page: what changes from step to step, as the same kind of block with
+    one row of values (``at`` names its step). An image step asks the server for this (about 2 KB)
+    instead of the whole workspace; stepper.js applies it as it applies an embedded step."""
+    last = g.steps - 1
+    out_h, out_w = g.out_shape
+    r, c = trace.out_index
+    values: dict[str, object] = {"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace),
+                                 "sum": format_signed(trace.sum), "result": format_signed(trace.result),
+                                 "win@x": str(trace.origin[1]), "win@y": str(trace.origin[0]),
+                                 "cell": f"[{r}, {c}]",
+                                 "rest@x": str(c + 1), "rest@y": str(r), "rest@width": str(out_w - c - 1),
+                                 "below@y": str(r + 1), "below@height": str(out_h - r - 1),
+                                 "cur@x": str(c), "cur@y": str(r),
+                                 "outimg@aria-label": f"Output image, computed up to row {r}, column {c}"}
+    r0, c0 = magnifier_origin
+    for i in range(len(magnifier)):
+        values[f"mr{i}"] = format_signed(r0 + i)
+    for j in range(len(magnifier[0])):
+        values[f"mc{j}"] = format_signed(c0 + j)
+    for k, cell in enumerate(cell for row in magnifier for cell in row):
+        values[f"m{k}"] = format_signed(cell.value)
+        values[f"mpad{k}"] = "pad" in cell.classes.split()
+    block = StepBlock(here, last, out_w)
+    block.add_step(values)
+    out = block.as_dict()
+    out["at"] = trace.index
+    out["matrix"] = _matrix_around(x, trace, g)
+    return embed(out)
+
+
+def _matrix_around(x: np.ndarray, trace, g: Geometry) -> dict:
+    """The rows of W around the step (as the page lays them out), keyed by row, with the labels and
+    x values of the columns they show."""
+    width, n_cols = g.in_shape[-1], x.size
+    ids = [r for r in range(trace.index - MATRIX_AROUND, trace.index + MATRIX_AROUND + 1) if 0 <= r < g.steps]
+    sparse = matrix_rows(g.in_shape, trace.kernel, ids, stride=g.stride, padding=g.padding, dilation=g.dilation)
+    texts: dict[float, str] = {}
+    rows = {}
+    for r, (cols, vals) in zip(ids, sparse, strict=True):
+        rows[r] = [cols.tolist(), [texts.setdefault(v, format_signed(v)) for v in vals.tolist()]]
+    shown = sorted({c + d for cols, _ in rows.values() for c in cols for d in (-1, 0, 1) if 0 <= c + d < n_cols})
+    return {"whole": False, "around": MATRIX_AROUND, "n": g.steps, "cols": n_cols, "rows": rows,
+            "labels": {c: f"x{c // width},{c % width}" for c in shown},
+            "x": {c: format_signed(float(x[np.unravel_index(c, x.shape)])) for c in shown},
+            "bias": format_signed(trace.bias) if trace.bias else None}

@@ -92,7 +92,7 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
         "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
         "limits": VolumeState.limits(settings),
         "status": step_data.volume_status(n, trace, step, last),
-        "steps": step_data.volume(x, w, b, g, out, here(step="STEP"), settings),
+        "steps": step_data.volume(x, w, b, g, out, here, settings),
     }
 
 

@@ -3,9 +3,12 @@
 // Keys: ←/→ step, Shift+←/→ row, Space play/pause, Home/End, P projector, F full screen.
 // Single-key shortcuts (P, F, Space) can be switched off on screen (WCAG 2.1.4); the choice is kept.
 //
-// Small configurations embed every step (<script type="application/json" id="step-data">, built by
-// app/web/step_data.py from the engine's traces): stepping then makes no request at all. This file
-// only copies those values into the page and moves the URL; it never computes a number.
+// Small configurations embed every step (<div id="step-data" data-json='…'>, not a script: htmx drops
+// scripts from what it swaps in; built by
+// app/web/step_data.py from the engine's traces): stepping then makes no request at all. An image
+// page (data-remote) asks the server for one step at a time, and gets the same kind of data for just
+// that step (#step-now, swapped out of band). This file only copies those values into the page and
+// moves the URL; it never computes a number.
 // Every limit and default comes from the page (data attributes, the selected option), never from here.
 
 document.documentElement.classList.add("js");
@@ -41,24 +44,26 @@ function announce(text) {
   if (region && text) region.textContent = text.trim();
 }
 
-// Go to a URL the way a link would: through htmx when htmx is here (the container's hx-target).
+// Go to a URL the way a link would: through htmx when htmx is here (the container's hx-target and hx-swap).
 function visit(url, source) {
   if (window.htmx && source) {
     const target = source.closest("[hx-target]")?.getAttribute("hx-target") || "#app";
-    window.htmx.ajax("GET", url, { source, target, swap: "outerHTML" }).then(() => history.pushState({}, "", url));
+    const swap = source.closest("[hx-swap]")?.getAttribute("hx-swap") || "outerHTML";
+    window.htmx.ajax("GET", url, { source, target, swap }).then(() => history.pushState({}, "", url));
   } else {
     window.location.href = url;
   }
 }
 
 // ---------------------------------------------------------------- stepping in the page
-let client = null; // {data, ws, binds, cells, orders, marked, result}
+let client = null; // {data, ws, remote, binds, cells, orders, marked}
 
 function initClient() {
   const ws = document.querySelector("[data-client]");
-  const script = document.getElementById("step-data");
+  const remote = ws?.hasAttribute("data-remote");
+  const script = document.getElementById(remote ? "step-now" : "step-data");
   if (!ws || !script) { client = null; return; }
-  const data = JSON.parse(script.textContent);
+  const data = JSON.parse(script.getAttribute("data-json"));
   const group = (selector, key) => { // data-b may name several fields: "pad3 win3 wv3"
     const map = new Map();
     for (const el of ws.querySelectorAll(selector)) {
@@ -69,12 +74,13 @@ function initClient() {
     }
     return map;
   };
-  client = { data, ws, binds: group("[data-b]", "b"), cells: group("[data-cell]", "cell"),
+  const asked = client && client.ws === ws ? { pending: client.pending, how: client.how } : {}; // an image step in flight
+  client = { ...asked, data, ws, remote, binds: group("[data-b]", "b"), cells: group("[data-cell]", "cell"),
              orders: [...ws.querySelectorAll("[data-order]")], marked: {} };
   for (const name of Object.keys(data.marks)) client.marked[name] = [...ws.querySelectorAll(`[data-cell].${name}`)];
 }
 
-function stepUrl(step) { return client.data.url.replace("STEP", String(step)); }
+function stepUrl(step) { return step === 0 ? client.data.first : client.data.url.replace("STEP", String(step)); }
 
 function configOf(url) {
   const u = new URL(url, location.href);
@@ -84,24 +90,38 @@ function configOf(url) {
 
 // The step a URL shows when it is this page's configuration, else null.
 function sameConfigStep(url) {
-  if (configOf(url) !== configOf(stepUrl(0))) return null;
+  if (configOf(url) !== configOf(stepUrl(1))) return null;
   const step = Number(new URL(url, location.href).searchParams.get("step") || 0);
   return Number.isInteger(step) && step >= 0 && step <= client.data.last ? step : null;
 }
 
+// What a field's value does, by its name (app/web/step_data.py): name@attr sets an attribute,
+// pad3 / mpad3 / win3 toggle a class, anything else is text.
+function kindOf(name) {
+  const at = name.indexOf("@");
+  if (at >= 0) return "a:" + name.slice(at + 1);
+  const cls = /^m?(pad|win)\d+$/.exec(name);
+  return cls ? "c:" + cls[1] : "t";
+}
+
+// One step's values: embedded pages hold every step, an image page only the one it was sent (data.at).
+function valuesAt(step) { return client.data.values[client.data.at === undefined ? step : 0]; }
+
 function field(name, step) {
-  const j = client.data.fields.findIndex(([f]) => f === name);
-  return j < 0 ? null : client.data.values[step][j];
+  const j = client.data.fields.indexOf(name);
+  return j < 0 ? null : valuesAt(step)[j];
 }
 
 function showStep(step, how = "push") {
   const { data, ws } = client;
   step = Math.max(0, Math.min(data.last, step));
-  const values = data.values[step];
-  data.fields.forEach(([name, kind], j) => {
+  const values = valuesAt(step);
+  data.fields.forEach((name, j) => {
+    const kind = kindOf(name);
     const v = values[j];
     for (const el of client.binds.get(name) || []) {
       if (kind === "t") { el.hidden = v === null; if (v !== null) el.textContent = v; }
+      else if (kind.startsWith("a:")) el.setAttribute(kind.slice(2), v);
       else el.classList.toggle(kind.slice(2), Boolean(v));
     }
   });
@@ -122,7 +142,8 @@ function showStep(step, how = "push") {
   }
   if (data.matrix) drawMatrix(step);
   ws.dataset.step = String(step);
-  syncControls(step);
+  if (client.pending === step) client.pending = undefined;
+  syncControls(client.pending ?? step);
   announce(field("status", step));
   const url = stepUrl(step);
   if (how === "push") history.pushState({ convstep: true }, "", url);
@@ -160,7 +181,7 @@ function drawMatrix(step) {
   const m = client.data.matrix;
   const table = client.ws.querySelector("table[data-w]");
   if (!table) return;
-  const n = m.rows.length, nCols = m.x.length;
+  const n = m.n ?? m.rows.length, nCols = m.cols ?? m.x.length; // image pages send only the rows around the step
   const ids = [];
   for (let r = m.whole ? 0 : Math.max(0, step - m.around); r < (m.whole ? n : Math.min(n, step + m.around + 1)); r++) ids.push(r);
   let cols = [];
@@ -224,31 +245,53 @@ function drawMatrix(step) {
   }
 }
 
+// An image page asks for one step's data (#step-parts: only #step-now comes back, out of band).
+// The step links move on at once, so quick presses go on from the step asked for; hx-sync on #app
+// ("queue last") sends one request at a time and keeps only the latest waiting, so answers never
+// arrive out of order.
+function requestStep(step, how = "push") {
+  step = Math.max(0, Math.min(client.data.last, step));
+  client.pending = step;
+  client.how = how; // the URL moves when the step's data has arrived and is on screen
+  syncControls(step);
+  window.htmx.ajax("GET", stepUrl(step), { source: client.ws, target: "#step-parts", swap: "none" });
+}
+
+// Go to a step of this configuration: in the page, or (image pages with htmx) by asking for its data.
+function go(step, how = "push") {
+  if (!client.remote) showStep(step, how);
+  else if (window.htmx) requestStep(step, how);
+  else window.location.href = stepUrl(step);
+}
+
+function current() { return client.pending ?? Number(client.ws.dataset.step); }
+
 // Links to another step of this configuration, and the jump form, stay in the page.
 document.addEventListener("click", (event) => {
   if (!client || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  if (client.remote && !window.htmx) return; // plain links
   const a = event.target.closest("a[href]");
   if (!a || !client.ws.contains(a)) return;
   const step = sameConfigStep(a.href);
   if (step === null) return;
   event.preventDefault();
-  event.stopPropagation(); // before htmx's boost sees it: no request
-  if (step !== Number(client.ws.dataset.step)) showStep(step, playing() ? "replace" : "push");
+  event.stopPropagation(); // before htmx's boost sees it
+  if (step !== current()) go(step, playing() ? "replace" : "push");
 }, true);
 
 document.addEventListener("submit", (event) => {
-  if (!client || !event.target.matches("form.jump") || !client.ws.contains(event.target)) return;
+  if (!client || (client.remote && !window.htmx) || !event.target.matches("form.jump") || !client.ws.contains(event.target)) return;
   event.preventDefault();
   event.stopPropagation();
   const box = event.target.querySelector("[data-step-input]");
   const step = Number(box.value);
-  if (Number.isInteger(step)) showStep(step);
+  if (Number.isInteger(step)) go(step);
 }, true);
 
 window.addEventListener("popstate", (event) => {
   if (!client || event.state?.htmx) return; // htmx restores its own entries
   const step = sameConfigStep(location.href);
-  if (step !== null) showStep(step, "none");
+  if (step !== null) go(step, "none");
   else location.reload();
 });
 
@@ -325,7 +368,7 @@ document.addEventListener("change", (event) => {
   }
   if (event.target.matches("[data-scrubber]")) {
     scrubPushed = false;
-    if (client) return; // already shown while dragging
+    if (client && !client.remote) return; // already shown while dragging
     const number = event.target.form.querySelector("[data-step-input]");
     number.value = event.target.value;
     event.target.form.requestSubmit();
@@ -336,7 +379,7 @@ document.addEventListener("input", (event) => {
   if (event.target.matches("[data-scrubber]")) {
     const number = event.target.form.querySelector("[data-step-input]");
     number.value = event.target.value;
-    if (client) { showStep(Number(event.target.value), scrubPushed ? "replace" : "push"); scrubPushed = true; }
+    if (client && !client.remote) { showStep(Number(event.target.value), scrubPushed ? "replace" : "push"); scrubPushed = true; }
   }
   if (event.target.matches("[data-matrix]")) checkMatrix(event.target);
 });
@@ -363,7 +406,8 @@ document.addEventListener("click", (event) => {
   }
   row = Math.min(Math.max(row, 0), outH - 1);
   col = Math.min(Math.max(col, 0), outW - 1);
-  visit(workspace.dataset.stepUrl.replace("STEP", String(row * outW + col)), svg);
+  if (client) go(row * outW + col);
+  else visit(workspace.dataset.stepUrl.replace("STEP", String(row * outW + col)), svg);
 });
 
 // ---------------------------------------------------------------- validate matrices as you type
@@ -422,6 +466,10 @@ let focusKey = null;
 document.addEventListener("htmx:beforeSwap", () => { focusKey = document.activeElement?.dataset?.key || null; });
 document.addEventListener("htmx:afterSettle", () => {
   initClient();
+  if (client?.remote) { // an image step's data has arrived
+    const how = client.pending === client.data.at ? client.how : "none";
+    showStep(client.data.at, how);
+  }
   showKeySwitch();
   if (focusKey) control(focusKey)?.focus();
   const status = document.getElementById("status");

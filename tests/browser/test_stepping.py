@@ -206,3 +206,28 @@ def test_screenshots_after_stepping(browser, server, name, size, path):
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0] + 1  # nothing scrolls sideways
     shot(page, f"stepping-{name}", full_page=name != "projector")
     context.close()
+
+
+def test_image_steps_ask_only_for_their_data_and_quick_presses_add_up(page, server):
+    page.goto(server + "/conv2d?image=shapes&kernel=edge")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    for _ in range(5):  # faster than the answers come
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "5")
+    assert re.search(r"step=5\b", page.url)
+    assert asked and all("/conv2d?" in url for url in asked)  # step data only: no PNG, no page
+    status = "Step 5 of 9215 · output cell (row 0, column 5) · window starts at (row -1, column 4), partly on zero padding"
+    assert page.locator("#status").inner_text() == status and page.locator("#announcer").inner_text() == status
+    # the shapes sample's background is 30; the top row of the window is padding: only −1·30 and 1·30 remain
+    assert page.locator("table.products .p").all_inner_texts() == ["0", "0", "0", "0", "0", "0", "−30", "0", "30"]
+    assert page.locator("svg .window-box").get_attribute("x") == "4"
+    assert page.locator("table.matrix tr.current th").inner_text().endswith("5")
+    page.go_back()  # presses answered together share an entry: back lands on an earlier step, the one its URL names
+    page.wait_for_url(lambda url: "step=5" not in url)
+    earlier = re.search(r"step=(\d+)", page.url)
+    expect(page.locator("#workspace")).to_have_attribute("data-step", earlier.group(1) if earlier else "0")
+    page.go_forward()
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "5")
+    page.reload()
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "5")
