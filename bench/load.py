@@ -67,13 +67,13 @@ def _row(workers: int, name: str, r: dict, share: str) -> list[object]:
 
 def _revisit(step: int) -> str:
     """The notes' example, steps 0–15: what a class stepping together asks for (kept by each worker)."""
-    return f"/conv2d?kernel=sharpen&step={step}"
+    return f"/conv2d?step={step}" if step else "/conv2d"  # canonical: sharpen and step 0 are the defaults
 
 
 def _first_visit_maker():
     """Every request a URL never asked before (a new bias each time), so every one is rendered."""
     fresh = itertools.count()
-    return lambda step: f"/conv2d?kernel=sharpen&bias={next(fresh)}&step={step}"
+    return lambda step: f"/conv2d?bias={next(fresh) + 1}&step={step}"
 
 
 def run(quick: bool = False, seconds: float | None = None) -> str:

@@ -38,7 +38,8 @@ def one_request(base: str, image_id: str, pixels: np.ndarray, i: int) -> str | N
     kind = KINDS[i % len(KINDS)]
     params = {"image": image_id, "kernel": "sharpen", "padding": 1, "step": step}
     try:
-        with httpx.Client(base_url=base, timeout=30, headers={"Connection": "close"}) as c:
+        # a page asked under a non-canonical spelling (here: the default kernel and padding) redirects once
+        with httpx.Client(base_url=base, timeout=30, headers={"Connection": "close"}, follow_redirects=True) as c:
             if kind == "fragment":
                 r = c.get("/conv2d", params=params, headers={"HX-Request": "true", "HX-Target": "workspace"})
                 ok = r.status_code == 200 and r.text.lstrip().startswith('<section id="workspace"') and "<html" not in r.text
