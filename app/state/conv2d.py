@@ -137,6 +137,8 @@ class Conv2dState(PageState):
         data = super().as_json()
         data["kernel"] = self.kernel.name if isinstance(self.kernel, Preset) else as_matrix(self.kernel_matrix)
         data["mapping"] = self.display_mapping
+        if self.image:
+            data["grid"] = None  # an image replaces the grid
         return data
 
 
