@@ -462,6 +462,7 @@ document.addEventListener("drop", (event) => {
 });
 
 // ---------------------------------------------------------------- after each swap
+document.addEventListener("htmx:afterSwap", () => initClient()); // new step data is usable at once, before settling
 let focusKey = null;
 document.addEventListener("htmx:beforeSwap", () => { focusKey = document.activeElement?.dataset?.key || null; });
 document.addEventListener("htmx:afterSettle", () => {

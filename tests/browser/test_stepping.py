@@ -102,6 +102,24 @@ def test_buttons_cells_scrubber_and_box_step_in_the_page(page, server):
     assert re.search(r"step=6\b", page.url)
 
 
+def test_after_apply_the_new_grid_steps_with_no_request_too(page, server):
+    page.goto(server + "/conv2d")
+    page.fill('textarea[name="grid"]', GRID)
+    page.select_option('select[name="kernel"]', "")
+    page.fill("[data-custom-kernel]", "1,0;0,1")
+    page.fill('input[name="padding"]', "0")
+    page.click("text=Apply")  # htmx swaps #app: the new step data comes with it
+    expect(page.locator("#workspace")).to_have_attribute("data-last", "35")
+    page.wait_for_load_state("networkidle")  # the swapped-in form's sample thumbnails are fetched once
+
+    def press() -> None:
+        for _ in range(30):
+            page.keyboard.press("ArrowRight")
+
+    assert requests_during(page, press) == []
+    assert step_of(page) == "30" and page.locator("[data-b=result]").first.inner_text() == "80"
+
+
 def test_autoplay_steps_with_no_request(page, server):
     page.goto(server + "/conv2d?step=12")  # the notes' grid: 16 steps
     page.locator("[data-speed]").select_option("60")
@@ -186,6 +204,11 @@ def test_axe_is_clean_after_stepping_in_the_page(browser, server):
     page.goto(server + "/conv2d?grid=" + ";".join(",".join(["1"] * 12) for _ in range(12)))  # W too big: rows around the step
     for _ in range(14):
         page.keyboard.press("ArrowRight")
+    assert violations(page, AXE_FILE.read_text()) == []
+    page.goto(server + "/conv2d?image=shapes&kernel=edge")  # an image page after its step data arrived
+    for step in range(1, 4):
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#workspace")).to_have_attribute("data-step", str(step))
     assert violations(page, AXE_FILE.read_text()) == []
     context.close()
 
