@@ -8,9 +8,10 @@ import os
 import platform
 from pathlib import Path
 
-from . import engine, load, render, stepping, upload
+from . import engine, layers, load, render, stepping, upload
 
-SECTIONS = {"engine": engine.run, "stepping": stepping.run, "load": load.run, "upload": upload.run, "render": render.run}
+SECTIONS = {"engine": engine.run, "layers": layers.run, "stepping": stepping.run, "load": load.run, "upload": upload.run,
+            "render": render.run}
 
 
 def machine() -> str:

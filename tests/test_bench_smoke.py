@@ -16,3 +16,10 @@ def test_upload_section_runs():
     from bench import upload
 
     assert "vs draft floor" in upload.run(quick=True)
+
+
+def test_layers_section_runs_and_checks_the_same_numbers():
+    from bench import layers
+
+    text = layers.run(quick=True)
+    assert "grouped / per-group" in text and "| 64²×8 → 32²×16 |" in text
