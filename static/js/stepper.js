@@ -332,6 +332,7 @@ function speed() {
 function showPlayState() {
   const button = document.querySelector("[data-play]");
   if (!button) return;
+  speed(); // the speed shown: the one chosen this session, else the page's default (slow under reduced motion)
   button.setAttribute("aria-pressed", String(playing()));
   button.textContent = playing() ? "❚❚ Pause" : "▶ Play";
 }

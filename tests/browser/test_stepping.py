@@ -170,6 +170,20 @@ def test_single_key_shortcuts_can_be_switched_off(page, server):
     page.wait_for_url(re.compile(r"projector=1"))
 
 
+def test_autoplay_starts_slow_when_reduced_motion_is_asked_for(browser, server):
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(server + "/conv2d")
+    assert page.locator("[data-speed]").input_value() == page.locator("[data-speed]").get_attribute("data-reduced-motion")
+    assert page.locator("[data-speed] option:checked").inner_text() == "slow"
+    context.close()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "/conv2d")
+    assert page.locator("[data-speed] option:checked").inner_text() == "normal"
+    context.close()
+
+
 def test_space_on_a_button_activates_the_button(page, server):
     page.goto(server + "/conv2d?step=2")
     page.locator('[data-key="next"]').focus()

@@ -50,3 +50,35 @@ def test_numbers_mode_embeds_every_step_instead(client):
     values = dict(zip(data["fields"], data["values"][5], strict=True))
     assert values["result"] == "59"  # the notes' grid, sharpen, step 5: 5·22 − 19 − 13 − 16 − 3
     assert data["marks"]["win"][5] == [7, 8, 9, 13, 14, 15, 19, 20, 21]  # padded 6-wide grid, rows 1–3, columns 1–3
+
+
+def test_max_client_steps_decides_which_pages_carry_every_step(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    small = create_app(Settings(data_dir=tmp_path / "d", htmx_source="none", max_client_steps=15))
+    with TestClient(small) as client:
+        assert 'id="step-data"' not in client.get("/conv2d").text  # 16 steps: one too many, htmx fragments instead
+        assert 'id="step-data"' in client.get("/conv2d?grid=1,2,3;4,5,6;7,8,9").text  # 9 steps
+        assert 'id="step-data"' in client.get("/pool").text  # 4 steps
+        assert 'id="step-data"' not in client.get("/volume").text  # 18 steps
+
+
+def test_grids_have_row_and_column_headers_negative_on_padding(client):
+    html = client.get("/conv2d").text  # 4×4 grid, padding 1
+    table = re.search(r'<table class="grid input".*?</table>', html, re.S).group(0)
+    columns = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+    rows = re.findall(r'<th scope="row"[^>]*>([^<]*)</th>', table)
+    assert columns == ["−1", "0", "1", "2", "3", "4"] and rows == ["−1", "0", "1", "2", "3", "4"]
+    output = re.search(r'<table class="grid output".*?</table>', html, re.S).group(0)
+    assert re.findall(r'<th scope="row"[^>]*>([^<]*)</th>', output) == ["0", "1", "2", "3"]
+
+
+def test_the_live_region_is_outside_what_htmx_swaps(client):
+    html = client.get("/conv2d").text
+    region = html.index('id="announcer"')
+    assert 'aria-live="polite"' in html[region - 120:region + 120]
+    assert region < html.index('id="app"')  # #app and #workspace are swapped; the region stays
+    assert "aria-live" not in html[html.index('id="workspace"'):]
