@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -124,8 +125,6 @@ PAGES: dict[str, Page] = {}  # path → page, filled by add_page
 def canonical_href(href: str, settings: Settings) -> str:
     """A link the app writes by hand (``/shapes?input=5&kernel=3…#part``), spelled canonically,
     so following it never costs a redirect. Links to other places are returned as they are."""
-    from urllib.parse import parse_qsl, urlsplit
-
     parts = urlsplit(href)
     page = PAGES.get(parts.path)
     if page is None:
