@@ -38,6 +38,7 @@ RELATIONAL = [re.compile(p) for p in (
     r"must be smaller than the stride",                 # output_padding vs stride and dilation
     r"the output would have -?\d+ cells on an axis",    # a transposed output padded away to nothing
     r"but there are \d+ kernels|one kernel turns",      # transposed: kernels vs the input's channels and rank
+    r"spatial_dims \d (needs|takes|does not fit|turns)|a pooling trace steps",  # spatial_dims vs the input's rank
     r"input must have rank \d+, got rank",              # the input's rank vs the kernels' (ranks 1–3 are in the schema)
     r"is stepped with a kernel \(kh, kw, C\)",          # a per-channel kernel cannot be stepped
     r"but input_shape has \d+ axes",                    # /api/matrix: kernel rank vs input_shape

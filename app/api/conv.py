@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from ..engine import trace
 from ..engine.conv import correlate, correlate_many
 from ..engine.errors import ParameterError
-from ..engine.geometry import ConvGeometry, conv_geometry
+from ..engine.geometry import ConvGeometry, conv_geometry, sequence_as_rows
 from ..imaging import MAPPINGS, render_png
 from ..settings import Settings
 from ..sources import load_image
@@ -37,9 +37,24 @@ def _input(body: ConvRequest, settings: Settings) -> np.ndarray:
     return checked_array(body.input, "input", settings)
 
 
-def _checked_geometry(x: np.ndarray, ks: list[np.ndarray], body: ConvRequest, settings: Settings) -> ConvGeometry:
+Geo = tuple[Any, Any, Any]  # stride, padding, dilation as the engine takes them
+
+
+def _as_laid_out(x: np.ndarray, ks: list[np.ndarray], body: ConvRequest) -> tuple[np.ndarray, list[np.ndarray], Geo, bool]:
+    """``spatial_dims`` 1: an (n, C) sequence with kernels (k, C/g) runs as one row of a 2-D problem."""
+    if body.spatial_dims == 2 and x.ndim == 1:
+        raise ParameterError("spatial_dims", "spatial_dims 2 needs an (H, W) or (H, W, C) input; this input is a flat list")
+    if body.spatial_dims != 1 or x.ndim == 1:
+        return x, ks, (body.stride, body.padding, body.dilation), False
+    if x.ndim != 2 or ks[0].ndim != 2:
+        raise ParameterError("spatial_dims", f"spatial_dims 1 takes an (n, C) input and kernels (k, C/groups); got an"
+                             f" input of rank {x.ndim} and kernels of rank {ks[0].ndim}")
+    return x[None], [k[None] for k in ks], sequence_as_rows(ks[0].shape[0], body.stride, body.padding, body.dilation), True
+
+
+def _checked_geometry(x: np.ndarray, ks: list[np.ndarray], body: ConvRequest, geo: Geo, settings: Settings) -> ConvGeometry:
     """Validate the geometry once and refuse what would cost too much, before the engine allocates."""
-    g = conv_geometry(x.shape, ks[0].shape, stride=body.stride, padding=body.padding, dilation=body.dilation,
+    g = conv_geometry(x.shape, ks[0].shape, stride=geo[0], padding=geo[1], dilation=geo[2],
                       flip=body.flip, groups=body.groups,
                       name="kernel" if len(ks) == 1 and body.kernel is not None else "kernels")
     maps = len(ks) * (g.channels if g.kind == "depthwise" else 1)  # a 2-D kernel runs on each channel on its own
@@ -65,9 +80,10 @@ def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str
         k = checked_kernel(body.kernel, "kernel", settings)
         if isinstance(body.bias, list):
             raise ParameterError("bias", "with one kernel, bias must be a single number")
-        g = _checked_geometry(x, [k], body, settings)
+        x, (k,), geo, rows = _as_laid_out(x, [k], body)
+        g = _checked_geometry(x, [k], body, geo, settings)
         out = correlate(x, k, bias=body.bias or 0.0, geometry=g)
-        return finite_output(out), g.warnings()
+        return finite_output(out[0] if rows else out), g.warnings()
     if not body.kernels:
         raise ParameterError("kernels", "kernels must hold at least one kernel")
     if len(body.kernels) > settings.max_kernels:
@@ -78,9 +94,10 @@ def compute(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str
     ks = [checked_kernel(k, "kernels", settings) for k in body.kernels]
     if len({k.shape for k in ks}) != 1:
         raise ParameterError("kernels", "all kernels must have the same shape")
-    g = _checked_geometry(x, ks, body, settings)
+    x, ks, geo, rows = _as_laid_out(x, ks, body)
+    g = _checked_geometry(x, ks, body, geo, settings)
     out = correlate_many(x, np.stack(ks), bias=body.bias, geometry=g)
-    return finite_output(out), g.warnings()
+    return finite_output(out[0] if rows else out), g.warnings()
 
 
 def compute_quietly(body: ConvRequest, settings: Settings) -> tuple[np.ndarray, list[str]]:

@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from ..engine import trace
+from ..engine.errors import ParameterError
 from ..engine.pool import pool as pool_array
-from ..engine.pool import pool_geometry
+from ..engine.pool import pool_geometry, sequence_as_rows
 from .limits import check_cost
 from .schemas import ERROR_RESPONSES, PoolRequest, PoolResponse, PoolTraceRequest, checked_array
 
@@ -25,15 +26,28 @@ def pool(body: PoolRequest, request: Request) -> dict[str, Any]:
     Padding is at most half the pool's span. Pooling has no parameters."""
     settings = request.app.state.settings
     x = checked_array(body.input, "input", settings)
+    size: Any = body.size
+    stride: Any = body.stride
+    padding: Any = body.padding
+    dilation: Any = body.dilation
+    rows = body.spatial_dims == 1 and x.ndim == 2
+    if rows:  # an (n, C) sequence: pooled as one row of a (1, n, C) volume
+        x = x[None]
+        size, stride, padding, dilation = sequence_as_rows(size, stride, padding, dilation)
+    elif body.spatial_dims is not None and (body.spatial_dims == 2) != (x.ndim >= 2):
+        raise ParameterError("spatial_dims", f"spatial_dims {body.spatial_dims} does not fit an input of rank {x.ndim}")
     nd = 1 if x.ndim == 1 else 2
-    g = pool_geometry(x.shape[:nd], body.size, body.stride, body.padding, body.dilation, body.ceil_mode)
+    g = pool_geometry(x.shape[:nd], size, stride, padding, dilation, body.ceil_mode)
     channels = x.shape[2] if x.ndim == 3 else 1
     check_cost(g, channels=channels, maps=channels, taps=prod(g.kernel_shape), settings=settings)
     result = pool_array(x, op=body.op, count_include_pad=body.count_include_pad, geometry=g)
+    output, argmax = result.output, result.argmax
+    if rows:
+        output, argmax = output[0], None if argmax is None else argmax[0][..., 1:]
     return {
-        "output": result.output.tolist(),
-        "shape": list(result.output.shape),
-        "argmax": None if result.argmax is None else result.argmax.tolist(),
+        "output": output.tolist(),
+        "shape": list(output.shape),
+        "argmax": None if argmax is None else argmax.tolist(),
         "params": 0,
         "warnings": g.warnings(),
     }
@@ -42,5 +56,8 @@ def pool(body: PoolRequest, request: Request) -> dict[str, Any]:
 @router.post("/trace/pool", responses=ERROR_RESPONSES, summary="One step of pooling")
 def pool_trace(body: PoolTraceRequest, request: Request) -> dict[str, Any]:
     x = checked_array(body.input, "input", request.app.state.settings, ranks=(1, 2))
+    if body.spatial_dims is not None and (body.spatial_dims == 2) != (x.ndim == 2):
+        raise ParameterError("spatial_dims", f"a pooling trace steps an (n) or (H, W) input; spatial_dims {body.spatial_dims}"
+                             f" does not fit an input of rank {x.ndim}")
     g = pool_geometry(x.shape, body.size, body.stride, body.padding, body.dilation, body.ceil_mode)
     return trace.pool_step(x, step=body.step, op=body.op, count_include_pad=body.count_include_pad, geometry=g).as_dict()

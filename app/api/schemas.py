@@ -109,6 +109,10 @@ class ConvRequest(Geometry):
         json_schema_extra=rules.BIAS,
     )
     flip: bool = Field(False, description="True convolution (flip the kernel) instead of cross-correlation")
+    spatial_dims: Literal[1, 2] | None = Field(
+        None, description="1: the input is a sequence (n, C) of n cells with C channels and kernels are (k, C/groups)"
+        " (the text CNN's embeddings, Conv1d). Default: 1 for a flat list, 2 otherwise",
+    )
     groups: Whole = Field(
         1, description="Split the C input channels into this many groups; each of the N `kernels` is (kh, kw, C/groups)"
         " and kernel n sees group n // (N / groups) only (PyTorch, ONNX). Must divide C and N; depthwise is groups = C.",
@@ -155,6 +159,10 @@ class TransposeRequest(Geometry):
     )
     groups: Whole = Field(1, description="As in /api/conv: must divide N (and the kernels are (kh, kw, C/groups))",
                           json_schema_extra=rules.POSITIVE)
+    spatial_dims: Literal[1, 2] | None = Field(
+        None, description="1: the forward layer read an (n, C) sequence with kernels (k, C/groups), so the input is"
+        " (n', N). Default: kernels (N, kh, kw) are a 2-D layer",
+    )
 
 
 class TraceRequest(ConvRequest):
@@ -188,6 +196,10 @@ class PoolRequest(BaseModel):
                                           json_schema_extra=rules.DILATION)
     ceil_mode: bool = Field(False, description="Round the output count up (a last window must start inside the input"
                             " or its left padding)")
+    spatial_dims: Literal[1, 2] | None = Field(
+        None, description="1: the input is a sequence (n, C) pooled along n, channel by channel. Default: 1 for a flat"
+        " list, 2 otherwise (a pooling trace steps (n) or (H, W) only)",
+    )
     count_include_pad: bool = Field(True, description="Average: divide by the window's cells in the input and its"
                                     " padding (PyTorch's default), or only those in the input (false, ONNX's default)")
 

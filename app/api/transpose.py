@@ -9,6 +9,8 @@ import numpy as np
 from fastapi import APIRouter, Request
 
 from ..engine.errors import ParameterError
+from ..engine.geometry import sequence_as_rows
+from ..engine.shapes import as_tuple
 from ..engine.transpose import conv_transpose_many, conv_transpose_shape
 from ..problems import Problem
 from .schemas import ERROR_RESPONSES, ConvResponse, TransposeRequest, checked_array, checked_kernel, finite_output
@@ -42,6 +44,14 @@ def conv_transpose(body: TransposeRequest, request: Request) -> dict[str, Any]:
         ks = np.stack(stack)
     geo: dict[str, Any] = {"stride": body.stride, "padding": body.padding, "dilation": body.dilation,
                            "output_padding": body.output_padding, "groups": body.groups}
+    rows = body.spatial_dims == 1 and ks.ndim == 3
+    if rows:  # kernels (N, k, C/g) over an (n, C) sequence: one row of a 2-D layer
+        if y.ndim != 2:
+            raise ParameterError("spatial_dims", f"spatial_dims 1 turns an (n', N) input over; this input has rank {y.ndim}")
+        (extra,) = as_tuple(body.output_padding, 1, "output_padding", minimum=0)
+        s, p, d = sequence_as_rows(ks.shape[1], body.stride, body.padding, body.dilation)
+        y, ks = y[None], ks[:, None]
+        geo.update(stride=s, padding=p, dilation=d, output_padding=(0, extra))
     shape = conv_transpose_shape(y.shape, ks.shape, **geo)  # checked before anything is allocated
     cells, work = prod(shape), y.size * prod(ks.shape[1:])
     if cells > settings.max_array_cells:
@@ -51,4 +61,6 @@ def conv_transpose(body: TransposeRequest, request: Request) -> dict[str, Any]:
         raise Problem(413, f"this needs {work} multiply-adds; the limit is {settings.max_work} (CONVSTEP_MAX_WORK)", "kernels")
     with np.errstate(over="ignore", invalid="ignore"):
         out = finite_output(conv_transpose_many(y, ks, bias=body.bias, **geo))
+    if rows:
+        out = out[0]
     return {"output": out.tolist(), "shape": list(out.shape), "warnings": []}

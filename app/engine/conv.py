@@ -26,7 +26,7 @@ import numpy as np
 from ._fast_conv import accumulate, depthwise_interleaved, work_dtype
 from .arrays import as_array, flip_spatial
 from .errors import ParameterError
-from .geometry import ConvGeometry, conv_geometry, given_or_built
+from .geometry import ConvGeometry, conv_geometry, given_or_built, sequence_as_rows
 from .shapes import MAX_SIDE, PaddingSpec
 
 __all__ = ["ConvGeometry", "conv_geometry", "correlate", "correlate_many"]
@@ -103,6 +103,7 @@ def correlate_many(
     dilation: int | Sequence[int] = 1,
     flip: bool = False,
     groups: int = 1,
+    spatial_dims: int | None = None,
     geometry: ConvGeometry | None = None,
 ) -> np.ndarray:
     """Apply ``N`` kernels: output depth ``N`` (the notes' "depth = no. of filters").
@@ -114,6 +115,8 @@ def correlate_many(
     groups : split the C input channels into ``groups`` groups: each kernel is (kh, kw, C/groups)
         and kernel ``n`` sees group ``n // (N / groups)`` only (PyTorch, ONNX); ``groups`` must divide
         C and N. Depthwise convolution is ``groups = C``.
+    spatial_dims : 1 reads an (n, C) input as a sequence of n cells with C channels (kernels (k, C/groups):
+        the text CNN's embeddings, ONNX's Conv1d); the default is 1 for an (n,) input and 2 otherwise.
 
     Returns
     -------
@@ -126,6 +129,21 @@ def correlate_many(
     """
     x = as_array(x, "input")
     ks = as_array(kernels, "kernels", ranks=(2, 3, 4))
+    if spatial_dims not in (None, 1, 2):
+        raise ParameterError("spatial_dims", f"spatial_dims must be 1 or 2, got {spatial_dims!r}")
+    if spatial_dims == 1 and x.ndim != 1:  # (n, C) with kernels (k, C/g): one row of a 2-D problem
+        if x.ndim != 2 or ks.ndim != 3:
+            raise ParameterError("spatial_dims", f"spatial_dims 1 takes an (n, C) input and kernels (N, k, C/groups);"
+                                 f" got an input of rank {x.ndim} and kernels of rank {ks.ndim}")
+        if geometry is not None:
+            raise TypeError("spatial_dims=1 builds its own geometry: pass stride/padding/dilation")
+        rows = sequence_as_rows(ks.shape[1], stride, padding, dilation)
+        out = correlate_many(x[None], ks[:, None], bias=bias, stride=rows[0], padding=rows[1], dilation=rows[2],
+                             flip=flip, groups=groups)
+        sequence: np.ndarray = out[0]
+        return sequence
+    if spatial_dims == 2 and x.ndim == 1:
+        raise ParameterError("spatial_dims", "spatial_dims 2 needs an (H, W) or (H, W, C) input; this input is a flat list")
     g = given_or_built(geometry, x.shape, ks.shape[1:], stride, padding, dilation, flip, name="kernels", groups=groups)
     n = ks.shape[0]
     if n % g.groups:

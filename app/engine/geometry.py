@@ -25,7 +25,7 @@ from math import prod
 from typing import Literal
 
 from .errors import ParameterError
-from .shapes import Axis, Geometry, PaddingSpec, as_tuple, geometry
+from .shapes import Axis, Geometry, PaddingSpec, as_tuple, geometry, resolve_padding
 
 KernelKind = Literal["plain", "volume", "depthwise"]
 
@@ -162,6 +162,21 @@ def conv_geometry(
     nd = 1 if len(x_shape) == 1 else 2
     g = geometry(x_shape[:nd], w_shape[:nd], stride, padding, dilation)
     return ConvGeometry(g.axes, x_shape, w_shape, kind, flip, groups)
+
+
+def sequence_as_rows(
+    kernel_length: int, stride: int | Sequence[int], padding: PaddingSpec, dilation: int | Sequence[int]
+) -> tuple[tuple[int, int], list[tuple[int, int]], tuple[int, int]]:
+    """Stride, padding and dilation of a 1-D problem over channels — input (n, C), kernels (k, C/g) —
+    for the same problem as one row of a 2-D one: input (1, n, C), kernels (1, k, C/g).
+
+    >>> sequence_as_rows(3, 2, "same", 1)
+    ((1, 2), [(0, 0), (1, 1)], (1, 1))
+    """
+    (s,) = as_tuple(stride, 1, "stride", minimum=1)
+    (d,) = as_tuple(dilation, 1, "dilation", minimum=1)
+    ((before, after),) = resolve_padding(padding, (kernel_length,), (d,))
+    return (1, s), [(0, 0), (before, after)], (1, d)
 
 
 def given_or_built(

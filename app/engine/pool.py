@@ -22,7 +22,7 @@ import numpy as np
 
 from .arrays import as_array
 from .errors import ParameterError
-from .shapes import Axis, Geometry, PaddingSpec, as_tuple, geometry
+from .shapes import Axis, Geometry, PaddingSpec, as_tuple, geometry, resolve_padding
 
 
 @dataclass
@@ -92,6 +92,22 @@ def pool_geometry(
     return PoolGeometry(axes, g.padding, ceil_mode)
 
 
+def sequence_as_rows(
+    size: int | Sequence[int], stride: int | Sequence[int] | None, padding: PaddingSpec, dilation: int | Sequence[int]
+) -> tuple[tuple[int, int], tuple[int, int], list[tuple[int, int]], tuple[int, int]]:
+    """Size, stride, padding and dilation of pooling an (n, C) sequence, for the same pooling as one row
+    of a (1, n, C) volume.
+
+    >>> sequence_as_rows(3, None, 1, 1)
+    ((1, 3), (1, 3), [(0, 0), (1, 1)], (1, 1))
+    """
+    (k,) = as_tuple(size, 1, "size", minimum=1)
+    (s,) = as_tuple(k if stride is None else stride, 1, "stride", minimum=1)
+    (d,) = as_tuple(dilation, 1, "dilation", minimum=1)
+    ((before, after),) = resolve_padding(padding, (k,), (d,))
+    return (1, k), (1, s), [(0, 0), (before, after)], (1, d)
+
+
 def window_counts(g: PoolGeometry, include_pad: bool) -> np.ndarray:
     """Cells each window averages over: inside the input only, or also the explicit padding
     (never ceil mode's extra cells). (*out_shape,) — a product of one count per axis."""
@@ -141,6 +157,7 @@ def pool(
     ceil_mode: bool = False,
     op: Literal["max", "avg"] = "max",
     count_include_pad: bool = True,
+    spatial_dims: int | None = None,
     geometry: PoolGeometry | None = None,
 ) -> PoolResult:
     """Pool a (n,), (H, W) or (H, W, C) input (a volume is pooled channel by channel).
@@ -148,7 +165,8 @@ def pool(
     ``geometry`` is a checked :func:`pool_geometry` of the spatial axes, given instead of ``size``,
     ``stride``, ``padding``, ``dilation`` and ``ceil_mode``. An average divides by the window's
     cells inside the input and its explicit padding (``count_include_pad=True``, PyTorch's default)
-    or inside the input only (``False``, ONNX's default).
+    or inside the input only (``False``, ONNX's default). ``spatial_dims=1`` reads an (n, C) input
+    as a sequence of n cells with C channels (the default reads it as (H, W)).
 
     >>> pool([1, 2, 3, 4, 5], 2, ceil_mode=True, op="avg").output.tolist()  # the last window holds 5 alone
     [1.5, 3.5, 5.0]
@@ -157,6 +175,17 @@ def pool(
     if x.dtype.kind in "ui":  # padding with −∞ needs floats
         x = x.astype(np.float64)
     check_op(op)
+    if spatial_dims not in (None, 1, 2):
+        raise ParameterError("spatial_dims", f"spatial_dims must be 1 or 2, got {spatial_dims!r}")
+    if spatial_dims == 1 and x.ndim == 2:  # an (n, C) sequence: pooled as one row of a (1, n, C) volume
+        if geometry is not None or size is None:
+            raise TypeError("spatial_dims=1 takes size/stride/padding/dilation, not a geometry")
+        k, s, p, d = sequence_as_rows(size, stride, padding, dilation)
+        rows = pool(x[None], k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode, op=op,
+                    count_include_pad=count_include_pad)
+        return PoolResult(rows.output[0], None if rows.argmax is None else rows.argmax[0][..., 1:])
+    if spatial_dims is not None and (spatial_dims == 2) != (x.ndim >= 2):
+        raise ParameterError("spatial_dims", f"spatial_dims {spatial_dims} does not fit an input of rank {x.ndim}")
     nd = 1 if x.ndim == 1 else 2
     g = given_or_built(geometry, x.shape[:nd], size, stride, padding, dilation, ceil_mode)
     if not isinstance(count_include_pad, bool):

@@ -32,6 +32,7 @@ import numpy as np
 
 from .arrays import as_array
 from .errors import ParameterError
+from .geometry import sequence_as_rows
 from .shapes import MAX_SIDE, PaddingSpec, as_tuple, resolve_padding
 
 
@@ -125,6 +126,7 @@ def conv_transpose_many(
     output_padding: int | Sequence[int] = 0,
     dilation: int | Sequence[int] = 1,
     groups: int = 1,
+    spatial_dims: int | None = None,
 ) -> np.ndarray:
     """The transpose of ``correlate_many`` with the same ``kernels``: the forward layer turned over.
 
@@ -134,6 +136,8 @@ def conv_transpose_many(
     kernels : the forward layer's kernels: (N, k) for a 1-D input, (N, kh, kw) for an (H, W) input,
         (N, kh, kw, C/groups) for an (H, W, C) input
     bias : a number, or one per output channel (C,)
+    spatial_dims : 1 with kernels (N, k, C/groups): the forward layer read an (n, C) sequence, and
+        ``y`` is (n', N); the default reads kernels (N, kh, kw) as a 2-D layer
 
     Returns
     -------
@@ -143,6 +147,15 @@ def conv_transpose_many(
     (5, 5, 1)
     """
     ks = as_array(kernels, "kernels", ranks=(2, 3, 4))
+    if spatial_dims not in (None, 1, 2):
+        raise ParameterError("spatial_dims", f"spatial_dims must be 1 or 2, got {spatial_dims!r}")
+    if spatial_dims == 1 and ks.ndim == 3:  # kernels (N, k, C/g) over an (n, C) sequence: one row of a 2-D layer
+        y1 = as_array(y, "input", ranks=(2,))
+        (e,) = as_tuple(output_padding, 1, "output_padding", minimum=0)
+        s, p, d = sequence_as_rows(ks.shape[1], stride, padding, dilation)
+        rows: np.ndarray = conv_transpose_many(y1[None], ks[:, None], bias=bias, stride=s, padding=p, output_padding=(0, e),
+                                               dilation=d, groups=groups)[0]
+        return rows
     y_arr = as_array(y, "input", ranks=(2 if ks.ndim == 2 else 3,))
     plan = _plan(y_arr.shape, ks.shape, stride, padding, output_padding, dilation, groups)
     y3 = y_arr[None] if ks.ndim == 2 else y_arr  # a 1-D problem is one row of a 2-D one

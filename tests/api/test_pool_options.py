@@ -22,3 +22,15 @@ def test_padding_limit_names_the_dilated_span(client):
     r = client.post("/api/pool", json={"input": [1, 2, 3, 4, 5, 6], "size": 2, "dilation": 2, "padding": 2})
     assert r.status_code == 422 and r.json()["field"] == "padding"
     assert "at most half the dilated pool's span 3 (≤ 1)" in r.json()["detail"]
+
+
+def test_sequences_over_channels(client):
+    """spatial_dims 1: an (n, C) input is n cells of C channels, not an n×C plane."""
+    x = [[0, 9], [5, 1], [2, 2], [7, 3]]
+    r = client.post("/api/pool", json={"input": x, "size": 2, "spatial_dims": 1})
+    assert r.status_code == 200, r.text
+    assert r.json()["output"] == [[5, 9], [7, 3]] and r.json()["argmax"] == [[[1], [0]], [[3], [3]]]
+    r = client.post("/api/pool", json={"input": x, "size": 2})  # the default reads it as a 4×2 plane
+    assert r.json()["output"] == [[9], [7]]
+    r = client.post("/api/trace/pool", json={"input": x, "size": 2, "spatial_dims": 1})
+    assert r.status_code == 422 and r.json()["field"] == "spatial_dims"

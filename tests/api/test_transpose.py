@@ -48,3 +48,19 @@ def test_rules_answer_422_naming_the_field(client, body, field, text):
 def test_cost_is_checked_before_allocating(client):
     r = client.post("/api/conv_transpose", json={"input": [[1, 2], [3, 4]], "kernel": [[1]], "stride": 999_999})
     assert r.status_code == 413 and "CONVSTEP_MAX_ARRAY_CELLS" in r.json()["detail"]
+
+
+def test_sequences_over_channels(client):
+    """spatial_dims 1: conv over an (n, C) sequence and its transpose; (n', N) back to (n, C)."""
+    x = [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9], [10, 11]]
+    r = client.post("/api/conv", json={"input": x, "kernel": [[1, 1], [1, 1], [1, 1]], "spatial_dims": 1})
+    assert r.status_code == 200 and r.json()["output"] == [15, 27, 39, 51]  # three rows of both channels
+    r = client.post("/api/conv", json={"input": x, "kernels": [[[1], [1], [1]], [[1], [1], [1]]], "spatial_dims": 1,
+                                       "groups": 2})
+    assert r.json()["output"] == [[6, 9], [12, 15], [18, 21], [24, 27]]  # each kernel sums its own channel
+    r = client.post("/api/conv_transpose", json={"input": [[1, 2], [3, 4]], "kernels": [[[1], [1]], [[10], [10]]],
+                                                 "spatial_dims": 1, "stride": 2})
+    # cell o stamps y[o, 0]·k0 + y[o, 1]·k1 on cells 2o and 2o + 1: 1 + 20 = 21, 3 + 40 = 43
+    assert r.json()["output"] == [[21], [21], [43], [43]]
+    r = client.post("/api/conv", json={"input": [1, 2, 3], "kernel": [1, 1], "spatial_dims": 2})
+    assert r.status_code == 422 and r.json()["field"] == "spatial_dims"

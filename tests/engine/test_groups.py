@@ -59,3 +59,21 @@ def test_one_kernel_takes_no_groups():
     with pytest.raises(ParameterError, match="use correlate_many") as e:
         correlate(np.ones((4, 4, 2)), np.ones((3, 3, 1)), geometry=conv_geometry((4, 4, 2), (3, 3, 1), groups=2))
     assert e.value.param == "groups"
+
+
+def test_sequences_over_channels_and_their_transpose(rng):
+    """spatial_dims 1: (n, C) with kernels (k, C/g) is each kernel summing loop correlations of its channels."""
+    from app.engine.transpose import conv_transpose_many
+
+    x, ks = rng.standard_normal((11, 4)), rng.standard_normal((6, 3, 2))
+    got = correlate_many(x, ks, spatial_dims=1, groups=2, stride=2, padding=1, dilation=2)
+    for i in range(6):
+        first = i // 3 * 2
+        expected = sum(loop_correlate(x[:, first + c], ks[i, :, c], 2, 1, 2) for c in range(2))
+        np.testing.assert_allclose(got[:, i], expected, atol=1e-12)
+    y = rng.standard_normal(got.shape)
+    back = conv_transpose_many(y, ks, spatial_dims=1, groups=2, stride=2, padding=1, dilation=2, output_padding=0)
+    assert back.shape == x.shape and np.vdot(got, y) == pytest.approx(np.vdot(x, back), rel=1e-9)
+    with pytest.raises(ParameterError) as e:
+        correlate_many(np.ones((4, 4, 2)), np.ones((1, 3, 2)), spatial_dims=1)
+    assert e.value.param == "spatial_dims"
