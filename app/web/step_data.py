@@ -31,18 +31,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 from markupsafe import Markup
 
 from ..engine.matrix import matrix_rows
 from ..engine.shapes import Geometry
+from ..engine.trace import ConvStep, PoolStep, conv_steps, pool_step
+from ..settings import Settings
 from .params import format_signed
+
+if TYPE_CHECKING:  # stepper imports MATRIX_AROUND from here
+    from .stepper import Cell
 
 MATRIX_AROUND = 2  # rows of W shown either side of the current one when W is too big to show whole
 
 
-def embed(data: dict) -> Markup:
+def embed(data: dict[str, Any]) -> Markup:
     """Compact JSON to put in a single-quoted attribute (``data-json='…'``): <, >, & and ' are escaped
     inside the JSON strings, as Jinja's tojson does. (Not a script block: htmx removes scripts from
     the content it swaps in when allowScriptTags is off, as it is here.)"""
@@ -58,7 +64,7 @@ class StepBlock:
         self.fields: list[str] = []
         self.values: list[list[object]] = []
         self.marks: dict[str, list[list[int]]] = {}
-        self.matrix: dict | None = None
+        self.matrix: dict[str, Any] | None = None
         self.outputs: list[str] = []
 
     def add_step(self, values: dict[str, object], **marks: Iterable[int]) -> None:
@@ -68,8 +74,8 @@ class StepBlock:
         for name, cells in marks.items():
             self.marks.setdefault(name, []).append(sorted(set(cells)))
 
-    def as_dict(self) -> dict:
-        out = {"url": self.url, "first": self.first, "last": self.last, "row": self.row,
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url, "first": self.first, "last": self.last, "row": self.row,
                "fields": self.fields, "values": self.values, "marks": self.marks,
                "outputs": self.outputs}
         if self.matrix is not None:
@@ -77,12 +83,12 @@ class StepBlock:
         return out
 
 
-def fits(steps: int, settings) -> bool:
+def fits(steps: int, settings: Settings) -> bool:
     """Whether a configuration is small enough to embed every step."""
-    return 0 < steps <= settings.max_client_steps
+    return 0 < steps <= int(settings.max_client_steps)
 
 
-def padded_cell(position: Sequence[int], g: Geometry, width: int) -> int:
+def padded_cell(position: Sequence[int] | np.ndarray, g: Geometry, width: int) -> int:
     """The ``data-cell`` id of an input position: its flat index in the padded grid (1-D: one row)."""
     if len(position) == 1:
         return int(position[0]) + g.padding[0][0]
@@ -93,12 +99,12 @@ def padded_width(g: Geometry) -> int:
     return g.axes[-1].padded
 
 
-def window_cells(trace, g: Geometry) -> list[int]:
+def window_cells(trace: ConvStep | PoolStep, g: Geometry) -> list[int]:
     width = padded_width(g)
     return [padded_cell(p, g, width) for p in trace.positions.reshape(-1, trace.positions.shape[-1])]
 
 
-def tap_fields(trace) -> dict[str, object]:
+def tap_fields(trace: ConvStep) -> dict[str, object]:
     """The window × kernel table: value, product and padding flag per tap (row by row)."""
     window = trace.window.reshape(-1)
     products = trace.products.reshape(-1)
@@ -111,7 +117,7 @@ def tap_fields(trace) -> dict[str, object]:
     return fields
 
 
-def conv_status(trace, last: int) -> str:
+def conv_status(trace: ConvStep, last: int) -> str:
     """The status line of a 2-D step, shown on the page and read out by the live region."""
     r, c = trace.out_index
     text = (f"Step {trace.index} of {last} · output cell (row {r}, column {c}) · window starts at"
@@ -119,7 +125,7 @@ def conv_status(trace, last: int) -> str:
     return text + (", partly on zero padding" if not trace.inside.all() else "")
 
 
-def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> dict:
+def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> dict[str, Any]:
     """Every row of W (sparse), labels and x's values, for laying out W around any step."""
     n_rows, n_cols = g.steps, x.size
     rows = matrix_rows(g.in_shape, kernel, list(range(n_rows)), stride=g.stride, padding=g.padding, dilation=g.dilation)
@@ -142,16 +148,13 @@ def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> 
 
 
 def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: np.ndarray, here: Callable[..., str],
-           whole_matrix: bool, settings) -> Markup | None:
+           whole_matrix: bool, settings: Settings) -> Markup | None:
     """Every step of a 2-D numbers-mode page, or None when there are too many to embed."""
-    from ..engine.trace import conv_steps
-
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
     block = StepBlock(here, last, g.out_shape[1])
-    geo = {"stride": g.stride, "padding": g.padding, "dilation": g.dilation}
-    for trace in conv_steps(x, kernel, range(g.steps), bias=bias, **geo):
+    for trace in conv_steps(x, kernel, range(g.steps), bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation):
         block.add_step({"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace),
                         "sum": format_signed(trace.sum), "result": format_signed(trace.result)},
                        win=window_cells(trace, g))
@@ -162,10 +165,8 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: 
 
 
 def conv1d(x: np.ndarray, kernel: np.ndarray, g: Geometry, output: np.ndarray, here: Callable[..., str],
-           settings) -> Markup | None:
+           settings: Settings) -> Markup | None:
     """Every step of /conv1d: the Y_n line's terms, the window, the output, W."""
-    from ..engine.trace import conv_steps
-
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
@@ -183,13 +184,13 @@ def conv1d(x: np.ndarray, kernel: np.ndarray, g: Geometry, output: np.ndarray, h
     return embed(block.as_dict())
 
 
-def conv1d_status(trace, last: int) -> str:
+def conv1d_status(trace: ConvStep, last: int) -> str:
     first = int(trace.origin[0])
     text = f"Step {trace.index} of {last} · output Y{trace.index} · window starts at x[{first}]"
     return text + (", partly on zero padding" if not trace.inside.all() else "")
 
 
-def pool_status(trace, last: int) -> str:
+def pool_status(trace: PoolStep, last: int) -> str:
     r, c = trace.out_index
     text = (f"Step {trace.index} of {last} · pooled cell (row {r}, column {c}) · window starts at"
             f" (row {trace.origin[0]}, column {trace.origin[1]})")
@@ -197,17 +198,15 @@ def pool_status(trace, last: int) -> str:
 
 
 def pool(x: np.ndarray, size: int, stride: int, padding: int, op: str, g: Geometry, output: np.ndarray, here: Callable[..., str],
-         settings) -> Markup | None:
+         settings: Settings) -> Markup | None:
     """Every step of /pool: the window's values, the max and its winner, or the average."""
-    from ..engine.trace import pool_step
-
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
     width = padded_width(g)
     block = StepBlock(here, last, g.out_shape[1])
     for step in range(g.steps):
-        trace = pool_step(x, size, step, stride=stride, padding=padding, op=op)
+        trace = pool_step(x, size, step, stride=stride, padding=padding, op=cast(Literal["max", "avg"], op))
         values: dict[str, object] = {"status": pool_status(trace, last)}
         for i, (v, inside) in enumerate(zip(trace.window.reshape(-1), trace.inside.reshape(-1), strict=True)):
             values[f"wv{i}"] = format_signed(v)
@@ -224,16 +223,14 @@ def pool(x: np.ndarray, size: int, stride: int, padding: int, op: str, g: Geomet
     return embed(block.as_dict())
 
 
-def volume_status(n: int, trace, step: int, last: int) -> str:
+def volume_status(n: int, trace: ConvStep, step: int, last: int) -> str:
     r, c = trace.out_index
     return f"Step {step} of {last} · filter {n} · output cell (row {r}, column {c}) of feature map {n}"
 
 
 def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.ndarray, here: Callable[..., str],
-           settings) -> Markup | None:
+           settings: Settings) -> Markup | None:
     """Every step of /volume: filter by filter, the channel slices' products and sums, the maps."""
-    from ..engine.trace import conv_steps
-
     filters, per_map = w.shape[0], g.steps
     if not fits(per_map * filters, settings):
         return None
@@ -243,13 +240,15 @@ def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.
     for n in range(filters):
         for trace in conv_steps(x, w[n], range(per_map), bias=float(b[n]), stride=g.stride, padding=g.padding):
             values: dict[str, object] = {"status": volume_status(n, trace, n * per_map + trace.index, last)}
+            sums = trace.channel_sums  # a volume's trace always has them
+            assert sums is not None
             for ch in range(channels):
                 values[f"flabel{ch}"] = f"Filter {n}, slice {ch}"
                 filt, prod = w[n, ..., ch].reshape(-1), trace.products[..., ch].reshape(-1)
                 for i in range(filt.size):
                     values[f"f{ch}_{i}"] = format_signed(filt[i])
                     values[f"q{ch}_{i}"] = format_signed(prod[i])
-                values[f"csum{ch}"] = format_signed(trace.channel_sums[ch])
+                values[f"csum{ch}"] = format_signed(float(sums[ch]))
             values["bias"] = format_signed(b[n])
             values["result"] = format_signed(trace.result)
             block.add_step(values, win=window_cells(trace, g))
@@ -257,7 +256,7 @@ def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.
     return embed(block.as_dict())
 
 
-def image_step(x: np.ndarray, trace, g: Geometry, magnifier: list, magnifier_origin: tuple[int, int],
+def image_step(x: np.ndarray, trace: ConvStep, g: Geometry, magnifier: list[list[Cell]], magnifier_origin: tuple[int, int],
                here: Callable[..., str]) -> Markup:
     """One step of an image page: what changes from step to step, as the same kind of block with
     one row of values (``at`` names its step). An image step asks the server for this (about 2 KB)
@@ -279,7 +278,7 @@ def image_step(x: np.ndarray, trace, g: Geometry, magnifier: list, magnifier_ori
     for j in range(len(magnifier[0])):
         values[f"mc{j}"] = format_signed(c0 + j)
     for k, cell in enumerate(cell for row in magnifier for cell in row):
-        values[f"m{k}"] = format_signed(cell.value)
+        values[f"m{k}"] = format_signed(0.0 if cell.value is None else cell.value)
         values[f"mpad{k}"] = "pad" in cell.classes.split()
     block = StepBlock(here, last, out_w)
     block.add_step(values)
@@ -289,7 +288,7 @@ def image_step(x: np.ndarray, trace, g: Geometry, magnifier: list, magnifier_ori
     return embed(out)
 
 
-def _matrix_around(x: np.ndarray, trace, g: Geometry) -> dict:
+def _matrix_around(x: np.ndarray, trace: ConvStep, g: Geometry) -> dict[str, Any]:
     """The rows of W around the step (as the page lays them out), keyed by row, with the labels and
     x values of the columns they show."""
     width, n_cols = g.in_shape[-1], x.size
