@@ -244,6 +244,7 @@ def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.
             assert sums is not None
             for ch in range(channels):
                 values[f"flabel{ch}"] = f"Filter {n}, slice {ch}"
+                values[f"flabel{ch}@aria-label"] = f"Filter {n}, slice {ch}"
                 filt, prod = w[n, ..., ch].reshape(-1), trace.products[..., ch].reshape(-1)
                 for i in range(filt.size):
                     values[f"f{ch}_{i}"] = format_signed(filt[i])
