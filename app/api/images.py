@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
@@ -19,7 +21,7 @@ router = APIRouter(tags=["images"])
 PNG_BODY = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
 
 
-def png_responses(description: str, missing: str) -> dict:
+def png_responses(description: str, missing: str) -> dict[int | str, dict[str, Any]]:
     """OpenAPI: a 200 whose body is a PNG (not JSON), 304 for a matching ETag, 404, and the error bodies."""
     return {200: {"content": PNG_BODY, "description": description},
             304: {"description": "Not modified (If-None-Match matched the ETag)"},
@@ -42,13 +44,14 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
                503: {"description": "The worker is busy decoding other uploads (Retry-After)"}},
     summary="Upload an image (PNG, JPEG, GIF, WebP, BMP)", openapi_extra=UPLOAD_BODY,
 )
-async def upload(request: Request) -> dict:
+async def upload(request: Request) -> dict[str, Any]:
     """Decoded safely (byte and pixel limits before decoding, EXIF orientation, first frame,
     L or RGB) and downsized to the working size; stored by content hash, so the id is stable."""
     received = await receive_upload(request)
     if received.problem is not None:
         raise received.problem
     decoded = received.decoded
+    assert decoded is not None  # no problem means the image was decoded
     return {
         "id": received.image_id, "width": decoded.width, "height": decoded.height, "channels": decoded.channels,
         "original_width": decoded.original_width, "original_height": decoded.original_height,
@@ -65,7 +68,7 @@ def image_png(
 
 
 @router.get("/samples", summary="The built-in sample images")
-def samples() -> list[dict]:
+def samples() -> list[dict[str, Any]]:
     return [s.as_dict() for s in SAMPLES.values()]
 
 
