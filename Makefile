@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast lint bench soak burst browser-deps htmx clean lock audit
+.PHONY: run test test-fast lint bench soak burst browser-deps htmx clean lock audit train
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ soak: $(VENV)/.installed-dev
 # 2 × 8 worst-case uploads at once against one worker: peak RSS rise ≤ 256 MiB, /healthz answering, nothing lost.
 burst: $(VENV)/.installed-dev
 	$(PY) scripts/burst.py --rounds 2
+
+# Retrain the built-in digit network (seeded, a few seconds): writes app/models/digits.npz and digits.json.
+train: $(VENV)/.installed-dev
+	$(PY) scripts/train.py
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m bench --output docs/benchmark-results.md
