@@ -13,14 +13,8 @@ STATIC_JS = TEMPLATES_DIR.parent / "static" / "js"
 
 # attribute limits, and the wordings a hint uses to state one, followed by a number
 TEMPLATE_PATTERNS = [
-    r'\bmax="\d+"', r'\bmaxlength="\d+"', r"\bup to \d+", r"\bat most \d+", r"≤ ?\d+", r"\b\d+\s*[×x]\s*\d+\s*\)",
+    r'\bmax="\d+"', r'\bmaxlength="\d+"', r"\bup to \d+", r"\bat most \d+", r"≤ ?\d+", r"\d+ to \d+×",
 ]
-# Pages still built from loose query values, not yet on a state model with Settings limits
-# (issue 9, item 1, page by page): each is listed with the literals it still carries, so the list
-# can only shrink and a new literal anywhere else fails.
-PENDING = {
-    "lecture_conv1d.html": 3, "lecture_pool.html": 3, "lecture_volume.html": 7, "lecture_text.html": 2,
-}
 
 
 def _limit_values() -> set[int]:
@@ -35,9 +29,7 @@ def test_templates_state_no_limit_as_a_literal():
         hits = [m.group(0) for pattern in TEMPLATE_PATTERNS for m in re.finditer(pattern, text)]
         if hits:
             found[path.name] = hits
-    pending = {name: len(hits) for name, hits in found.items() if name in PENDING}
-    assert {name: hits for name, hits in found.items() if name not in PENDING} == {}
-    assert all(count <= PENDING[name] for name, count in pending.items()), pending
+    assert found == {}
 
 
 def test_static_js_has_no_limit_literals():
