@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import escape
 
 from .. import htmx
 from ..paths import TEMPLATES_DIR
@@ -39,7 +40,8 @@ def render(
     """Render ``page``, or for htmx the fragment for its target (``HX-Target`` → template;
     a plain string, or the ``"default"`` entry, serves any other target)."""
     settings = request.app.state.settings
-    if is_fragment_request(request):
+    fragment = is_fragment_request(request)
+    if fragment:
         if isinstance(fragments, str):
             template = fragments
         else:
@@ -53,5 +55,10 @@ def render(
         **context,
     }
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    if fragment and context.get("json_url"):  # the head's link to the JSON twin follows the swapped state
+        href = escape(context["json_url"])
+        twin = f'<link id="json-twin" rel="alternate" type="application/json" href="{href}" hx-swap-oob="true">'
+        response.body = bytes(response.body) + twin.encode()
+        response.headers["content-length"] = str(len(response.body))
     response.headers["Vary"] = "HX-Request"
     return response

@@ -37,7 +37,7 @@ def test_twin_takes_any_spelling_and_names_the_canonical_url(client):
 def test_pages_name_their_twin(client):
     r = client.get("/conv2d?kernel=edge&step=3")
     assert r.headers["link"] == '</conv2d.json?kernel=edge&step=3>; rel="alternate"; type="application/json"'
-    m = re.search(r'<link rel="alternate" type="application/json" href="([^"]+)">', r.text)
+    m = re.search(r'<link id="json-twin" rel="alternate" type="application/json" href="([^"]+)">', r.text)
     assert m and unescape(m.group(1)) == "/conv2d.json?kernel=edge&step=3"
     hit = client.get("/conv2d?kernel=edge&step=3")
     assert hit.headers["x-convstep-cache"] == "hit" and hit.headers["link"] == r.headers["link"]
@@ -112,3 +112,14 @@ def test_max_text_tokens_is_enforced(tmp_path):
     many = " ".join(f"w{i}" for i in range(50))
     with TestClient(create_app(Settings(data_dir=tmp_path, htmx_source="none", max_text_tokens=60))) as c:
         assert len(c.get(f"/text.json?sentence={many}").json()["tokens"]) == 50  # beyond the old fixed 40
+
+
+def test_fragments_move_the_heads_twin_link_out_of_band(client):
+    for target in ("app", "workspace"):
+        r = client.get("/conv2d?kernel=edge&step=3", headers={"HX-Request": "true", "HX-Target": target})
+        assert r.text.endswith('<link id="json-twin" rel="alternate" type="application/json"'
+                               ' href="/conv2d.json?kernel=edge&amp;step=3" hx-swap-oob="true">')
+        assert int(r.headers["content-length"]) == len(r.content)
+    page = client.get("/conv2d?kernel=edge&step=3").text
+    assert page.count('id="json-twin"') == 1 and "hx-swap-oob" not in page.split("</head>")[0]
+    assert 'id="json-twin"' not in client.get("/").text  # the home page has no twin

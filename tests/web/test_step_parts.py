@@ -19,7 +19,10 @@ def test_an_image_step_sends_only_its_data(client):
     r = client.get("/conv2d?image=shapes&kernel=edge&step=4000", headers=STEP_PARTS)
     assert r.status_code == 200
     assert len(r.content) <= 0.3 * BEFORE
-    assert re.findall(r"<(\w+)", r.text) == ["div"]  # one element, swapped out of band
+    # the step's data, and the head's link to the JSON twin of the new step: both swapped out of band
+    assert re.findall(r"<(\w+)", r.text) == ["div", "link"]
+    assert r.text.endswith('<link id="json-twin" rel="alternate" type="application/json"'
+                           ' href="/conv2d.json?image=shapes&amp;kernel=edge&amp;step=4000" hx-swap-oob="true">')
     assert 'id="step-now"' in r.text and 'hx-swap-oob="true"' in r.text
     data = step_data(r.text)
     assert data["at"] == 4000 and data["last"] == 96 * 96 - 1 and data["row"] == 96
