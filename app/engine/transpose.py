@@ -45,6 +45,17 @@ def transposed_size(n: int, k: int, stride: int, pad: tuple[int, int], dilation:
     return (n - 1) * stride - pad[0] - pad[1] + dilation * (k - 1) + output_padding + 1
 
 
+def same_output_sizes(n: int, k: int, stride: int, pad: tuple[int, int], dilation: int = 1) -> list[int]:
+    """The forward input sizes that all give ``n`` output cells: the stride's floor rounds ``stride`` of
+    them together, and ``output_padding`` 0, 1, … picks among them.
+
+    >>> same_output_sizes(2, 3, 2, (1, 1))  # 3 and 4 cells both give 2: output_padding 0 or 1
+    [3, 4]
+    """
+    base = transposed_size(n, k, stride, pad, dilation, 0)
+    return [base + e for e in range(stride) if base + e >= 1]
+
+
 def _checked_sizes(
     out_spatial: tuple[int, ...], k_spatial: tuple[int, ...], stride: int | Sequence[int], padding: PaddingSpec,
     output_padding: int | Sequence[int], dilation: int | Sequence[int],
@@ -230,3 +241,43 @@ def conv_transpose_shape(
         raise ParameterError("input", f"input must have rank {2 if len(ks_shape) == 2 else 3} for these kernels,"
                              f" got rank {len(y_dims)}")
     return _plan(y_dims, ks_shape, stride, padding, output_padding, dilation, groups).shape
+
+
+def stuffed_input(
+    y: object, kernel_shape: Sequence[int], *, stride: int | Sequence[int] = 1, padding: PaddingSpec = 0,
+    output_padding: int | Sequence[int] = 0, dilation: int | Sequence[int] = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The gather view of ``conv_transpose``: y (H', W') with s − 1 zeros stuffed between its cells,
+    padded by d·(k − 1) − p_before before and d·(k − 1) − p_after + output_padding after each axis
+    (cropped where that is negative). A plain stride-1 correlation of this grid with the *flipped*
+    kernel (same dilation) is ``conv_transpose(y)``.
+
+    Returns ``(grid, source)``: the grid, and for each of its cells the flat index of the y cell it
+    copies (−1 for a stuffed or padded zero).
+
+    >>> grid, source = stuffed_input([[1, 2], [3, 4]], (3, 3), stride=2, padding=1, output_padding=1)
+    >>> grid.astype(int)
+    array([[0, 0, 0, 0, 0, 0],
+           [0, 1, 0, 2, 0, 0],
+           [0, 0, 0, 0, 0, 0],
+           [0, 3, 0, 4, 0, 0],
+           [0, 0, 0, 0, 0, 0],
+           [0, 0, 0, 0, 0, 0]])
+    >>> int(source[3, 3]), int(source[0, 0])
+    (3, -1)
+    """
+    y_arr = as_array(y, "input", ranks=(2,))
+    k_shape = tuple(int(v) for v in kernel_shape)
+    strides, dilations, pads, _ = _checked_sizes(y_arr.shape, k_shape, stride, padding, output_padding, dilation)
+    extra = as_tuple(output_padding, 2, "output_padding", minimum=0)
+    lead = [d * (k - 1) for k, d in zip(k_shape, dilations, strict=True)]
+    full = [(n - 1) * s + 1 + 2 * ld + e for n, s, ld, e in zip(y_arr.shape, strides, lead, extra, strict=True)]
+    grid = np.zeros(full, dtype=float)
+    source = np.full(full, -1, dtype=int)
+    (sh, sw), (th, tw) = strides, lead
+    grid[th : th + (y_arr.shape[0] - 1) * sh + 1 : sh, tw : tw + (y_arr.shape[1] - 1) * sw + 1 : sw] = y_arr
+    source[th : th + (y_arr.shape[0] - 1) * sh + 1 : sh, tw : tw + (y_arr.shape[1] - 1) * sw + 1 : sw] = (
+        np.arange(y_arr.size).reshape(y_arr.shape))
+    (pt, pb), (pl, pr) = pads
+    crop = (slice(pt, full[0] - pb), slice(pl, full[1] - pr))
+    return grid[crop], source[crop]

@@ -29,6 +29,7 @@ from ..state.conv2d import Conv2dState
 from . import step_data, stepper
 from .page import Links, Page, add_page
 from .step_json import conv_step_data, geometry_data, json_numbers
+from .transpose import turn_over_url
 
 router = APIRouter()
 
@@ -120,6 +121,7 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         "toggle_projector": state.url(projector=not state.projector),
         "fragment_query": {k: v for k, v in canonical.items() if k != "step"},
         "status": step_data.conv_status(trace, last),
+        "turn_over": turn_over_url(g, trace.kernel) if view.numbers else None,
     }
     if view.numbers and view.output is not None:
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)

@@ -63,6 +63,13 @@ CARDS = [
         [("Ex1: 5×5×3, 2 filters, F=3, p=1, s=2 → 3×3×2", "/volume"), ("Ex1 b: stride 3", "/volume?stride=3")],
     ),
     (
+        "Transposed convolution: the layer turned over",
+        Markup("Multiply by <var>W</var><sup>T</sup>: a 2×2 map back to 4×4, stepped as stamps that add (scatter) or as a"
+               " plain convolution of the zero-stuffed input with the flipped kernel (gather); what output_padding picks."),
+        [("The notes' grid: 4×4 → 2×2 → 4×4", "/transpose"), ("Gather: the flipped kernel", "/transpose?mode=gather"),
+         ("2×2 kernel, stride 2: each cell becomes a block", "/transpose?kernel=1,1;1,1&padding=0")],
+    ),
+    (
         "Output sizes and parameter counts",
         Markup("W₂ = (W₁ + 2p − F)/s + 1, solving for an unknown, and W<sub>c</sub> = k²·C·N, B<sub>c</sub> = N."),
         [

@@ -23,6 +23,7 @@ TOPICS = [  # the lecture in the notes' order; the home page and the nav both re
     ("/conv2d", "2-D stepper"),
     ("/pool", "Pooling"),
     ("/volume", "Volumes & filters"),
+    ("/transpose", "Transposed"),
     ("/shapes", "Shapes & parameters"),
     ("/flip", "Convolution vs correlation"),
     ("/text", "CNN for text"),

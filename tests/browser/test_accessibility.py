@@ -27,6 +27,8 @@ PAGES = [
     "/pool?op=avg",
     "/pool?input=0,0,0,0;0,9,0,0;0,0,0,0;0,0,0,0&shift=down",
     "/volume",
+    "/transpose?step=2",
+    "/transpose?mode=gather&step=5",
     "/shapes?input=5&kernel=3&padding=1&stride=3",
     "/shapes?input=288&stride=2&padding=0&output=143&unknown=kernel",
     "/flip",

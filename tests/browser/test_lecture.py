@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.conftest import shot
 
-PAGES = ["/", "/conv1d", "/pool", "/volume", "/shapes", "/flip", "/text"]
+PAGES = ["/", "/conv1d", "/pool", "/volume", "/transpose", "/shapes", "/flip", "/text"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -17,10 +17,11 @@ from app.state.flip import FlipState
 from app.state.pool import PoolState
 from app.state.shapes import ShapesState
 from app.state.text import TextState
+from app.state.transpose import TransposeState
 from app.state.volume import VolumeState
 
 SETTINGS = Settings()
-STATES = [Conv2dState, Conv1dState, PoolState, VolumeState, ShapesState, FlipState, TextState]
+STATES = [Conv2dState, Conv1dState, PoolState, VolumeState, TransposeState, ShapesState, FlipState, TextState]
 
 small = st.integers(0, 12).map(str) | st.sampled_from(["01", "007", "2.0", "-1", "1e1", " 3 "])
 vector = st.lists(st.sampled_from(["1", "-2", "0.5", "3.0", "04", "-0"]), min_size=1, max_size=5).map(",".join)

@@ -80,11 +80,12 @@ def test_limits_in_the_form_come_from_settings(tmp_path):
 
 def test_every_link_on_the_home_page_and_the_lecture_pages_is_canonical(client):
     """A link the app writes itself never costs a redirect: it is already the state's one URL."""
-    pages = ["/", "/conv1d", "/pool", "/volume", "/shapes", "/flip", "/text", "/conv2d"]
+    pages = ["/", "/conv1d", "/pool", "/volume", "/transpose", "/shapes", "/flip", "/text", "/conv2d"]
     seen = set()
     for page in pages:
         html = client.get(page).text
-        for href in re.findall(r'href="(/(?:conv1d|conv2d|pool|volume|shapes|flip|text)(?:\?[^"#]*)?)(?:#[^"]*)?"', html):
+        pattern = r'href="(/(?:conv1d|conv2d|pool|volume|transpose|shapes|flip|text)(?:\?[^"#]*)?)(?:#[^"]*)?"'
+        for href in re.findall(pattern, html):
             seen.add(unescape(href))
     assert len(seen) > 30
     for href in sorted(seen):
@@ -97,6 +98,8 @@ def test_every_link_on_the_home_page_and_the_lecture_pages_is_canonical(client):
         (["/conv1d?kernel=1%2C2&step=2", "/conv1d?step=02&kernel=1.0,2&stride=1&padding=valid"], "/conv1d?kernel=1,2&step=2"),
         (["/pool?stride=1&size=3&step=1&op=max", "/pool?step=01&size=03&stride=1&shift=right"], "/pool?size=3&stride=1&step=1"),
         (["/volume?stride=2&padding=1&seed=7", "/volume?seed=07"], "/volume?seed=7"),
+        (["/transpose?y=1,2;3,4&mode=gather&stride=2&step=03", "/transpose?mode=gather&kernel=1,2,3;4,5,6;7,8,9.0&step=3"],
+         "/transpose?mode=gather&step=3"),
         (["/shapes?input=5&kernel=3&padding=1&stride=2&channels=3&filters=2", "/shapes?padding=01&stride=2"],
          "/shapes?stride=2&padding=1"),
         (["/flip?kernel=1,2,1&input=0,0,1,2,3,0,0,0", "/flip?kernel=1%2C2%2C1"], "/flip?kernel=1,2,1"),

@@ -78,8 +78,8 @@ def test_every_lecture_page_has_a_twin_with_the_notes_numbers(client):
 
 
 def test_every_page_names_its_twin(client):
-    for path in ("/conv1d", "/conv2d", "/pool", "/volume", "/shapes", "/flip", "/text"):
-        url = f"{path}?step=1" if path in ("/conv1d", "/conv2d", "/pool", "/volume") else path
+    for path in ("/conv1d", "/conv2d", "/pool", "/volume", "/transpose", "/shapes", "/flip", "/text"):
+        url = f"{path}?step=1" if path in ("/conv1d", "/conv2d", "/pool", "/volume", "/transpose") else path
         r = client.get(url, follow_redirects=False)
         twin = r.headers["link"].split(">")[0][1:]
         assert twin == url.replace(path, f"{path}.json", 1)
@@ -89,7 +89,8 @@ def test_every_page_names_its_twin(client):
 
 def test_lecture_twins_answer_bad_queries_as_json(client):
     for url, field in [("/conv1d.json?kernel=1,2,3,4,5,6,7,8,9,10", "kernel"), ("/pool.json?op=median", "op"),
-                       ("/volume.json?channels=9", "channels"), ("/shapes.json?stack=vgg", "stack"),
+                       ("/volume.json?channels=9", "channels"), ("/transpose.json?y=1,2", "y"),
+                       ("/shapes.json?stack=vgg", "stack"),
                        ("/flip.json?input=1,x", "input"), ("/text.json?filter=7", "filter")]:
         r = client.get(url)
         assert r.status_code == 422 and r.json()["field"] == field, url

@@ -51,7 +51,7 @@ def test_pages_of_uploaded_images_are_never_kept(client, rng):
 
 
 def test_every_stepping_page_is_kept(client):
-    for path in ("/conv1d?step=1", "/pool?step=1", "/volume?step=1", "/flip", "/shapes", "/text"):
+    for path in ("/conv1d?step=1", "/pool?step=1", "/volume?step=1", "/transpose?step=1", "/flip", "/shapes", "/text"):
         client.get(path)
         assert client.get(path).headers.get("x-convstep-cache") == "hit", path
 

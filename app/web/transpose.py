@@ -1,0 +1,195 @@
+"""/transpose — a forward layer turned over: the transposed convolution is multiplication by Wᵀ.
+
+Two ways through the same numbers: ``scatter`` steps over the input y (each cell stamps
+value × kernel into the output, overlaps add: column j of Wᵀ) and ``gather`` steps over the output
+(a plain convolution of the zero-stuffed, padded y with the flipped kernel: row i of Wᵀ). Every
+number comes from the engine (conv_transpose, stuffed_input, conv_step, weight_matrix); the steps
+are few, so all of them are embedded and stepping needs no request. JSON twin: /transpose.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter
+
+from ..engine.errors import ParameterError
+from ..engine.matrix import weight_matrix
+from ..engine.shapes import Geometry, geometry
+from ..engine.trace import conv_step
+from ..engine.transpose import conv_transpose, same_output_sizes, stuffed_input, transposed_size
+from ..settings import Settings
+from ..state.fields import as_matrix
+from ..state.transpose import TransposeState, default_y
+from . import step_data, stepper
+from .page import Links, Page, add_page
+from .params import format_signed
+from .step_json import json_numbers
+
+router = APIRouter()
+
+# data-cell ids of the grids and matrices (stepper.js marks cells by id, one id space per page)
+Y, OUT, STUFFED, W_ROW, WT_ROW, WT_COL, W_COL = 0, 1000, 2000, 3000, 4000, 5000, 6000
+
+
+def _label(flat: int, width: int, name: str) -> str:
+    return f"{name}{flat // width},{flat % width}"
+
+
+def _terms(weights: np.ndarray, values: np.ndarray, labels: list[str]) -> str:
+    """``w·v + …`` over the nonzero weights (the numbers only placed, never multiplied here)."""
+    parts = [f"{format_signed(w)}·{format_signed(v)}" for w, v in zip(weights, values, strict=True) if w != 0]
+    return " + ".join(parts) if parts else "0"
+
+
+def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
+    k = np.array(state.kernel)
+    kh, kw = k.shape
+    if state.padding > min(kh, kw) - 1:
+        raise ParameterError("padding", f"padding must be at most k − 1 = {min(kh, kw) - 1} on this page, got"
+                             f" {state.padding}: the gather view pads y by k − 1 − p on each side")
+    n = state.size
+    g = geometry((n, n), k.shape, stride=state.stride, padding=state.padding)  # the forward layer, checked
+    oh, ow = g.out_shape
+    y: np.ndarray = np.array(default_y((oh, ow)) if state.y is None else state.y, dtype=float)
+    if y.shape != g.out_shape:
+        raise ParameterError("y", f"y is what the forward layer outputs: it needs {oh}×{ow} values (rows ; values ,),"
+                             f" got {y.shape[0]}×{y.shape[1]}")
+    pad = (state.padding, state.padding)
+    base = [transposed_size(m, kk, state.stride, pad, 1, 0) for m, kk in zip(g.out_shape, k.shape, strict=True)]
+    extra = [n - b for b in base]  # output_padding per axis: what turns y back into the forward input's size
+    geo: dict[str, Any] = {"stride": state.stride, "padding": state.padding, "output_padding": extra}
+    out = conv_transpose(y, k, **geo)
+    w = weight_matrix((n, n), k, stride=state.stride, padding=state.padding)
+    wt = w.T
+    grid, source = stuffed_input(y, k.shape, **geo)
+    here = Links(state)
+    scatter = state.mode == "scatter"
+    total = y.size if scatter else out.size
+    if state.step > total - 1:
+        raise ParameterError("step", f"step must be between 0 and {total - 1}, got {state.step}")
+    steps = [scatter_step(j, y, k, w, out, geo) if scatter else gather_step(i, grid, source, k, wt, y, out)
+             for i, j in enumerate(range(total))]
+    now = steps[state.step]
+    block = step_data.StepBlock(here, total - 1, ow if scatter else n)
+    for s in steps:
+        block.add_step(s["values"], **s["marks"])
+    if not scatter:
+        block.outputs = [format_signed(v) for v in out.reshape(-1).tolist()]
+    marked = {cell: name for name, cells in now["marks"].items() for cell in cells}
+
+    def cells(values: np.ndarray, base_id: int, kind: str, src: np.ndarray | None = None) -> list[list[stepper.Cell]]:
+        rows = []
+        for r, row in enumerate(values):
+            line = []
+            for c, v in enumerate(row):
+                flat = r * values.shape[1] + c
+                classes = kind + (" " + marked[base_id + flat] if base_id + flat in marked else "")
+                if src is not None and src[r, c] < 0:
+                    classes += " pad"
+                line.append(stepper.Cell(float(v), classes))
+            rows.append(line)
+        return rows
+
+    sizes = [same_output_sizes(m, kk, state.stride, pad) for m, kk in zip(g.out_shape, k.shape, strict=True)]
+    return {
+        "g": g, "k": k, "y": y, "out": out, "w": w, "wt": wt, "extra": extra, "base": base, "sizes": sizes,
+        "scatter": scatter, "step": state.step, "last": total - 1, "now": now["values"], "marked": marked,
+        "y_rows": cells(y, Y, "in"), "out_rows": out_rows(out, now, scatter, state.step, here),
+        "grid_rows": cells(grid, STUFFED, "in", source), "grid": grid, "flipped": k[::-1, ::-1],
+        "y_labels": [_label(j, ow, "y") for j in range(y.size)], "x_labels": [_label(i, n, "x") for i in range(n * n)],
+        "ids": {"W_ROW": W_ROW, "WT_ROW": WT_ROW, "WT_COL": WT_COL, "W_COL": W_COL},
+        "nav": stepper.nav_links(here, state.step, total - 1, row=ow if scatter else n),
+        "action": "/transpose", "hx_target": "#app",
+        "fragment_query": {key: v for key, v in state.canonical().items() if key != "step"},
+        "limits": TransposeState.limits(settings),
+        "steps": step_data.embed(block.as_dict()) if step_data.fits(total, settings) else None,
+        "modes": {m: here(mode=m, step=0) for m in ("scatter", "gather")},
+    }
+
+
+def out_rows(out: np.ndarray, now: dict[str, Any], scatter: bool, step: int, here: Links) -> list[list[stepper.Cell]]:
+    if not scatter:
+        return stepper.output_cells(out, step, lambda i: here(step=i))
+    stamped = set(now["marks"]["win"])
+    return [[stepper.Cell(float(now["partial"][r][c]), "out" + (" win" if OUT + r * out.shape[1] + c in stamped else ""))
+             for c in range(out.shape[1])] for r in range(out.shape[0])]
+
+
+def scatter_step(j: int, y: np.ndarray, k: np.ndarray, w: np.ndarray, out: np.ndarray, geo: dict[str, Any]) -> dict[str, Any]:
+    """Input cell j stamps y_j × kernel at (row·s − p, column·s − p): column j of Wᵀ (row j of W)."""
+    oh, ow = y.shape
+    a, b = divmod(j, ow)
+    s, p = geo["stride"], geo["padding"]
+    stamp = conv_transpose([[y[a, b]]], k)  # one cell's transposed convolution is its stamp
+    so_far = np.where(np.arange(y.size).reshape(y.shape) <= j, y, 0)
+    partial = conv_transpose(so_far, k, **geo)  # the output after the first j + 1 stamps
+    n_rows, n_cols = out.shape
+    values: dict[str, Any] = {
+        "status": f"Step {j} of {y.size - 1} · input y{a},{b} = {format_signed(y[a, b])} stamps y × kernel at output"
+                  f" (row {a * s - p}, column {b * s - p}); overlaps add",
+        "yv": format_signed(y[a, b]), "at": f"row {a * s - p}, column {b * s - p}",
+        "wty": f"column {j} of Wᵀ (row {j} of W) = y{a},{b}'s stamp, read row by row over the output",
+    }
+    stamped = []
+    for i in range(k.shape[0]):
+        for jj in range(k.shape[1]):
+            r, c = a * s - p + i, b * s - p + jj
+            inside = 0 <= r < n_rows and 0 <= c < n_cols
+            values[f"s{i * k.shape[1] + jj}"] = format_signed(stamp[i, jj])
+            values[f"pad{i * k.shape[1] + jj}"] = not inside
+            if inside:
+                stamped.append(OUT + r * n_cols + c)
+    for flat, v in enumerate(partial.reshape(-1).tolist()):
+        values[f"o{flat}"] = format_signed(v)
+    return {"values": values, "partial": partial.tolist(),
+            "marks": {"win": [Y + j, *stamped], "current": [W_ROW + j], "tcol": [WT_COL + j]}}
+
+
+def gather_step(i: int, grid: np.ndarray, source: np.ndarray, k: np.ndarray, wt: np.ndarray, y: np.ndarray,
+                out: np.ndarray) -> dict[str, Any]:
+    """Output cell i: the flipped kernel over the stuffed, padded y (stride 1) = row i of Wᵀ times y."""
+    trace = conv_step(grid, k, i, flip=True)
+    r, c = trace.out_index
+    width = grid.shape[1]
+    values: dict[str, Any] = {
+        "status": f"Step {i} of {out.size - 1} · output x{r},{c} · the flipped kernel over the stuffed y at"
+                  f" (row {trace.origin[0]}, column {trace.origin[1]})",
+        "sum": format_signed(trace.sum),
+        "wty": f"x{r},{c} = row {i} of Wᵀ · y = {_terms(wt[i], y.reshape(-1), [])} = {format_signed(out[r, c])}",
+    }
+    window = []
+    for t, (pos, v, p) in enumerate(zip(trace.positions.reshape(-1, 2), trace.window.reshape(-1),
+                                        trace.products.reshape(-1), strict=True)):
+        values[f"x{t}"] = format_signed(v)
+        values[f"p{t}"] = format_signed(p)
+        values[f"pad{t}"] = bool(source[int(pos[0]), int(pos[1])] < 0)  # a stuffed or padded zero
+        window.append(STUFFED + int(pos[0]) * width + int(pos[1]))
+    return {"values": values, "marks": {"win": window, "current": [WT_ROW + i], "tcol": [W_COL + i]}}
+
+
+def turn_over_url(g: Geometry, kernel: np.ndarray) -> str:
+    """/conv2d's "turn this layer over" link: its numbers-mode layer on /transpose when it fits the page
+    (a square input, one stride and padding for both axes, no dilation, the page's limits), else the default."""
+    lim = TransposeState.LIMITS
+    (pt, pb), (pl, pr) = g.padding
+    fits = (len(set(g.in_shape)) == 1 and g.in_shape[0] <= lim["size"] and max(kernel.shape) <= lim["kernel"]
+            and len(set(g.stride)) == 1 and g.stride[0] <= lim["stride"] and set(g.dilation) == {1}
+            and len({pt, pb, pl, pr}) == 1 and pt <= min(kernel.shape) - 1)
+    if not fits:
+        return TransposeState.PATH
+    return TransposeState(size=g.in_shape[0], kernel=as_matrix(kernel), stride=g.stride[0], padding=pt).url()
+
+
+def data(state: TransposeState, view: dict[str, Any]) -> dict[str, Any]:
+    return {"forward": {"input_shape": [state.size, state.size], "output_shape": list(view["g"].out_shape),
+                        "same_output_sizes": view["sizes"]},
+            "output_padding": view["extra"], "y": json_numbers(view["y"]), "kernel": json_numbers(view["k"]),
+            "output": json_numbers(view["out"]), "weight_matrix": json_numbers(view["w"]),
+            "stuffed": json_numbers(view["grid"]), "steps": view["last"] + 1, "step": view["step"]}
+
+
+PAGE = Page(TransposeState, "pages/transpose.html", "partials/lecture_transpose.html", build, lambda s, v, settings: v,
+            data, lambda raw, settings: {"limits": TransposeState.limits(settings)})
+add_page(router, PAGE)

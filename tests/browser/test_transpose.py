@@ -1,0 +1,91 @@
+"""/transpose in Chromium: both ways of stepping move in the page with no request, the URL follows,
+every grid is labelled input or output, W's row and Wᵀ's column (scatter) or Wᵀ's row (gather) follow
+the step, axe finds nothing after stepping, and the projector and phone layouts are photographed.
+
+Expected numbers are worked by hand for the default layer: the notes' 4×4 input, kernel 1…9 row by
+row, stride 2, padding 1, y = 1, 2; 3, 4.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tests.browser import test_accessibility
+from tests.browser.conftest import shot
+from tests.browser.test_stepping import requests_during, step_of
+
+axe_source = test_accessibility.axe_source  # the fixture that reads axe-core
+violations = test_accessibility.violations
+
+
+def test_scatter_stamps_add_up_with_no_request(page, server):
+    page.goto(server + "/transpose")
+    labels = page.locator(".grid-label").all_inner_texts()
+    assert [t.lower() for t in labels] == ["input y", "stamp = y × kernel", "output"]
+
+    def press() -> None:
+        for _ in range(2):
+            page.keyboard.press("ArrowRight")
+
+    assert requests_during(page, press) == []
+    assert step_of(page) == "2" and re.search(r"step=2\b", page.url)
+    # y1,0 = 3 stamps 3·kernel at (1, −1): its left column falls outside the output
+    assert page.locator("table.products td:not(.pad) .p").all_inner_texts() == ["6", "9", "15", "18", "24", "27"]
+    assert page.locator("table.products td.pad").count() == 3
+    # after three stamps x1,1 = 1·9 + 2·7 + 3·3 = 32, x3,0 = 3·8 = 24
+    out = page.locator("table.grid.output td")
+    assert out.nth(5).inner_text() == "32" and out.nth(12).inner_text() == "24"
+    assert page.locator("table.grid.output td.win").count() == 6
+    assert page.locator("table.grid.input td.win").inner_text() == "3"
+    assert page.locator("table.matrix tr.current th").inner_text() == "y1,0"  # row 2 of W
+    assert page.locator("table.matrix td.tcol").count() == 16  # column 2 of Wᵀ
+    assert page.locator("#announcer").inner_text().startswith("Step 2 of 3 · input y1,0 = 3")
+    page.keyboard.press("ArrowRight")
+    assert [out.nth(i).inner_text() for i in (5, 6, 9, 10, 15)] == ["36", "24", "34", "20", "36"]  # 4 adds in
+    shot(page, "transpose-scatter")
+
+
+def test_gather_reads_rows_of_w_transposed(page, server, axe_source):
+    page.goto(server + "/transpose?mode=gather")
+    labels = [t.lower() for t in page.locator(".grid-label").all_inner_texts()]
+    assert labels == ["input y, zero-stuffed and padded", "kernel, flipped", "window × flipped kernel", "output"]
+
+    def press() -> None:
+        for _ in range(6):
+            page.keyboard.press("ArrowRight")
+
+    assert requests_during(page, press) == []
+    assert step_of(page) == "6"
+    # output x1,2: the flipped kernel over the stuffed y at (1, 2) meets 2 under 8 and 4 under 2
+    assert page.locator("table.products td:not(.pad) .p").all_inner_texts() == ["16", "8"]
+    assert page.locator("[data-b=sum]").inner_text() == "24"
+    assert page.locator("table.grid.output td.cur").inner_text() == "24"
+    assert page.locator("table.grid.output td.done").count() == 6
+    assert page.locator("table.matrix tr.current th").inner_text() == "x1,2"  # row 6 of Wᵀ
+    assert page.locator("[data-b=wty]").inner_text() == "x1,2 = row 6 of Wᵀ · y = 8·2 + 2·4 = 24"
+    assert violations(page, axe_source) == []
+    page.go_back()
+    page.wait_for_url(re.compile(r"step=5\b"))
+    assert step_of(page) == "5"
+    page.locator("a", has_text="Scatter: one input cell").click()
+    page.wait_for_url(re.compile(r"/transpose$"))
+    assert page.locator(".grid-label").first.inner_text().lower() == "input y"
+    shot(page, "transpose-gather")
+
+
+def test_projector_and_phone_layouts(browser, server):
+    for name, viewport, url in [("transpose-phone", {"width": 390, "height": 900}, "/transpose?mode=gather&step=5"),
+                                ("transpose-projector", {"width": 1280, "height": 720}, "/transpose?step=1")]:
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.goto(server + url)
+        if name.endswith("projector"):
+            page.locator("h1").click()
+            page.keyboard.press("p")
+            page.wait_for_url(re.compile(r"projector=1"))
+            assert "projector" in page.locator("body").get_attribute("class")
+            assert page.locator("table.grid.output td").first.inner_text() == "5"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{name}: the page scrolls sideways ({width}px)"
+        shot(page, name)
+        context.close()
