@@ -157,6 +157,21 @@ class Axis:
         """Padded cells past the last window (the remainder frameworks drop)."""
         return self.slack % self.stride if self.fits else self.padded
 
+    def tail_text(self) -> str:
+        """The cells past the last window, in words (no "cell(s)").
+
+        >>> Axis(4, 3, stride=2, pad=(1, 1)).tail_text()
+        'the last padded cell is never visited'
+        >>> Axis(7, 2, stride=3).tail_text()
+        'the last 2 cells are never visited'
+        """
+        t = self.tail
+        padded = self.pad[1] >= t  # every dropped cell is padding
+        kind = "padded cell" if padded else "cell"
+        if t == 1:
+            return f"the last {kind} is never visited"
+        return f"the last {t} {kind}s are never visited"
+
     def covered(self) -> list[bool]:
         """For each cell of the *unpadded* input: does any kernel tap ever read it?"""
         seen = [False] * self.n
@@ -211,8 +226,7 @@ class Axis:
         if not self.exact:
             text += (
                 f" is not a whole number: stride {self.stride} does not fit exactly; frameworks"
-                f" round down to {self.out} and the last {self.tail} padded cell(s) are never"
-                " visited"
+                f" round down to {self.out} and {self.tail_text()}"
             )
         return text
 

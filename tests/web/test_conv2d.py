@@ -119,6 +119,14 @@ def test_custom_kernel_from_the_form(client):
 def test_stride_that_does_not_tile_is_explained(client):
     html = client.get("/conv2d?grid=1,2,3,4,5;1,2,3,4,5;1,2,3,4,5;1,2,3,4,5;1,2,3,4,5&kernel=box_blur&stride=3&padding=1").text
     assert "7/3" in html and "round down to 2" in html
+    assert "the last padded cell is never visited" in html and "cell(s)" not in html
+
+
+def test_one_step_is_singular_and_negative_weights_subtract(client):
+    html = client.get("/conv2d?grid=1,2;3,4&kernel=1,1;1,1&padding=0").text
+    assert "= 1 step<" in html and "1 steps" not in html
+    wx = unescape(re.sub(r"<[^>]+>", "", re.search(r"<p class=\"wx\".*?</p>", client.get("/conv2d").text, re.S).group(0)))
+    assert re.sub(r"\s+", " ", wx).strip() == "y0 = W0·x = 5·35 − 1·19 − 1·13 + 0·22 = 143"
 
 
 def test_image_mode_and_cached_pictures(client):
