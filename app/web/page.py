@@ -6,7 +6,8 @@ the template (the whole page, or the fragment htmx asked for) or ``json.dumps`` 
 raises ``ParameterError`` or ``Problem``; app/errors.py turns it into the page with an error
 panel, the fragment, or the JSON problem form (for .json), with the same status.
 
-Every HTML answer names its twin in a ``Link`` header and ``<link rel="alternate">`` (base.html).
+Every HTML answer names its twin in a ``Link`` header and ``<link id="json-twin" rel="alternate">``
+(base.html; an htmx fragment swaps that link out of band, render.py, so it follows the state on screen).
 A full-page request whose query is not canonical is redirected (302) to the canonical URL, so a
 form's result, a typed URL and a link all end on the one URL a state has; htmx requests are not
 redirected but told the canonical URL to push (``HX-Push-Url``).
