@@ -113,3 +113,40 @@ def test_kernel_count_must_match_the_input_channels():
     with pytest.raises(ParameterError, match="the input has 3 channel.s. .* but there are 2 kernels") as e:
         conv_transpose_many(np.ones((3, 3, 3)), np.ones((2, 3, 3, 1)))
     assert e.value.param == "kernels"
+
+
+@PROPERTY
+@given(data=st.data())
+def test_adjoint_with_groups_over_random_layers(data):
+    """⟨W x, y⟩ = ⟨x, Wᵀ y⟩ drawn over shapes, strides, paddings per side, dilations, output_padding and groups."""
+    n, k, s, p, d, extra, out, seed = data.draw(layers(2))
+    groups = data.draw(st.integers(1, 3), label="groups")
+    per_in, per_out = data.draw(st.integers(1, 2), label="C/g"), data.draw(st.integers(1, 2), label="N/g")
+    rng = np.random.default_rng(seed)
+    ks = rng.integers(-3, 4, (groups * per_out, *k, per_in)).astype(float)
+    y = rng.integers(-5, 6, (*out, groups * per_out)).astype(float)
+    back = conv_transpose_many(y, ks, stride=s, padding=p, dilation=d, output_padding=extra, groups=groups)
+    assert back.shape == (*n, groups * per_in)
+    x = rng.integers(-5, 6, back.shape).astype(float)
+    forward = correlate_many(x, ks, stride=s, padding=p, dilation=d, groups=groups)
+    assert np.vdot(forward, padded_to(y, forward.shape)) == np.vdot(x, back)  # small integers: exact
+
+
+@PROPERTY
+@given(data=st.data())
+def test_gather_is_the_flipped_kernel_over_the_stuffed_input(data):
+    """The /transpose page's gather view: a stride-1 correlation of the zero-stuffed, padded y with the
+    flipped kernel (same dilation) is conv_transpose(y), checked against scipy."""
+    from scipy.signal import correlate2d
+
+    from app.engine.transpose import stuffed_input
+
+    n, k, s, p, d, extra, out, seed = data.draw(layers(2))
+    rng = np.random.default_rng(seed)
+    w, y = rng.integers(-3, 4, k).astype(float), rng.integers(-5, 6, out).astype(float)
+    grid, source = stuffed_input(y, k, stride=s, padding=p, dilation=d, output_padding=extra)
+    dilated = np.zeros(((k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1))
+    dilated[:: d[0], :: d[1]] = w[::-1, ::-1]
+    gathered = correlate2d(grid, dilated, mode="valid")
+    np.testing.assert_array_equal(gathered, conv_transpose(y, w, stride=s, padding=p, dilation=d, output_padding=extra))
+    assert np.array_equal(grid[source >= 0], y.ravel()[source[source >= 0]]) and not grid[source < 0].any()
