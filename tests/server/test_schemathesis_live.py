@@ -2,7 +2,8 @@
 OpenAPI links: upload → id → /api/conv → /api/images/{id}.png) and every check, bounded, finds nothing.
 
 The same run, unbounded, is ``st run http://127.0.0.1:PORT/openapi.json --checks all`` from the
-repository root (schemathesis.toml loads tests/schemathesis_hooks.py).
+repository root (schemathesis.toml loads scripts/schemathesis_hooks.py: outside the test paths, so pytest's
+doctest collection never registers its hooks in the test process).
 """
 
 from __future__ import annotations
