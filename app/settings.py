@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     min_free_bytes: int = Field(
         64 * 1024 * 1024, description="free disk space under the store below which /readyz says not ready"
     )
+    # model files (issue 13): checked before a file is parsed, or as its header/graph is read, before any array is built
+    model_max_bytes: int = Field(8 * 1024 * 1024, description="largest model or weight file, bytes")
+    model_max_tensors: int = Field(256, description="most tensors (weights, biases, constants) in one model file")
+    model_max_params: int = Field(2_000_000, description="most numbers in all of a model file's tensors together")
+    model_max_tensor: int = Field(1_048_576, description="most numbers in one tensor of a model file")
+    model_max_layers: int = Field(64, description="most layers (graph nodes) in one model")
     hsts_seconds: int = Field(0, description="Strict-Transport-Security max-age; 0 sends none (plain-HTTP classrooms)")
 
 

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 
-from . import conv, health, images, kernels, matrix, pool, shape, transpose
+from . import conv, health, images, kernels, matrix, models, pool, shape, transpose
 
 router = APIRouter()
 router.include_router(health.router)
-for module in (conv, transpose, pool, shape, matrix, kernels, images):
+for module in (conv, transpose, pool, shape, matrix, kernels, images, models):
     router.include_router(module.router, prefix="/api")
