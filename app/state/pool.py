@@ -1,5 +1,6 @@
 """The /pool page's state: the feature map, pool size, stride (default: the size), padding, max or
-average, the step, and the direction the invariance panel moves the map.
+average, the frameworks' ``ceil_mode`` and ``count_include_pad`` (``1`` or ``0``), the step, and the
+direction the invariance panel moves the map.
 
 >>> s = PoolState.parse({"size": "3", "stride": "3", "op": "max", "shift": "right"}, Settings())
 >>> s.url(), s.url(stride=1)
@@ -23,7 +24,7 @@ MAX_STEP = 10**9
 @dataclass(frozen=True)
 class PoolState(PageState):
     PATH = "/pool"
-    ORDER = ("input", "size", "stride", "padding", "op", "step", "shift")
+    ORDER = ("input", "size", "stride", "padding", "op", "ceil_mode", "count_include_pad", "step", "shift")
     LIMITS: ClassVar[dict[str, int]] = {"size": 8, "padding": 4}
 
     input: Matrix = ((1.0, 1.0, 2.0, 4.0), (5.0, 6.0, 7.0, 8.0), (3.0, 2.0, 1.0, 0.0), (1.0, 2.0, 3.0, 4.0))  # CS231n's
@@ -31,6 +32,8 @@ class PoolState(PageState):
     stride: int | None = None  # None: the pool size
     padding: int = 0
     op: str = "max"
+    ceil_mode: bool = False  # round the output count up (GoogLeNet, SqueezeNet)
+    count_include_pad: bool = True  # an average divides by its padded cells too (PyTorch's default; ONNX's is false)
     step: int = 0
     shift: str = "right"
 
@@ -45,6 +48,8 @@ class PoolState(PageState):
             stride=None if stride == size else stride,
             padding=parse_int(q.get("padding"), "padding", 0, 0, cls.LIMITS["padding"]),
             op=parse_choice(q.get("op"), "op", ("max", "avg"), "max"),
+            ceil_mode=parse_choice(q.get("ceil_mode"), "ceil_mode", ("0", "1"), "0") == "1",
+            count_include_pad=parse_choice(q.get("count_include_pad"), "count_include_pad", ("1", "0"), "1") == "1",
             step=parse_int(q.get("step"), "step", 0, 0, MAX_STEP),
             shift=parse_choice(q.get("shift"), "shift", SHIFTS, "right"),
         )
@@ -59,7 +64,8 @@ class PoolState(PageState):
 
     def fields(self) -> dict[str, str]:
         return {"input": spell_matrix(self.input), "size": str(self.size), "stride": str(self.pool_stride),
-                "padding": str(self.padding), "op": self.op, "step": str(self.step), "shift": self.shift}
+                "padding": str(self.padding), "op": self.op, "ceil_mode": "1" if self.ceil_mode else "0",
+                "count_include_pad": "1" if self.count_include_pad else "0", "step": str(self.step), "shift": self.shift}
 
     def defaults(self) -> dict[str, str]:
         return {**PoolState().fields(), "stride": str(self.size)}

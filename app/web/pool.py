@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from ..engine.arrays import shifted
 from ..engine.errors import ParameterError
-from ..engine.pool import pool, pool_geometry
+from ..engine.pool import PoolGeometry, pool, pool_geometry, window_counts
 from ..engine.trace import pool_step
 from ..settings import Settings
 from ..state.pool import SHIFTS, PoolState
@@ -32,16 +32,44 @@ def invariance(x: np.ndarray, result: np.ndarray, direction: str, **geometry: An
     return {"direction": direction, "cells": cells, "unchanged": int(same.sum()), "total": int(same.size)}
 
 
+def options(x: np.ndarray, state: PoolState, g: PoolGeometry, output: np.ndarray) -> list[dict[str, Any]]:
+    """The frameworks' options, each with the windows it changes: ceil_mode's added windows (marked in the
+    ceil output), and for an average the pooled cells count_include_pad changes (marked in the other output)."""
+    op, size, stride, padding, cip = state.op, state.size, state.pool_stride, state.padding, state.count_include_pad
+    floor_g = g if not state.ceil_mode else pool_geometry(x.shape, size, stride, padding)
+    ceil_g = g if state.ceil_mode else pool_geometry(x.shape, size, stride, padding, ceil_mode=True)
+    ceil_out = output if state.ceil_mode else pool(x, op=op, geometry=ceil_g, count_include_pad=cip).output  # type: ignore[arg-type]
+    fh, fw = floor_g.out_shape
+    added = [[stepper.Cell(float(v), "out changed" if r >= fh or c >= fw else "out done",
+                           title="a window ceil_mode adds" if r >= fh or c >= fw else "the same window")
+              for c, v in enumerate(row)] for r, row in enumerate(ceil_out)]
+    found = [{"name": "ceil_mode", "on": state.ceil_mode, "toggle": state.url(ceil_mode=not state.ceil_mode, step=0),
+              "label": "Pooled with ceil_mode", "cells": added,
+              "changed": int(np.prod(ceil_g.out_shape)) - int(np.prod(floor_g.out_shape)),
+              "shapes": (floor_g.out_shape, ceil_g.out_shape)}]
+    if op == "avg":
+        other = pool(x, op="avg", geometry=g, count_include_pad=not cip).output
+        same = other == output
+        cells = [[stepper.Cell(float(v), "out done" if keep else "out changed", title="unchanged" if keep else "changed")
+                  for v, keep in zip(row, keep_row, strict=True)] for row, keep_row in zip(other, same, strict=True)]
+        found.append({"name": "count_include_pad", "on": cip, "toggle": state.url(count_include_pad=not cip),
+                      "label": f"Averaged with count_include_pad {'off' if cip else 'on'}", "cells": cells,
+                      "changed": int((~same).sum())})
+    return found
+
+
 def build(state: PoolState, settings: Settings) -> dict[str, Any]:
     x = np.array(state.input)
     size, stride, padding, op = state.size, state.pool_stride, state.padding, state.op
-    g = pool_geometry(x.shape, size, stride, padding)
+    cip = state.count_include_pad
+    g = pool_geometry(x.shape, size, stride, padding, ceil_mode=state.ceil_mode)
     if state.step > g.steps - 1:
         raise ParameterError("step", f"step must be between 0 and {g.steps - 1}, got {state.step}")
     step = state.step
-    trace = pool_step(x, step=step, op=op, geometry=g)  # type: ignore[arg-type]
-    result = pool(x, op=op, geometry=g)  # type: ignore[arg-type]
-    moved = invariance(x, result.output, state.shift, op=op, geometry=g)  # the moved map has the same shape
+    trace = pool_step(x, step=step, op=op, geometry=g, count_include_pad=cip)  # type: ignore[arg-type]
+    result = pool(x, op=op, geometry=g, count_include_pad=cip)  # type: ignore[arg-type]
+    counts = window_counts(g, cip) if op == "avg" else None
+    moved = invariance(x, result.output, state.shift, op=op, geometry=g, count_include_pad=cip)  # same shape
     here = Links(state)
     window = {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, 2)}
     rows = stepper.padded_input(x, g, window, lambda r, c: None)
@@ -52,6 +80,10 @@ def build(state: PoolState, settings: Settings) -> dict[str, Any]:
     return {
         "g": g,
         "output": result.output,
+        "count": None if counts is None else float(counts[trace.out_index]),
+        "counts": counts,
+        "options": options(x, state, g, result.output),
+        "ceil_cells": [a.pad[1] - e[1] for a, e in zip(g.axes, g.explicit, strict=True)],
         "trace": trace,
         "step": step,
         "last": last,
@@ -71,13 +103,16 @@ def build(state: PoolState, settings: Settings) -> dict[str, Any]:
         "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
         "limits": PoolState.limits(settings),
         "status": step_data.pool_status(trace, last),
-        "steps": step_data.pool(x, size, stride, padding, op, g, result.output, here, settings),
+        "steps": step_data.pool(x, op, g, cip, counts, result.output, here, settings),
     }
 
 
 def data(state: PoolState, view: dict[str, Any]) -> dict[str, Any]:
     g, moved = view["g"], view["shift"]
+    counts = view["counts"]
     return {"geometry": geometry_data(g), "step": view["step"], "steps": g.steps, "output_shape": list(g.out_shape),
+            "window_counts": None if counts is None else json_numbers(counts),
+            "ceil_mode_adds": view["options"][0]["changed"],
             "trace": view["trace"].as_dict(), "output": json_numbers(view["output"]),
             "shift": {"direction": moved["direction"], "unchanged": moved["unchanged"], "total": moved["total"],
                       "output": [[json_number(c.value) for c in row] for row in moved["cells"]]}}

@@ -37,6 +37,7 @@ import numpy as np
 from markupsafe import Markup
 
 from ..engine.matrix import matrix_rows
+from ..engine.pool import PoolGeometry
 from ..engine.shapes import Geometry
 from ..engine.trace import ConvStep, PoolStep, conv_steps, pool_step
 from ..settings import Settings
@@ -197,16 +198,17 @@ def pool_status(trace: PoolStep, last: int) -> str:
     return text + (", partly on zero padding" if not trace.inside.all() else "")
 
 
-def pool(x: np.ndarray, size: int, stride: int, padding: int, op: str, g: Geometry, output: np.ndarray, here: Callable[..., str],
-         settings: Settings) -> Markup | None:
-    """Every step of /pool: the window's values, the max and its winner, or the average."""
+def pool(x: np.ndarray, op: str, g: PoolGeometry, count_include_pad: bool, counts: np.ndarray | None, output: np.ndarray,
+         here: Callable[..., str], settings: Settings) -> Markup | None:
+    """Every step of /pool: the window's values, the max and its winner, or the average (``counts``: the
+    cells each window divides by, from the engine's window_counts)."""
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
     width = padded_width(g)
     block = StepBlock(here, last, g.out_shape[1])
     for step in range(g.steps):
-        trace = pool_step(x, size, step, stride=stride, padding=padding, op=cast(Literal["max", "avg"], op))
+        trace = pool_step(x, step=step, op=cast(Literal["max", "avg"], op), geometry=g, count_include_pad=count_include_pad)
         values: dict[str, object] = {"status": pool_status(trace, last)}
         for i, (v, inside) in enumerate(zip(trace.window.reshape(-1), trace.inside.reshape(-1), strict=True)):
             values[f"wv{i}"] = format_signed(v)
@@ -215,8 +217,9 @@ def pool(x: np.ndarray, size: int, stride: int, padding: int, op: str, g: Geomet
         values["result"] = format_signed(trace.result)
         if trace.winner is not None:
             values["winner"] = f"at row {trace.winner[0]}, column {trace.winner[1]}"
-        else:
-            values["total"] = f"{format_signed(trace.result * size * size)} ÷ {size * size}"
+        elif counts is not None:
+            count = float(counts[trace.out_index])
+            values["total"] = f"{format_signed(trace.result * count)} ÷ {format_signed(count)}"
         winner = [] if trace.winner is None else [padded_cell(trace.winner, g, width)]
         block.add_step(values, win=window_cells(trace, g), winner=winner)
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
