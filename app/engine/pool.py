@@ -40,6 +40,18 @@ class PoolGeometry(Geometry):
     explicit: tuple[tuple[int, int], ...] = ()
     ceil_mode: bool = False
 
+    def warnings(self) -> list[str]:
+        """As for any geometry; in ceil mode the formula uses the padding asked for and says it rounds up."""
+        if not self.ceil_mode:
+            return super().warnings()
+        notes = []
+        for a, pad in zip(self.axes, self.explicit, strict=True):
+            asked = replace(a, pad=pad)
+            if not asked.exact:
+                notes.append(f"{a.name}: {asked.formula()} is not a whole number: ceil_mode rounds up to {a.out}"
+                             f" (floor would give {asked.out})")
+        return notes
+
 
 def _ceil_extra(a: Axis) -> int:
     """Cells to add after the padding so that the floor formula gives ceil mode's count.

@@ -81,3 +81,9 @@ def test_padding_rule_follows_the_dilated_span():
         pool_geometry((9,), 2, 1, 2, dilation=2)
     with pytest.raises(ParameterError, match=r"at most half the pool size 2 \(≤ 1\)"):
         pool(np.ones((4, 4)), 2, padding=[(0, 2), 0])  # per side: the 2 after is checked too
+
+
+def test_ceil_mode_warning_uses_the_padding_asked_for():
+    assert pool_geometry((5,), 2, ceil_mode=True).warnings() == [
+        "length: (5 + 2·0 − 2) / 2 + 1 = 3/2 + 1 = 5/2 is not a whole number: ceil_mode rounds up to 3 (floor would give 2)"]
+    assert pool_geometry((6,), 2, ceil_mode=True).warnings() == []  # it tiles: nothing to round
