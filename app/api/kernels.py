@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from ..engine.kernels import PRESETS, get_preset
+from ..models.learned import learned_kernels
 from .schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["kernels"])
@@ -15,8 +16,10 @@ router = APIRouter(tags=["kernels"])
 @router.get("/kernels", summary="The preset kernels with exact matrices")
 def kernels() -> list[dict[str, Any]]:
     """Each preset: name, label, matrix, exact numerators/denominator, display text, sum,
-    description, and where the lecture notes print it differently, ``notes_slip``."""
-    return [p.as_dict() for p in PRESETS.values()]
+    description, and where the lecture notes print it differently, ``notes_slip``; then the learned
+    kernels (``learned: true``): the digit network's first-layer filters with their exact values, bias,
+    model and layer."""
+    return [*(p.as_dict() for p in PRESETS.values()), *learned_kernels()]
 
 
 @router.get("/kernels/{name}", responses=ERROR_RESPONSES, summary="One preset kernel")

@@ -52,3 +52,16 @@ def test_make_train_reproduces_the_shipped_weights():
     if c["sha256"] != card()["sha256"]:  # another BLAS may round differently; the numbers still agree above
         assert hashlib.sha256(npz_bytes(weights)).hexdigest() == c["sha256"]
     assert c["test_accuracy"] == pytest.approx(card()["test_accuracy"], abs=0.005)
+
+
+def test_learned_kernels_are_the_shipped_first_layer_exactly(client):
+    listed = client.get("/api/kernels").json()
+    learned = [k for k in listed if k.get("learned")]
+    assert len(learned) == 8 and all(k["model"] == "digits" and k["layer"] == "conv1" for k in learned)
+    with np.load(WEIGHTS, allow_pickle=False) as data:
+        w, b = data["conv1.weight"], data["conv1.bias"]
+    for k in learned:
+        i = k["filter"]
+        assert np.array(k["matrix"], dtype=np.float32).tobytes() == w[i, :, :, 0].tobytes()  # exact, no rounding
+        assert np.float32(k["bias"]) == b[i]
+    assert any(k["name"] == "sharpen" for k in listed)  # the hand-set presets stay
