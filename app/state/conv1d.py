@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import Self
 
 from ..settings import Settings
 from .base import PageState
@@ -22,7 +22,6 @@ MAX_STEP = 10**9  # a step past the last one is refused once the geometry is kno
 class Conv1dState(PageState):
     PATH = "/conv1d"
     ORDER = ("input", "kernel", "stride", "padding", "step")
-    LIMITS: ClassVar[dict[str, int]] = {"input": 32, "kernel": 9}  # what fits on one row of the page
 
     input: tuple[float, ...] = (2.0, 4.0, 6.0, 8.0, 7.0, 5.0, 3.0, 1.0)
     kernel: tuple[float, ...] = (1.0, 0.0, -1.0)
@@ -32,18 +31,20 @@ class Conv1dState(PageState):
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
-        q, d = query, cls()
+        q, d, lim = query, cls(), cls.limits(settings)
         return cls(
-            input=parse_vector(q["input"], "input", cls.LIMITS["input"]) if q.get("input") else d.input,
-            kernel=parse_vector(q["kernel"], "kernel", cls.LIMITS["kernel"]) if q.get("kernel") else d.kernel,
-            stride=parse_int(q.get("stride"), "stride", 1, 1, settings.max_page_stride),
-            padding=parse_padding(q.get("padding"), hi=settings.max_page_padding, default=0),  # type: ignore[arg-type]
+            input=parse_vector(q["input"], "input", lim["input"]) if q.get("input") else d.input,
+            kernel=parse_vector(q["kernel"], "kernel", lim["kernel"]) if q.get("kernel") else d.kernel,
+            stride=parse_int(q.get("stride"), "stride", 1, 1, lim["stride"]),
+            padding=parse_padding(q.get("padding"), hi=lim["padding"], default=0),  # type: ignore[arg-type]
             step=parse_int(q.get("step"), "step", 0, 0, MAX_STEP),
         )
 
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
-        return {**Conv1dState.LIMITS, "stride": settings.max_page_stride, "padding": settings.max_page_padding}
+        """What fits on one row of the page (Settings)."""
+        return {"input": settings.max_conv1d_input, "kernel": settings.max_conv1d_kernel,
+                "stride": settings.max_page_stride, "padding": settings.max_page_padding}
 
     def fields(self) -> dict[str, str]:
         return {"input": spell_vector(self.input), "kernel": spell_vector(self.kernel), "stride": str(self.stride),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import Self
 
 from ..settings import Settings
 from .base import PageState
@@ -19,7 +19,6 @@ from .fields import parse_int, parse_vector, spell_vector
 class FlipState(PageState):
     PATH = "/flip"
     ORDER = ("input", "kernel", "at")
-    LIMITS: ClassVar[dict[str, int]] = {"input": 24, "kernel": 7}
 
     input: tuple[float, ...] = (0.0, 0.0, 1.0, 2.0, 3.0, 0.0, 0.0, 0.0)
     kernel: tuple[float, ...] = (1.0, 2.0, 3.0)
@@ -27,17 +26,17 @@ class FlipState(PageState):
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
-        q, d = query, cls()
+        q, d, lim = query, cls(), cls.limits(settings)
         at = q.get("at", "").strip()
         return cls(
-            input=parse_vector(q["input"], "input", cls.LIMITS["input"]) if q.get("input") else d.input,
-            kernel=parse_vector(q["kernel"], "kernel", cls.LIMITS["kernel"]) if q.get("kernel") else d.kernel,
-            at=parse_int(at, "at", 0, 0, cls.LIMITS["input"]) if at else None,
+            input=parse_vector(q["input"], "input", lim["input"]) if q.get("input") else d.input,
+            kernel=parse_vector(q["kernel"], "kernel", lim["kernel"]) if q.get("kernel") else d.kernel,
+            at=parse_int(at, "at", 0, 0, lim["input"]) if at else None,
         )
 
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
-        return dict(FlipState.LIMITS)
+        return {"input": settings.max_flip_input, "kernel": settings.max_flip_kernel}
 
     def fields(self) -> dict[str, str]:
         return {"input": spell_vector(self.input), "kernel": spell_vector(self.kernel),

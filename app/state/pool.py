@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 
 from ..settings import Settings
 from .base import PageState
@@ -25,7 +25,6 @@ MAX_STEP = 10**9
 class PoolState(PageState):
     PATH = "/pool"
     ORDER = ("input", "size", "stride", "padding", "op", "ceil_mode", "count_include_pad", "step", "shift")
-    LIMITS: ClassVar[dict[str, int]] = {"size": 8, "padding": 4}
 
     input: Matrix = ((1.0, 1.0, 2.0, 4.0), (5.0, 6.0, 7.0, 8.0), (3.0, 2.0, 1.0, 0.0), (1.0, 2.0, 3.0, 4.0))  # CS231n's
     size: int = 2
@@ -39,14 +38,14 @@ class PoolState(PageState):
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
-        q, d = query, cls()
-        size = parse_int(q.get("size"), "size", 2, 1, cls.LIMITS["size"])
-        stride = parse_int(q.get("stride"), "stride", size, 1, settings.max_page_stride)
+        q, d, lim = query, cls(), cls.limits(settings)
+        size = parse_int(q.get("size"), "size", 2, 1, lim["size"])
+        stride = parse_int(q.get("stride"), "stride", size, 1, lim["stride"])
         return cls(
-            input=parse_matrix(q["input"], "input", settings.max_grid_size) if q.get("input") else d.input,
+            input=parse_matrix(q["input"], "input", lim["grid"]) if q.get("input") else d.input,
             size=size,
             stride=None if stride == size else stride,
-            padding=parse_int(q.get("padding"), "padding", 0, 0, cls.LIMITS["padding"]),
+            padding=parse_int(q.get("padding"), "padding", 0, 0, lim["padding"]),
             op=parse_choice(q.get("op"), "op", ("max", "avg"), "max"),
             ceil_mode=parse_choice(q.get("ceil_mode"), "ceil_mode", ("0", "1"), "0") == "1",
             count_include_pad=parse_choice(q.get("count_include_pad"), "count_include_pad", ("1", "0"), "1") == "1",
@@ -56,7 +55,8 @@ class PoolState(PageState):
 
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
-        return {**PoolState.LIMITS, "grid": settings.max_grid_size, "stride": settings.max_page_stride}
+        return {"size": settings.max_pool_size, "padding": settings.max_pool_padding,
+                "grid": settings.max_grid_size, "stride": settings.max_page_stride}
 
     @property
     def pool_stride(self) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import ClassVar, Self
+from typing import Self
 
 from ..engine.layers import PRESET_STACKS
 from ..settings import Settings
@@ -24,9 +24,6 @@ class ShapesState(PageState):
     PATH = "/shapes"
     ORDER = ("input", "kernel", "stride", "padding", "dilation", "channels", "filters", "unknown", "output", "pool",
              "pool_stride", "stack")
-    LIMITS: ClassVar[dict[str, int]] = {"input": 100_000, "kernel": 10_000, "stride": 10_000, "padding": 10_000,
-                                        "dilation": 100, "channels": 100_000, "filters": 100_000, "output": 100_000,
-                                        "pool": 10_000}
 
     input: int = 5
     kernel: int = 3
@@ -43,7 +40,7 @@ class ShapesState(PageState):
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
-        q, d, lim = query, cls(), cls.LIMITS
+        q, d, lim = query, cls(), cls.limits(settings)
 
         def whole(name: str, lo: int = 1) -> int:
             return parse_int(q.get(name), name, getattr(d, name), lo, lim[name])
@@ -65,7 +62,10 @@ class ShapesState(PageState):
 
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
-        return dict(ShapesState.LIMITS)
+        """Arithmetic bounds (Settings): sizes, windows (kernel, stride, padding, pool), dilation, channels."""
+        size, window, channels = settings.max_shapes_size, settings.max_shapes_window, settings.max_shapes_channels
+        return {"input": size, "kernel": window, "stride": window, "padding": window, "dilation": settings.max_shapes_dilation,
+                "channels": channels, "filters": channels, "output": size, "pool": window}
 
     def fields(self) -> dict[str, str]:
         spelled = {name: str(getattr(self, name)) for name in self.ORDER}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 
 from ..settings import Settings
 from .base import PageState, _jsonable
@@ -28,8 +28,6 @@ MAX_STEP = 10**9
 class TransposeState(PageState):
     PATH = "/transpose"
     ORDER = ("size", "kernel", "stride", "padding", "y", "mode", "step", "projector")
-    # W and Wᵀ are drawn whole beside the grids: keep the layer small enough to read
-    LIMITS: ClassVar[dict[str, int]] = {"size": 6, "kernel": 4, "stride": 3, "padding": 3}
 
     size: int = 4  # the forward layer's input: size × size (the notes' 4×4 grid)
     kernel: Matrix = ((1.0, 2.0, 3.0), (4.0, 5.0, 6.0), (7.0, 8.0, 9.0))  # unsymmetric: the gather's flip shows
@@ -42,7 +40,7 @@ class TransposeState(PageState):
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
-        q, d, lim = query, cls(), cls.LIMITS
+        q, d, lim = query, cls(), cls.limits(settings)
         y_text = (q.get("y") or "").strip()
         state = cls(
             size=parse_int(q.get("size"), "size", d.size, 1, lim["size"]),
@@ -60,7 +58,9 @@ class TransposeState(PageState):
 
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
-        return dict(TransposeState.LIMITS)
+        """W and Wᵀ are drawn whole beside the grids: the layer stays small enough to read (Settings)."""
+        return {"size": settings.max_transpose_size, "kernel": settings.max_transpose_kernel,
+                "stride": settings.max_transpose_stride, "padding": settings.max_transpose_padding}
 
     def fields(self) -> dict[str, str]:
         return {"size": str(self.size), "kernel": spell_matrix(self.kernel), "stride": str(self.stride),

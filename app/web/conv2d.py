@@ -121,7 +121,7 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         "toggle_projector": state.url(projector=not state.projector),
         "fragment_query": {k: v for k, v in canonical.items() if k != "step"},
         "status": step_data.conv_status(trace, last),
-        "turn_over": turn_over_url(g, trace.kernel) if view.numbers else None,
+        "turn_over": turn_over_url(g, trace.kernel, settings) if view.numbers else None,
     }
     if view.numbers and view.output is not None:
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)

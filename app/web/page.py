@@ -24,6 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .. import errors
+from ..engine.errors import ParameterError
 from ..settings import Settings
 from ..state.base import PageState, StepLinks, encode
 from . import page_cache
@@ -125,12 +126,16 @@ PAGES: dict[str, Page] = {}  # path → page, filled by add_page
 
 def canonical_href(href: str, settings: Settings) -> str:
     """A link the app writes by hand (``/shapes?input=5&kernel=3…#part``), spelled canonically,
-    so following it never costs a redirect. Links to other places are returned as they are."""
+    so following it never costs a redirect. Links to other places are returned as they are, and so
+    is a link this deployment's settings refuse (a lowered limit): it leads to the page's 422 naming it."""
     parts = urlsplit(href)
     page = PAGES.get(parts.path)
     if page is None:
         return href
-    url = page.state.parse(dict(parse_qsl(parts.query)), settings).url()
+    try:
+        url = page.state.parse(dict(parse_qsl(parts.query)), settings).url()
+    except ParameterError:
+        return href
     return f"{url}#{parts.fragment}" if parts.fragment else url
 
 

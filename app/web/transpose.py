@@ -169,10 +169,10 @@ def gather_step(i: int, grid: np.ndarray, source: np.ndarray, k: np.ndarray, wt:
     return {"values": values, "marks": {"win": window, "current": [WT_ROW + i], "tcol": [W_COL + i]}}
 
 
-def turn_over_url(g: Geometry, kernel: np.ndarray) -> str:
+def turn_over_url(g: Geometry, kernel: np.ndarray, settings: Settings) -> str:
     """/conv2d's "turn this layer over" link: its numbers-mode layer on /transpose when it fits the page
     (a square input, one stride and padding for both axes, no dilation, the page's limits), else the default."""
-    lim = TransposeState.LIMITS
+    lim = TransposeState.limits(settings)
     (pt, pb), (pl, pr) = g.padding
     fits = (len(set(g.in_shape)) == 1 and g.in_shape[0] <= lim["size"] and max(kernel.shape) <= lim["kernel"]
             and len(set(g.stride)) == 1 and g.stride[0] <= lim["stride"] and set(g.dilation) == {1}
