@@ -187,7 +187,7 @@ def test_bad_parameters_get_a_friendly_panel(client, query, field, status):
 def test_errors_keep_other_choices(client):
     html = client.get("/conv2d?stride=0&padding=2&kernel=emboss&bias=3").text
     assert 'name="padding" list="padding-modes" value="2"' in html
-    assert '<option value="emboss" selected>' in html and 'name="bias" inputmode="decimal" value="3"' in html
+    assert '<option value="emboss" data-shape="3x3" selected>' in html and 'name="bias" inputmode="decimal" value="3"' in html
 
 
 def test_works_without_htmx_and_loads_pinned_htmx_when_asked(tmp_path):
