@@ -93,7 +93,7 @@ function colouredFormula(a) {
   if (a.dilation === 1) parts.push(termSpan("t-k", a.k));
   else parts.push(termSpan("t-dil", a.dilation), "·(", termSpan("t-k", a.k), " − 1) − 1");
   parts.push(") / ", termSpan("t-s", a.stride), " + 1");
-  parts.push(a.formula.slice(a.head.length));  // " = 3 + 1 = 4"
+  parts.push(a.formula.slice(a.head.length));  // the "= q + 1 = out" tail
   const math = el("span", { class: "math" });
   math.append(...parts);
   return math;
