@@ -65,7 +65,7 @@ function wholeNumber(text, name, lo, hi, fallback) {
   return v;
 }
 
-/** Rows × columns of a "1,2;3,4" matrix, or null when it is not one yet. */
+// Rows × columns of a matrix typed as rows split by ";" and values by ",", or null when it is not one yet.
 export function matrixShape(text) {
   const rows = text.trim().replace(/^;+|;+$/g, "").split(";").filter((r) => r.trim() !== "");
   if (!rows.length) return null;
