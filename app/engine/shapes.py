@@ -363,17 +363,24 @@ class ParamCount:
         return {"weights": self.weights, "biases": self.biases, "total": self.total}
 
 
-def conv_params(kernel: int | Sequence[int], channels: int, filters: int, *, bias: bool = True) -> ParamCount:
-    """Learnable parameters of a conv layer: ``W_c = k²·C·N`` weights and ``B_c = N`` biases.
+def conv_params(kernel: int | Sequence[int], channels: int, filters: int, *, bias: bool = True,
+                groups: int = 1) -> ParamCount:
+    """Learnable parameters of a conv layer: ``W_c = k²·(C/groups)·N`` weights and ``B_c = N`` biases
+    (with groups g each filter spans C/g channels, so the weights fall by g).
 
     >>> conv_params(11, 3, 96).as_dict()
     {'weights': 34848, 'biases': 96, 'total': 34944}
+    >>> conv_params(5, 96, 256, groups=2).weights  # AlexNet's conv2, split in two groups
+    307200
     """
     ks = as_tuple(kernel, 2, "kernel", minimum=1) if isinstance(kernel, int) else tuple(kernel)
     as_tuple(ks, len(ks), "kernel", minimum=1)
     (c,) = as_tuple(channels, 1, "channels", minimum=1)
     (n,) = as_tuple(filters, 1, "filters", minimum=1)
-    return ParamCount(prod(ks) * c * n, n if bias else 0)
+    (gs,) = as_tuple(groups, 1, "groups", minimum=1)
+    if c % gs or n % gs:
+        raise ParameterError("groups", f"groups {gs} must divide the input channels ({c}) and the filters ({n})")
+    return ParamCount(prod(ks) * (c // gs) * n, n if bias else 0)
 
 
 POOL_PARAMS = ParamCount(0, 0)  # pooling learns nothing

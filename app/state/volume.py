@@ -1,5 +1,5 @@
-"""The /volume page's state: an H×W×C example input and N filters F×F×C drawn from a seed, stride,
-padding and the step (over every output cell of every feature map).
+"""The /volume page's state: an H×W×C example input and N filters F×F×(C/groups) drawn from a seed,
+the groups, stride, padding and the step (over every output cell of every feature map).
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ MAX_SEED = 10**6  # the seeds a link may name (a domain, not a size: no setting)
 @dataclass(frozen=True)
 class VolumeState(PageState):
     PATH = "/volume"
-    ORDER = ("size", "channels", "filters", "kernel", "stride", "padding", "seed", "step")
+    ORDER = ("size", "channels", "filters", "groups", "kernel", "stride", "padding", "seed", "step")
 
     size: int = 5  # the notes' Ex1: 5×5×3 input, 2 filters, F = 3, p = 1, s = 2
     channels: int = 3
     filters: int = 2
+    groups: int = 1  # filter n sees channel group n // (N/g) only (PyTorch, ONNX); depthwise: groups = C
     kernel: int = 3
     stride: int = 2
     padding: int = 1
@@ -41,7 +42,8 @@ class VolumeState(PageState):
     def limits(settings: Settings) -> dict[str, int]:
         """The example must fit on a page: every channel's slice and every filter is drawn (Settings)."""
         return {"size": settings.max_volume_size, "channels": settings.max_volume_channels,
-                "filters": settings.max_volume_filters, "kernel": settings.max_volume_kernel,
+                "filters": settings.max_volume_filters, "groups": settings.max_volume_channels,  # g divides C
+                "kernel": settings.max_volume_kernel,
                 "stride": settings.max_volume_stride, "padding": settings.max_volume_padding, "seed": MAX_SEED}
 
     def fields(self) -> dict[str, str]:

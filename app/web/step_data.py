@@ -231,9 +231,13 @@ def volume_status(n: int, trace: ConvStep, step: int, last: int) -> str:
     return f"Step {step} of {last} · filter {n} · output cell (row {r}, column {c}) of feature map {n}"
 
 
+SEES_ROW = 9000  # data-cell id of /volume's "filter n sees channels" row n
+
+
 def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.ndarray, here: Callable[..., str],
-           settings: Settings) -> Markup | None:
-    """Every step of /volume: filter by filter, the channel slices' products and sums, the maps."""
+           settings: Settings, sees: Sequence[range] | None = None) -> Markup | None:
+    """Every step of /volume: filter by filter, the channel slices' products and sums, the maps.
+    ``sees[n]``: the input channels filter n sees (its group); default all of them."""
     filters, per_map = w.shape[0], g.steps
     if not fits(per_map * filters, settings):
         return None
@@ -241,21 +245,25 @@ def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.
     block = StepBlock(here, last, per_map)
     channels = x.shape[-1]
     for n in range(filters):
-        for trace in conv_steps(x, w[n], range(per_map), bias=float(b[n]), stride=g.stride, padding=g.padding):
+        seen = range(channels) if sees is None else sees[n]
+        part = x[..., seen.start : seen.stop]
+        for trace in conv_steps(part, w[n], range(per_map), bias=float(b[n]), stride=g.stride, padding=g.padding):
             values: dict[str, object] = {"status": volume_status(n, trace, n * per_map + trace.index, last)}
             sums = trace.channel_sums  # a volume's trace always has them
             assert sums is not None
             for ch in range(channels):
-                values[f"flabel{ch}"] = f"Filter {n}, slice {ch}"
-                values[f"flabel{ch}@aria-label"] = f"Filter {n}, slice {ch}"
-                filt, prod = w[n, ..., ch].reshape(-1), trace.products[..., ch].reshape(-1)
-                for i in range(filt.size):
-                    values[f"f{ch}_{i}"] = format_signed(filt[i])
-                    values[f"q{ch}_{i}"] = format_signed(prod[i])
-                values[f"csum{ch}"] = format_signed(float(sums[ch]))
+                j = ch - seen.start
+                label = f"Filter {n}, slice {j}" if ch in seen else f"Filter {n} does not see channel {ch}"
+                values[f"flabel{ch}"] = label
+                values[f"flabel{ch}@aria-label"] = label
+                values[f"seen{ch}@data-seen"] = "1" if ch in seen else "0"
+                for i in range(w.shape[1] * w.shape[2]):
+                    values[f"f{ch}_{i}"] = format_signed(w[n, ..., j].reshape(-1)[i]) if ch in seen else "·"
+                    values[f"q{ch}_{i}"] = format_signed(trace.products[..., j].reshape(-1)[i]) if ch in seen else "·"
+                values[f"csum{ch}"] = format_signed(float(sums[j])) if ch in seen else "—"
             values["bias"] = format_signed(b[n])
             values["result"] = format_signed(trace.result)
-            block.add_step(values, win=window_cells(trace, g))
+            block.add_step(values, win=window_cells(trace, g), current=[SEES_ROW + n])
     block.outputs = [format_signed(v) for m in range(filters) for v in output[..., m].reshape(-1).tolist()]
     return embed(block.as_dict())
 

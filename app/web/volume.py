@@ -26,11 +26,12 @@ from .step_json import conv_step_data, geometry_data, json_numbers
 router = APIRouter()
 
 
-def example(seed: int, size: int, channels: int, filters: int, kernel: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Small integers like CS231n's demo: inputs 0–2, weights −1–1, biases 0–1."""
+def example(seed: int, size: int, channels: int, filters: int, kernel: int,
+            groups: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Small integers like CS231n's demo: inputs 0–2, weights −1–1, biases 0–1; filters F×F×(C/groups)."""
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 3, (size, size, channels)).astype(float)
-    w = rng.integers(-1, 2, (filters, kernel, kernel, channels)).astype(float)
+    w = rng.integers(-1, 2, (filters, kernel, kernel, max(1, channels // groups))).astype(float)
     b = rng.integers(0, 2, filters).astype(float)
     return x, w, b
 
@@ -38,14 +39,19 @@ def example(seed: int, size: int, channels: int, filters: int, kernel: int) -> t
 def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
     size, channels, filters, kernel = state.size, state.channels, state.filters, state.kernel
     stride, padding = state.stride, state.padding
-    x, w, b = example(state.seed, size, channels, filters, kernel)
-    g = conv_geometry(x.shape, w.shape[1:], stride=stride, padding=padding)  # one filter's geometry, checked once
+    groups = state.groups
+    params = conv_params(kernel, channels, filters, groups=groups)  # checks that groups divides C and N
+    x, w, b = example(state.seed, size, channels, filters, kernel, groups)
+    g = conv_geometry(x.shape, w.shape[1:], stride=stride, padding=padding, groups=groups)  # checked once
+    cg, per_group = channels // groups, filters // groups
+    sees = [range((n // per_group) * cg, (n // per_group + 1) * cg) for n in range(filters)]  # filter n's channels
     per_map = g.steps
     if state.step > per_map * filters - 1:
         raise ParameterError("step", f"step must be between 0 and {per_map * filters - 1}, got {state.step}")
     step = state.step
     n, cell = divmod(step, per_map)
-    trace = conv_step(x, w[n], cell, bias=b[n], geometry=g)
+    part = x[..., sees[n].start : sees[n].stop]  # the channels filter n sees
+    trace = conv_step(part, w[n], cell, bias=b[n], stride=stride, padding=padding)
     out = correlate_many(x, w, bias=b.tolist(), geometry=g)
     window = stepper.window_set(trace)
     here = Links(state)
@@ -53,13 +59,17 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
     channel_sums = trace.channel_sums if trace.channel_sums is not None else trace.products.sum(axis=(0, 1))
     for c in range(channels):
         sub = stepper.padded_input(x[..., c], g, window, lambda r, cc: None)
+        seen = c in sees[n]
+        j = c - sees[n].start
         slices.append(
             {
                 "c": c,
+                "seen": seen,
                 "input": sub,
-                "filter": w[n, ..., c].tolist(),
-                "products": trace.products[..., c].tolist(),
-                "sum": float(channel_sums[c]),
+                "label": f"Filter {n}, slice {j}" if seen else f"Filter {n} does not see channel {c}",
+                "filter": w[n, ..., j].tolist() if seen else [["·"] * kernel] * kernel,
+                "products": trace.products[..., j].tolist() if seen else [["·"] * kernel] * kernel,
+                "sum": float(channel_sums[j]) if seen else None,
             }
         )
     def map_href(m: int) -> Callable[[int], str]:  # cell i of feature map m is step m·per_map + i
@@ -84,7 +94,10 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
         "shape": (size, size, channels),
         "filters": filters,
         "kernel": kernel,
-        "params": conv_params(kernel, channels, filters),
+        "params": params,
+        "ungrouped": conv_params(kernel, channels, filters) if groups > 1 else None,
+        "groups": groups,
+        "sees": [[s.start, s.stop - 1] for s in sees],
         "out_shape": (*g.out_shape, filters),
         "nav": stepper.nav_links(here, step, last, row=per_map),
         "action": "/volume",
@@ -92,14 +105,15 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
         "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
         "limits": VolumeState.limits(settings),
         "status": step_data.volume_status(n, trace, step, last),
-        "steps": step_data.volume(x, w, b, g, out, here, settings),
+        "steps": step_data.volume(x, w, b, g, out, here, settings, sees),
     }
 
 
 def data(state: VolumeState, view: dict[str, Any]) -> dict[str, Any]:
     g = view["g"]
-    x, w, b = example(state.seed, state.size, state.channels, state.filters, state.kernel)
-    return {"geometry": geometry_data(g), "step": view["step"], "steps": view["last"] + 1, "filter": view["n"],
+    x, w, b = example(state.seed, state.size, state.channels, state.filters, state.kernel, state.groups)
+    return {"groups": state.groups, "channels_seen": [list(range(a, z + 1)) for a, z in view["sees"]],
+            "geometry": geometry_data(g), "step": view["step"], "steps": view["last"] + 1, "filter": view["n"],
             "output_shape": list(view["out_shape"]), "input": json_numbers(x), "filters": json_numbers(w),
             "biases": json_numbers(b), "trace": conv_step_data(view["trace"]), "output": json_numbers(view["output"]),
             "params": view["params"].as_dict()}
