@@ -146,9 +146,20 @@ function showStep(step, how = "push") {
   syncControls(client.pending ?? step);
   announce(field("status", step));
   const url = stepUrl(step);
+  followProjectorLink(url);
   if (how === "push") history.pushState({ convstep: true }, "", url);
   else if (how === "replace") history.replaceState({ convstep: true }, "", url);
   scheduleNext();
+}
+
+// P (the projector link sits outside #workspace) keeps the step on screen: its link follows the URL.
+function followProjectorLink(url) {
+  for (const a of document.querySelectorAll('a[data-key="projector"]')) {
+    const u = new URL(url, location.href);
+    if (u.searchParams.has("projector")) u.searchParams.delete("projector");
+    else u.searchParams.append("projector", "1"); // the canonical order puts projector last
+    a.href = u.pathname + u.search;
+  }
 }
 
 // The step links, scrubber and box follow the step (targets are the page's own step links).
@@ -160,7 +171,8 @@ function syncControls(step) {
       const off = key === "first" || key.startsWith("prev") ? step === 0 : step === last;
       a.href = stepUrl(Math.max(0, Math.min(last, target)));
       a.classList.toggle("disabled", off);
-      if (off) a.setAttribute("aria-disabled", "true"); else a.removeAttribute("aria-disabled");
+      if (off) { a.setAttribute("aria-disabled", "true"); a.tabIndex = -1; } // a disabled control leaves the tab order
+      else { a.removeAttribute("aria-disabled"); a.removeAttribute("tabindex"); }
     }
   }
   const scrubber = client.ws.querySelector("[data-scrubber]");
@@ -340,19 +352,27 @@ function showPlayState() {
   button.textContent = playing() ? "❚❚ Pause" : "▶ Play";
 }
 
-function scheduleNext() {
+// Autoplay keeps time from when it started (a tick is due every `speed` ms after the last one was
+// due, not after the last step finished drawing), so "very fast" really reaches its rate.
+let due = null;
+
+function scheduleNext(stepped = true) {
   clearTimeout(timer);
   showPlayState();
-  if (!playing()) return;
+  if (!playing()) { due = null; return; }
   const next = control("next");
-  if (!next) { sessionStorage.removeItem(PLAY_KEY); showPlayState(); return; }
-  timer = setTimeout(() => control("next")?.click(), speed());
+  if (!next) { sessionStorage.removeItem(PLAY_KEY); due = null; showPlayState(); return; }
+  const now = performance.now();
+  if (due === null) due = now + speed();
+  else if (stepped) due = Math.max(now, due + speed()); // never a burst to catch up after a slow step
+  timer = setTimeout(() => control("next")?.click(), Math.max(0, due - now));
 }
 
 function togglePlay() {
   if (playing()) sessionStorage.removeItem(PLAY_KEY);
   else sessionStorage.setItem(PLAY_KEY, "1");
-  scheduleNext();
+  due = null;
+  scheduleNext(false);
 }
 
 document.addEventListener("click", (event) => {
@@ -364,7 +384,8 @@ let scrubPushed = false;
 document.addEventListener("change", (event) => {
   if (event.target.matches("[data-speed]")) {
     sessionStorage.setItem(SPEED_KEY, event.target.value);
-    scheduleNext();
+    due = null;
+    scheduleNext(false);
   }
   if (event.target.matches("[data-single-keys]")) {
     localStorage.setItem(SINGLE_KEYS, event.target.checked ? "on" : "off");
@@ -479,8 +500,8 @@ document.addEventListener("htmx:afterSettle", () => {
   if (focusKey) control(focusKey)?.focus();
   const status = document.getElementById("status");
   if (status) { announce(status.textContent); if (status.dataset.step) document.querySelector("#workspace")?.setAttribute("data-step", status.dataset.step); }
-  scheduleNext();
+  scheduleNext(false);
 });
 initClient();
 showKeySwitch();
-scheduleNext();
+scheduleNext(false);
