@@ -11,7 +11,6 @@ import re
 
 import numpy as np
 from PIL import Image
-
 from playwright.sync_api import expect
 
 from tests.browser.test_stepping import SEVEN, step_of
