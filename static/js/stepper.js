@@ -82,6 +82,15 @@ function initClient() {
 
 function stepUrl(step) { return step === 0 ? client.data.first : client.data.url.replace("STEP", String(step)); }
 
+// The head's <link id="json-twin"> names the JSON twin of the step on screen (the page URL plus .json),
+// also when a step changes with no request (htmx fragments carry their own as an out-of-band swap).
+function followTwin(url) {
+  const link = document.getElementById("json-twin");
+  if (!link) return;
+  const u = new URL(url, location.href);
+  link.setAttribute("href", `${u.pathname}.json${u.search}`);
+}
+
 function configOf(url) {
   const u = new URL(url, location.href);
   const params = [...u.searchParams].filter(([k]) => k !== "step").map(([k, v]) => `${k}=${v}`).sort();
@@ -149,6 +158,7 @@ function showStep(step, how = "push") {
   followProjectorLink(url);
   if (how === "push") history.pushState({ convstep: true }, "", url);
   else if (how === "replace") history.replaceState({ convstep: true }, "", url);
+  followTwin(url);
   scheduleNext();
 }
 
