@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from math import prod
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Request
 
 from ..engine.errors import ParameterError
 from ..engine.geometry import conv_geometry
-from ..engine.matrix import weight_matrix
+from ..engine.matrix import weight_matrix, weight_matrix_many
 from ..problems import Problem
+from ..settings import Settings
 from .schemas import ERROR_RESPONSES, MatrixRequest, MatrixResponse, checked_kernel
 
 router = APIRouter(tags=["weight matrix"])
@@ -22,6 +25,12 @@ def matrix(body: MatrixRequest, request: Request) -> dict[str, Any]:
     ``CONVSTEP_MAX_MATRIX_CELLS`` are refused with 413: ask for a slice with ``row_start`` and
     ``row_stop``. ``transpose`` returns Wᵀ of those rows (one row per input cell)."""
     settings = request.app.state.settings
+    if (body.kernel is None) == (body.kernels is None):
+        raise ParameterError("kernel", "give exactly one of kernel and kernels")
+    if body.kernels is not None:
+        return _layer_matrix(body, settings)
+    if body.groups != 1:
+        raise ParameterError("groups", f"groups {body.groups} splits the channels among several kernels: give `kernels`")
     k = checked_kernel(body.kernel, "kernel", settings)
     if k.ndim != len(body.input_shape):
         raise ParameterError("kernel", f"kernel has rank {k.ndim} but input_shape has {len(body.input_shape)} axes")
@@ -41,3 +50,33 @@ def matrix(body: MatrixRequest, request: Request) -> dict[str, Any]:
     if body.transpose:  # Wᵀ: what /api/conv_transpose multiplies by
         W = W.T
     return {"matrix": W.tolist(), "shape": list(W.shape), "rows": [start, stop], "output_shape": list(g.out_shape)}
+
+
+def _layer_matrix(body: MatrixRequest, settings: Settings) -> dict[str, Any]:
+    """W of a layer of N volume kernels (with groups) on an (H, W, C) input."""
+    assert body.kernels is not None
+    if len(body.input_shape) != 3:
+        raise ParameterError("input_shape", f"kernels need an input_shape [H, W, C]; got {len(body.input_shape)} axes")
+    if not body.kernels or len(body.kernels) > settings.max_kernels:
+        raise ParameterError("kernels", f"kernels must hold 1 to {settings.max_kernels} kernels (CONVSTEP_MAX_KERNELS)")
+    stack = [checked_kernel(k, "kernels", settings) for k in body.kernels]
+    if len({k.shape for k in stack}) != 1 or stack[0].ndim != 3:
+        raise ParameterError("kernels", "kernels must all have one shape (kh, kw, C/groups)")
+    ks = np.stack(stack)
+    g = conv_geometry(body.input_shape, ks.shape[1:], stride=body.stride, padding=body.padding, dilation=body.dilation,
+                      flip=body.flip, groups=body.groups, name="kernels")
+    n_rows = g.steps * len(stack)
+    start = body.row_start or 0
+    stop = n_rows if body.row_stop is None else min(body.row_stop, n_rows)
+    if start >= stop:
+        raise ParameterError("row_start", f"row_start must be below row_stop and below {n_rows} (W has {n_rows} rows)")
+    cells = n_rows * prod(body.input_shape)
+    if cells > settings.max_matrix_cells:
+        raise Problem(413, f"the layer's dense matrix would have {cells} cells; the limit is {settings.max_matrix_cells}"
+                      " (CONVSTEP_MAX_MATRIX_CELLS): use a smaller input", "input_shape")
+    W = weight_matrix_many(body.input_shape, ks, stride=body.stride, padding=body.padding, dilation=body.dilation,
+                           groups=body.groups, flip=body.flip, max_cells=settings.max_matrix_cells)[start:stop]
+    if body.transpose:
+        W = W.T
+    return {"matrix": W.tolist(), "shape": list(W.shape), "rows": [start, stop],
+            "output_shape": [*g.out_shape, len(stack)]}

@@ -59,7 +59,7 @@ KERNELS: Schema = {"type": "array", "items": KERNEL, "minItems": 1}
 BIAS: Schema = {"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 1}, {"type": "null"}]}
 IMAGE_REF: Schema = {"anyOf": [{"type": "string", "enum": list(SAMPLES)}, {"type": "string", "pattern": ID_PATTERN.pattern},
                                {"type": "null"}]}
-INPUT_SHAPE: Schema = {"type": "array", "items": POSITIVE, "minItems": 1, "maxItems": 2}
+INPUT_SHAPE: Schema = {"type": "array", "items": POSITIVE, "minItems": 1, "maxItems": 3}
 
 
 def nullable(schema: Schema) -> Schema:

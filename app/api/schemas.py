@@ -230,10 +230,18 @@ class MatrixRequest(Geometry):
         },
     )
 
-    input_shape: list[Whole] = Field(description="[n] or [H, W]", min_length=1, max_length=2,
-                                   json_schema_extra=rules.INPUT_SHAPE)
-    kernel: str | list[Any] = Field(description="A preset name (2-D) or numbers with one axis per input axis",
-                                    json_schema_extra={"anyOf": [rules.PRESET, rules.numbers(1), rules.numbers(2)]})
+    input_shape: list[Whole] = Field(description="[n] or [H, W] with `kernel`; [H, W, C] with `kernels`", min_length=1,
+                                   max_length=3, json_schema_extra=rules.INPUT_SHAPE)
+    kernel: str | list[Any] | None = Field(
+        None, description="A preset name (2-D) or numbers with one axis per input axis",
+        json_schema_extra={"anyOf": [rules.PRESET, rules.numbers(1), rules.numbers(2), {"type": "null"}]},
+    )
+    kernels: list[Any] | None = Field(
+        None, description="Instead of `kernel`: N kernels (kh, kw, C/groups) of a layer on an (H, W, C) input; rows run over"
+        " the output (H', W', N), columns over the input (H, W, C), channels last",
+        json_schema_extra=rules.nullable({"type": "array", "items": rules.numbers(3), "minItems": 1}),
+    )
+    groups: Whole = Field(1, description="With `kernels`: as in /api/conv", json_schema_extra=rules.POSITIVE)
     flip: bool = False
     transpose: bool = Field(False, description="Return Wᵀ (of the rows asked for): one row per input cell, one column"
                                                 " per output cell; Wᵀ·y is POST /api/conv_transpose")

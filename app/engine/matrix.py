@@ -38,7 +38,7 @@ import numpy as np
 
 from .arrays import as_array, flip_spatial
 from .errors import ParameterError
-from .geometry import ConvGeometry, given_or_built
+from .geometry import ConvGeometry, conv_geometry, given_or_built
 from .shapes import Geometry, PaddingSpec
 
 DEFAULT_MAX_CELLS = 1_048_576
@@ -197,6 +197,55 @@ def sparse_rows(g: Geometry, w: np.ndarray, rows: np.ndarray) -> list[tuple[np.n
         order = np.argsort(c, kind="stable")
         result.append((c[order], v[order]))
     return result
+
+
+def weight_matrix_many(
+    input_shape: Sequence[int],
+    kernels: object,
+    *,
+    stride: int | Sequence[int] = 1,
+    padding: PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+    flip: bool = False,
+    max_cells: int = DEFAULT_MAX_CELLS,
+) -> np.ndarray:
+    """Dense ``W`` of a layer of N volume kernels on an (H, W, C) input, with ``groups``.
+
+    Rows run over the output (H', W', N) and columns over the input (H, W, C), both row-major with the
+    channels last, so ``W @ x.ravel() == correlate_many(x, kernels, groups=…).ravel()`` and
+    ``W.T @ y.ravel()`` is the transposed convolution of ``y``. Kernel n (of shape (kh, kw, C/groups))
+    reads only its group's channels: the other columns of its rows are zero.
+
+    >>> W = weight_matrix_many((2, 2, 2), np.ones((2, 1, 1, 1)), groups=2)
+    >>> W.astype(int).tolist()[:2]  # output (0, 0): kernel 0 reads channel 0, kernel 1 channel 1
+    [[1, 0, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0, 0, 0]]
+    """
+    ks = as_array(kernels, "kernels", ranks=(4,))
+    g = conv_geometry(tuple(int(v) for v in input_shape), ks.shape[1:], stride=stride, padding=padding,
+                      dilation=dilation, groups=groups, flip=flip, name="kernels")
+    if g.kind != "volume":
+        raise ParameterError("input_shape", "weight_matrix_many needs an (H, W, C) input and kernels (N, kh, kw, C/groups)")
+    n = ks.shape[0]
+    if n % groups:
+        raise ParameterError("groups", f"groups {groups} must divide the number of kernels, {n}")
+    if flip:
+        ks = ks[:, ::-1, ::-1, :]
+    channels, cg, per = g.channels, ks.shape[3], n // groups
+    n_rows, n_cols = g.steps * n, int(np.prod(g.x_shape))
+    if n_rows * n_cols > max_cells:
+        raise ParameterError("input_shape", f"the dense weight matrix would have {n_rows}×{n_cols} = {n_rows * n_cols}"
+                             f" cells; the limit is {max_cells}")
+    out = np.zeros((n_rows, n_cols), dtype=ks.dtype)
+    steps = np.arange(g.steps)
+    cols, inside = taps(g, steps)  # spatial column (h·W + w) of each tap of each output cell
+    for k in range(n):
+        rows = np.broadcast_to((steps * n + k)[:, None], cols.shape)[inside]
+        for c in range(cg):
+            channel = k // per * cg + c
+            values = np.broadcast_to(ks[k, :, :, c].ravel(), cols.shape)[inside]
+            out[rows, cols[inside] * channels + channel] = values
+    return out
 
 
 def band_overview(

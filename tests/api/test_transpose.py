@@ -64,3 +64,21 @@ def test_sequences_over_channels(client):
     assert r.json()["output"] == [[21], [21], [43], [43]]
     r = client.post("/api/conv", json={"input": [1, 2, 3], "kernel": [1, 1], "spatial_dims": 2})
     assert r.status_code == 422 and r.json()["field"] == "spatial_dims"
+
+
+def test_a_grouped_layers_matrix_is_the_layer_and_its_transpose(client, rng):
+    """/api/matrix with kernels and groups: W·x is /api/conv's answer, Wᵀ·y is /api/conv_transpose's."""
+    x = rng.integers(-3, 4, (4, 5, 4))
+    ks = rng.integers(-2, 3, (4, 3, 3, 2))
+    layer = {"kernels": ks.tolist(), "groups": 2, "stride": 2, "padding": 1}
+    m = client.post("/api/matrix", json={"input_shape": [4, 5, 4], **layer})
+    assert m.status_code == 200, m.text
+    W = np.array(m.json()["matrix"])
+    assert W.shape == (2 * 3 * 4, 4 * 5 * 4) and m.json()["output_shape"] == [2, 3, 4]
+    y = client.post("/api/conv", json={"input": x.tolist(), **layer}).json()["output"]
+    np.testing.assert_array_equal(W @ x.ravel(), np.ravel(y))
+    # 3 and 4 input rows both give 2 output rows (rounded down): output_padding 1 picks 4; 5 columns need none
+    back = client.post("/api/conv_transpose", json={"input": y, "output_padding": [1, 0], **layer}).json()
+    assert back["shape"] == [4, 5, 4]
+    Wt = np.array(client.post("/api/matrix", json={"input_shape": [4, 5, 4], "transpose": True, **layer}).json()["matrix"])
+    np.testing.assert_array_equal(Wt @ np.ravel(y), np.ravel(back["output"]))

@@ -150,3 +150,29 @@ def test_gather_is_the_flipped_kernel_over_the_stuffed_input(data):
     gathered = correlate2d(grid, dilated, mode="valid")
     np.testing.assert_array_equal(gathered, conv_transpose(y, w, stride=s, padding=p, dilation=d, output_padding=extra))
     assert np.array_equal(grid[source >= 0], y.ravel()[source[source >= 0]]) and not grid[source < 0].any()
+
+
+@pytest.mark.parametrize(
+    ("shape", "n_kernels", "groups", "k", "stride", "padding", "dilation"),
+    [((5, 6, 4), 4, 2, 3, 2, 1, 1), ((6, 5, 3), 6, 3, 2, 1, 0, 2), ((7, 7, 2), 2, 1, 3, 3, [(1, 0), (2, 1)], 1),
+     ((4, 6, 4), 4, 4, 3, (1, 2), 1, 1)],
+)
+def test_grouped_w_times_x_and_w_transposed_times_y(rng, shape, n_kernels, groups, k, stride, padding, dilation):
+    """The dense W of a grouped layer: W·x is the forward layer, Wᵀ·y the transposed one (output_padding picks x's size)."""
+    from app.engine.matrix import weight_matrix_many
+    from app.engine.shapes import resolve_padding
+
+    ks = rng.integers(-3, 4, (n_kernels, k, k, shape[2] // groups)).astype(float)
+    x = rng.integers(-5, 6, shape).astype(float)
+    geo = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    W = weight_matrix_many(shape, ks, **geo)
+    forward = correlate_many(x, ks, **geo)
+    np.testing.assert_array_equal(W @ x.ravel(), forward.ravel())
+    y = rng.integers(-5, 6, forward.shape).astype(float)
+    strides = (stride,) * 2 if isinstance(stride, int) else stride
+    dilations = (dilation,) * 2 if isinstance(dilation, int) else dilation
+    pads = resolve_padding(padding, (k, k), dilations)
+    extra = tuple((n + pb + pa - d * (k - 1) - 1) % s for n, (pb, pa), d, s in zip(shape, pads, dilations, strides, strict=False))
+    back = conv_transpose_many(y, ks, output_padding=extra, **geo)
+    assert back.shape == shape
+    np.testing.assert_array_equal(W.T @ y.ravel(), back.ravel())
