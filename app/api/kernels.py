@@ -22,6 +22,8 @@ def kernels() -> list[dict[str, Any]]:
     return [*(p.as_dict() for p in PRESETS.values()), *learned_kernels()]
 
 
-@router.get("/kernels/{name}", responses=ERROR_RESPONSES, summary="One preset kernel")
-def kernel(name: str = Path(description="A preset's name", json_schema_extra={"enum": list(PRESETS)})) -> dict[str, Any]:
-    return get_preset(name).as_dict()
+@router.get("/kernels/{name}", responses=ERROR_RESPONSES, summary="One preset or learned kernel")
+def kernel(name: str = Path(description="A name GET /api/kernels lists: a preset's, or a learned kernel's",
+                            json_schema_extra={"enum": [*PRESETS, *(k["name"] for k in learned_kernels())]})) -> dict[str, Any]:
+    learned = next((k for k in learned_kernels() if k["name"] == name), None)
+    return learned if learned is not None else get_preset(name).as_dict()

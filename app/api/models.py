@@ -29,7 +29,7 @@ MODEL_ID = {"anyOf": [{"type": "string", "enum": ["digits"]}, {"type": "string",
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ProblemBody, "description": "No model is stored under this id (upload it again)"}}
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "title": "ModelUpload", "required": ["file"],
+    "type": "object", "title": "ModelUpload", "required": ["file"], "additionalProperties": False,
     "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream", "title": "File",
                             "description": ".onnx, .safetensors, .npz or .npy (the file name's extension decides)"}},
 }}}}}

@@ -55,8 +55,11 @@ def test_shape_text_forms_are_what_the_pattern_says(client, query, status, text)
         assert text in r.json()["detail"]
 
 
-def test_names_and_ids_are_enumerated_or_patterned(doc):
-    assert param(doc, "/api/kernels/{name}", "name")["schema"]["enum"] == list(PRESETS)
+def test_names_and_ids_are_enumerated_or_patterned(client, doc):
+    names = param(doc, "/api/kernels/{name}", "name")["schema"]["enum"]
+    assert names[: len(PRESETS)] == list(PRESETS) and "digits_conv1_0" in names  # every name GET /api/kernels lists
+    assert [k["name"] for k in client.get("/api/kernels").json()] == names
+    assert client.get("/api/kernels/digits_conv1_0").json()["learned"] is True
     image_id = param(doc, "/api/images/{image_id}.png", "image_id")["schema"]["pattern"]
     assert re.fullmatch(image_id, "0123456789abcdef" * 2) and not re.fullmatch(image_id, "shapes")
     ref = body_schema(doc, "ConvRequest")["image_id"]["anyOf"]
