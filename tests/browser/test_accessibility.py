@@ -28,6 +28,8 @@ PAGES = [
     "/pool?input=0,0,0,0;0,9,0,0;0,0,0,0;0,0,0,0&shift=down",
     "/volume",
     "/transpose?step=2",
+    "/pool?padding=1&op=avg&count_include_pad=0",
+    "/volume?channels=4&filters=4&groups=2&step=10",
     "/transpose?mode=gather&step=5",
     "/shapes?input=5&kernel=3&padding=1&stride=3",
     "/shapes?input=288&stride=2&padding=0&output=143&unknown=kernel",
