@@ -22,10 +22,12 @@ from ..engine.geometry import ConvGeometry, conv_geometry
 from ..engine.kernels import PRESETS, Preset
 from ..engine.trace import ConvStep, conv_step
 from ..imaging import mapping_description
+from ..models.learned import learned_kernels
 from ..samples import SAMPLES
 from ..settings import Settings
 from ..sources import load_image
 from ..state.conv2d import Conv2dState
+from ..state.fields import spell_matrix
 from . import step_data, stepper
 from .page import Links, Page, add_page
 from .step_json import conv_step_data, geometry_data, json_numbers
@@ -93,8 +95,14 @@ def base_context(settings: Settings, state: Conv2dState | None = None) -> dict[s
     def sample_link(image: str) -> str:  # the same kernel on another source ("" is the numbers grid)
         return Conv2dState(image=image, kernel=kernel, projector=projector).url()
 
-    return {"presets": PRESETS.values(), "samples": SAMPLES.values(), "limits": limits(settings),
-            "working_size": settings.working_size, "sample_link": sample_link}
+    return {"presets": PRESETS.values(), "learned": learned_options(), "samples": SAMPLES.values(),
+            "limits": limits(settings), "working_size": settings.working_size, "sample_link": sample_link}
+
+
+def learned_options() -> list[dict[str, str]]:
+    """The digit network's first-layer filters for the kernel menu: exact values spelled as the kernel field takes them."""
+    return [{"label": f"{k['label']} (its bias {k['bias']:.4g})", "value": spell_matrix(k["matrix"])}
+            for k in learned_kernels()]
 
 
 def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[str, Any]:
