@@ -306,3 +306,47 @@ def block_structure(
             if 0 <= i < a.n:
                 blocks.append((o, i, j))
     return blocks
+
+
+def weight_counts(
+    input_shape: Sequence[int],
+    kernel: object,
+    *,
+    stride: int | Sequence[int] = 1,
+    padding: PaddingSpec = 0,
+    dilation: int | Sequence[int] = 1,
+    geometry: ConvGeometry | None = None,
+) -> dict[str, int]:
+    """Why ``W`` is sparse, in numbers, counted per axis without building ``W`` (O(k·out) per axis).
+
+    Returns ``entries`` (rows × columns), ``connections`` (entries a kernel tap reaches: the
+    only places ``W`` can be nonzero), ``nonzero`` (connections whose kernel weight is not 0),
+    ``shared_weights`` (the kernel's taps: every row reuses them) and ``distinct_values`` (the
+    different numbers among the taps), and ``fully_connected`` (what a dense layer between the
+    same input and output learns: one weight per entry).
+
+    >>> weight_counts((8,), [1, 2, 3], stride=2)
+    {'entries': 24, 'connections': 9, 'nonzero': 9, 'shared_weights': 3, 'distinct_values': 3, 'fully_connected': 24}
+    """
+    g, w = _setup(input_shape, kernel, stride, padding, dilation, False, geometry)
+    # per axis and tap: how many output positions put that tap inside the input
+    per_axis = []
+    for a in g.axes:
+        o = np.arange(a.out)[:, None]
+        pos = o * a.stride - a.pad[0] + np.arange(a.k)[None, :] * a.dilation
+        per_axis.append(((pos >= 0) & (pos < a.n)).sum(axis=0))
+    reach = per_axis[0]
+    for counts in per_axis[1:]:
+        reach = np.multiply.outer(reach, counts)
+    if w.ndim != len(g.axes):
+        raise ParameterError("kernel", f"the weight matrix counts need a {len(g.axes)}-D kernel, got {w.ndim} axes")
+    plane = w
+    entries = int(g.steps) * int(np.prod(g.in_shape))
+    return {
+        "entries": entries,
+        "connections": int(reach.sum()),
+        "nonzero": int(reach[plane != 0].sum()),
+        "shared_weights": int(plane.size),
+        "distinct_values": int(np.unique(plane).size),
+        "fully_connected": entries,
+    }

@@ -69,7 +69,8 @@ def data(state: Conv1dState, view: dict[str, Any]) -> dict[str, Any]:
     g = view["g"]
     return {"geometry": geometry_data(g), "step": view["step"], "steps": g.steps, "output_shape": list(g.out_shape),
             "trace": conv_step_data(view["trace"]), "output": json_numbers(view["output"]),
-            "notes_rows": {"slip": view["notes_rows"]["text"], "agrees": view["notes_rows"]["agrees"]}}
+            "notes_rows": {"slip": view["notes_rows"]["text"], "agrees": view["notes_rows"]["agrees"]},
+            "w_counts": view["matrix"]["counts"]}
 
 
 PAGE = Page(Conv1dState, "pages/conv1d.html", "partials/lecture_conv1d.html", build, lambda s, v, settings: v, data,

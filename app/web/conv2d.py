@@ -20,6 +20,7 @@ from ..engine.conv import correlate
 from ..engine.errors import ParameterError
 from ..engine.geometry import ConvGeometry, conv_geometry
 from ..engine.kernels import PRESETS, Preset
+from ..engine.matrix import weight_counts
 from ..engine.trace import ConvStep, conv_step
 from ..imaging import mapping_description
 from ..models.learned import learned_kernels
@@ -157,6 +158,7 @@ def data(state: Conv2dState, view: Conv2dView) -> dict[str, Any]:
         "mapping": view.mapping,
         "trace": conv_step_data(view.trace),
         "output": None if view.output is None else json_numbers(view.output),
+        "w_counts": weight_counts(g.in_shape, view.trace.kernel, geometry=g),  # why W is sparse, in numbers
     }
 
 

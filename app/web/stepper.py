@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.geometry import ConvGeometry
-from ..engine.matrix import matrix_rows
+from ..engine.matrix import matrix_rows, weight_counts
 from ..engine.shapes import Geometry
 from ..engine.trace import ConvStep
 from .params import format_signed
@@ -169,8 +169,13 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
         {"w": float(v), "x": flat(int(c)), "col": int(c), "label": _cell_label(int(c), width, len(g.axes))}
         for c, v in zip(trace.w_columns, trace.w_values, strict=True)
     ]
+    if isinstance(g, ConvGeometry):
+        counts = weight_counts(g.in_shape, kernel, geometry=g)
+    else:
+        counts = weight_counts(g.in_shape, kernel, stride=g.stride, padding=g.padding, dilation=g.dilation)
     return {
         "whole": whole,
+        "counts": counts,  # why W is sparse, in numbers (the JSON twin carries them too)
         "shape": (n_rows, n_cols),
         "headers": headers,
         "rows": rows,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.engine.errors import ParameterError
-from app.engine.matrix import band_overview, block_structure, matrix_row, matrix_rows, weight_matrix
+from app.engine.matrix import band_overview, block_structure, matrix_row, matrix_rows, weight_counts, weight_matrix
 from tests.oracles import loop_correlate
 
 CASES_1D = [(8, 3, 1, 0, 1), (8, 3, 2, 0, 1), (9, 4, 3, 1, 1), (10, 3, 1, "same", 2), (7, 2, 2, (1, 2), 1)]
@@ -161,3 +161,27 @@ def test_property_w_times_x_equals_loop(n, m, k, stride, pad, dilation, seed):
     x, w = r.integers(-5, 6, (n, m)), r.integers(-3, 4, (k, k))
     W = weight_matrix((n, m), w, stride=stride, padding=pad, dilation=dilation)
     np.testing.assert_array_equal(W @ x.ravel(), loop_correlate(x, w, stride, pad, dilation).ravel())
+
+
+@pytest.mark.parametrize(("shape", "kshape", "stride", "padding", "dilation"),
+                         [((n,), (k,), s, p, d) for n, k, s, p, d in CASES_1D] + CASES_2D)
+def test_weight_counts_match_the_whole_matrix(rng, shape, kshape, stride, padding, dilation):
+    w = rng.integers(-2, 3, kshape)  # zeros among the weights: a connection whose weight is 0
+    w.flat[0] = 0
+    W = weight_matrix(shape, w, stride=stride, padding=padding, dilation=dilation)
+    ones = weight_matrix(shape, np.ones(kshape), stride=stride, padding=padding, dilation=dilation)
+    counts = weight_counts(shape, w, stride=stride, padding=padding, dilation=dilation)
+    assert counts["entries"] == counts["fully_connected"] == W.size
+    assert counts["connections"] == np.count_nonzero(ones)  # every place a tap reaches
+    assert counts["nonzero"] == np.count_nonzero(W) < counts["connections"]  # w[0] = 0 is a connection, not a non-zero
+    assert counts["shared_weights"] == w.size and counts["distinct_values"] == len(set(w.ravel().tolist()))
+
+
+def test_weight_counts_of_the_notes_example():
+    # the notes' 4×4 grid, 3×3 sharpen, padding 1: W is 16×16 = 256 entries. Per axis the kernel's
+    # taps reach 3, 4 and 3 outputs (the outer taps fall on padding once), so taps reach
+    # (3 + 4 + 3)² = 100 entries; the centre (4·4 = 16) and the four −1s (3·4 each, 48) are non-zero: 64
+    sharpen = [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]
+    counts = weight_counts((4, 4), sharpen, padding=1)
+    assert counts == {"entries": 256, "connections": 100, "nonzero": 64, "shared_weights": 9,
+                      "distinct_values": 3, "fully_connected": 256}

@@ -268,3 +268,19 @@ def test_an_evicted_upload_gets_a_friendly_upload_it_again_page(tmp_path, rng):
         r = c.get(f"/conv2d?image={ids[0]}&kernel=edge&stride=2")
         assert r.status_code == 404 and 'class="error-panel"' in r.text and "upload it again" in r.text
         assert 'class="upload"' in r.text and 'value="edge"' in r.text  # the upload form, keeping the kernel
+
+
+def test_why_w_is_sparse_under_w_and_in_the_json_twin(client):
+    # the notes' 4×4 grid, sharpen, padding 1: W is 16×16; taps reach (3 + 4 + 3)² = 100 entries, 64 of them
+    # under a non-zero weight (the centre 4·4 + four −1s at 3·4), 9 shared weights with 3 distinct values
+    para = re.search(r'<p class="w-counts".*?</p>', client.get("/conv2d").text, re.S).group(0)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", para))
+    assert text == ("Why W is sparse: 256 entries, only 100 of them reached by a kernel tap and 64 non-zero; they hold just"
+                    " 9 weights, the kernel's (3 distinct values), shared by every row. A fully connected layer from these"
+                    " 16 inputs to 16 outputs learns all 256.")
+    assert client.get("/conv2d.json").json()["w_counts"] == {
+        "entries": 256, "connections": 100, "nonzero": 64, "shared_weights": 9, "distinct_values": 3, "fully_connected": 256}
+    # stride 2, no padding, a 5×5 grid of a 3×3 box: W is 4×25 and every row holds all 9 taps
+    body = client.get("/conv2d.json?grid=" + ";".join(["1,2,3,4,5"] * 5) + "&kernel=box_blur&stride=2&padding=0").json()
+    assert body["w_counts"]["entries"] == 100 and body["w_counts"]["connections"] == 36
+    assert 'class="w-legend"' in client.get("/conv2d").text

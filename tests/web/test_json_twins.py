@@ -59,6 +59,9 @@ def test_every_lecture_page_has_a_twin_with_the_notes_numbers(client):
     assert conv1d["output"] == [-4, -4, -1, 3, 4, 4]  # x[i] − x[i+2] of 2,4,6,8,7,5,3,1
     assert conv1d["trace"]["window"] == [6, 8, 7] and conv1d["trace"]["result"] == -1
     assert conv1d["trace"]["matrix_row"] == {"columns": [2, 3, 4], "values": [1, 0, -1]}
+    # W is 6×8: each of its 6 rows meets 3 inputs (18 connections), 12 under the non-zero weights 1 and −1
+    assert conv1d["w_counts"] == {"entries": 48, "connections": 18, "nonzero": 12, "shared_weights": 3,
+                                       "distinct_values": 3, "fully_connected": 48}
     pool = client.get("/pool.json?step=1&stride=2").json()
     assert pool["url"] == "/pool?step=1" and pool["state"]["stride"] == 2
     assert pool["output"] == [[6, 8], [3, 4]] and pool["trace"]["winner"] == [1, 3] and pool["trace"]["result"] == 8
