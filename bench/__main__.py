@@ -8,10 +8,10 @@ import os
 import platform
 from pathlib import Path
 
-from . import engine, layers, load, render, stepping, upload
+from . import engine, layers, load, networks, render, stepping, upload
 
 SECTIONS = {"engine": engine.run, "layers": layers.run, "stepping": stepping.run, "load": load.run, "upload": upload.run,
-            "render": render.run}
+            "render": render.run, "networks": networks.run}
 
 
 def machine() -> str:

@@ -23,3 +23,10 @@ def test_layers_section_runs_and_checks_the_same_numbers():
 
     text = layers.run(quick=True)
     assert "grouped / per-group" in text and "| 64²×8 → 32²×16 |" in text
+
+
+def test_networks_section_runs():
+    from bench import networks
+
+    text = networks.run(quick=True)
+    assert "digits forward" in text and "ONNX read" in text
