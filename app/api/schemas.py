@@ -14,9 +14,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..engine.arrays import as_array
 from ..engine.errors import ParameterError
-from ..engine.kernels import kernel_from
+from ..engine.kernels import PRESETS, kernel_from
 from ..problems import Problem
 from ..settings import Settings
+from ..state.fields import parse_preset
 from . import rules
 
 NOTES_GRID: list[Any] = [[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]]
@@ -272,7 +273,7 @@ def checked_array(value: Any, name: str, settings: Settings, ranks: tuple[int, .
 def checked_kernel(value: Any, name: str, settings: Settings) -> np.ndarray:
     """A preset name, or a nested list within the array and kernel-side limits."""
     if isinstance(value, str):
-        return kernel_from(value)
+        return parse_preset(value, name, PRESETS).matrix  # the pages' rule for a preset's name
     return kernel_from(checked_array(value, name, settings), max_side=settings.max_kernel_size)
 
 

@@ -93,6 +93,9 @@ class ConvStep:
         return self.w_columns, self.w_values
 
     def as_dict(self) -> dict[str, Any]:
+        """The step as JSON values. ``matrix_row`` is this output cell's row of W (its nonzero ``columns`` of
+        the flattened input and their ``values``; None for volumes), named as in the pages' JSON twins."""
+        row = None if self.w_columns is None else {"columns": self.w_columns.tolist(), "values": _listify(self.w_values)}
         return {
             "index": self.index,
             "total": self.total,
@@ -107,9 +110,8 @@ class ConvStep:
             "sum": _number(self.sum),
             "bias": _number(self.bias),
             "result": _number(self.result),
-            "w_row": None
-            if self.w_columns is None
-            else {"columns": self.w_columns.tolist(), "values": _listify(self.w_values)},
+            "matrix_row": row,
+            "w_row": row,  # the name /api/trace used first; kept for its clients
         }
 
 

@@ -115,13 +115,17 @@ def parse_choice(text: str | None, name: str, choices: Iterable[str], default: s
     return text
 
 
+def parse_preset(text: str, name: str, named: Mapping[str, P]) -> P:
+    """A preset's name (pages' query strings and the API's JSON bodies alike), or a 422 listing the names."""
+    if text.strip() in named:
+        return named[text.strip()]
+    raise ParameterError(name, f"unknown {name} preset {text.strip()[:40]!r}; choose one of {', '.join(named)}")
+
+
 def parse_named_or_matrix(text: str, name: str, named: Mapping[str, P], max_side: int) -> P | Matrix:
     """A preset's name, or numbers (``1,0;0,1``): the one rule for "preset or numbers" fields."""
-    text = text.strip()
-    if text in named:
-        return named[text]
-    if not any(ch.isdigit() for ch in text):
-        raise ParameterError(name, f"unknown {name} preset {text[:40]!r}; choose one of {', '.join(named)}")
+    if text.strip() in named or not any(ch.isdigit() for ch in text):
+        return parse_preset(text, name, named)
     return parse_matrix(text, name, max_side)
 
 

@@ -35,7 +35,7 @@ def conv_step_data(trace: ConvStep) -> dict[str, Any]:
     return {
         "index": full["index"], "out_index": full["out_index"], "origin": full["origin"], "window": full["window"],
         "kernel": full["kernel"], "products": full["products"], "inside": full["inside"], "sum": full["sum"],
-        "bias": full["bias"], "result": full["result"], "matrix_row": full["w_row"],
+        "bias": full["bias"], "result": full["result"], "matrix_row": full["matrix_row"],
     }
 
 

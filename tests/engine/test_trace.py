@@ -51,7 +51,7 @@ def test_notes_grid_first_step_with_padding():
     assert s.window.tolist() == [[0, 0, 0], [0, 35, 19], [0, 13, 22]]
     assert s.result == 5 * 35 - 19 - 13 == 143
     d = s.as_dict()
-    assert d["w_row"] == {"columns": [0, 1, 4, 5], "values": [5, -1, -1, 0]}
+    assert d["matrix_row"] == d["w_row"] == {"columns": [0, 1, 4, 5], "values": [5, -1, -1, 0]}
     assert d["window"][1] == [0, 35, 19] and isinstance(d["result"], int)
 
 

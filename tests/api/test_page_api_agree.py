@@ -1,0 +1,89 @@
+"""A page's JSON twin and the API compute the same thing with the same names and numbers:
+/conv2d.json's trace and output against POST /api/trace and /api/conv, /conv1d.json against the
+same on a flat list, /pool.json's trace against POST /api/trace/pool; and both faces refuse a bad
+preset name with the one parser's message (app/state/fields.py)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import pytest
+
+GRID = [[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]]  # the notes' grid, /conv2d's default
+GRID_Q = "35,19,25,6;13,22,16,53;4,3,7,10;9,8,1,3"
+
+
+def _body(query: str) -> dict:
+    """The page query as an API body (numbers typed; a page's kernel text is rows ; values ,)."""
+    body: dict = {}
+    for key, value in parse_qsl(query):
+        if key == "grid":
+            body["input"] = [[float(v) for v in row.split(",")] for row in value.split(";")]
+        elif key == "kernel":
+            body["kernel"] = value if value[0].isalpha() else [[float(v) for v in r.split(",")] for r in value.split(";")]
+        elif key == "padding":
+            body["padding"] = value if value in ("same", "valid") else int(value)
+        elif key == "bias":
+            body["bias"] = float(value)
+        else:
+            body[key] = int(value)
+    return body
+
+
+@pytest.mark.parametrize("query", [
+    f"grid={GRID_Q}&kernel=sharpen&padding=1&step=5",
+    f"grid={GRID_Q}&kernel=edge&stride=2&padding=1&step=3",
+    f"grid={GRID_Q}&kernel=1,2;3,4&padding=0&bias=2.5&step=8",
+    f"grid={GRID_Q}&kernel=1,0,-1;2,0,-2;1,0,-1&padding=same&dilation=2&step=15",
+    "grid=1,2,3,4,5;6,7,8,9,10;11,12,13,14,15&kernel=0.5,-1;2,0&stride=2&padding=1&step=2",
+])
+def test_conv2d_twin_and_api_trace_agree_in_names_and_numbers(client, query):
+    page = client.get(f"/conv2d.json?{query}").json()
+    body = _body(query)
+    api = client.post("/api/trace", json=body).json()
+    assert page["trace"] == {key: api[key] for key in page["trace"]}  # every name the twin uses, same values
+    assert page["steps"] == api["total"] and page["step"] == api["index"] == body["step"]
+    del body["step"]
+    conv = client.post("/api/conv", json=body).json()
+    assert page["output"] == conv["output"] and page["output_shape"] == conv["shape"]
+
+
+def test_one_literal_agreement(client):
+    """The notes' grid under sharpen, padding 1, step 5 = output cell (1, 1): 5·22 − 19 − 13 − 16 − 3 = 59."""
+    page = client.get(f"/conv2d.json?grid={GRID_Q}&kernel=sharpen&padding=1&step=5").json()
+    api = client.post("/api/trace", json={"input": GRID, "kernel": "sharpen", "padding": 1, "step": 5}).json()
+    assert page["trace"]["result"] == api["result"] == 59
+    assert page["trace"]["matrix_row"] == api["matrix_row"] == api["w_row"]
+    assert api["matrix_row"]["columns"] == [0, 1, 2, 4, 5, 6, 8, 9, 10]
+
+
+def test_conv1d_twin_and_api_agree(client):
+    page = client.get("/conv1d.json?input=2,4,6,8,7,5,3,1&kernel=1,0,-1&stride=2&padding=1&step=2").json()
+    body = {"input": [2, 4, 6, 8, 7, 5, 3, 1], "kernel": [1, 0, -1], "stride": 2, "padding": 1}
+    api = client.post("/api/trace", json={**body, "step": 2}).json()
+    assert page["trace"] == {key: api[key] for key in page["trace"]}
+    assert page["trace"]["result"] == 8 - 5 == 3  # padded 0,2,4,6,8,7,5,3,1,0: step 2 starts at 4 → 8, 7, 5
+    assert page["output"] == client.post("/api/conv", json=body).json()["output"] == [-4, -4, 3, 4]
+
+
+@pytest.mark.parametrize(("query", "body"), [
+    ("size=2&step=3", {"size": 2}),
+    ("size=2&stride=1&op=avg&step=4", {"size": 2, "stride": 1, "op": "avg"}),
+    ("size=3&stride=1&padding=1&op=avg&count_include_pad=0&step=7",
+     {"size": 3, "stride": 1, "padding": 1, "op": "avg", "count_include_pad": False}),
+])
+def test_pool_twin_and_api_trace_agree(client, query, body):
+    grid = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]  # /pool's default map (CS231n)
+    page = client.get(f"/pool.json?{query}").json()
+    step = int(dict(parse_qsl(query))["step"])
+    api = client.post("/api/trace/pool", json={"input": grid, **body, "step": step}).json()
+    assert page["trace"] == api
+    assert page["output"] == client.post("/api/pool", json={"input": grid, **body}).json()["output"]
+
+
+def test_a_bad_preset_name_reads_the_same_on_both_faces(client):
+    page = client.get("/conv2d.json?kernel=sharpy")
+    api = client.post("/api/trace", json={"input": GRID, "kernel": "sharpy"})
+    assert page.status_code == api.status_code == 422
+    assert page.json()["detail"] == api.json()["detail"]
+    assert page.json()["detail"].startswith("unknown kernel preset 'sharpy'; choose one of ")
