@@ -37,10 +37,19 @@ def _label(flat: int, width: int, name: str) -> str:
     return f"{name}{flat // width},{flat % width}"
 
 
-def _terms(weights: np.ndarray, values: np.ndarray, labels: list[str]) -> str:
-    """``w·v + …`` over the nonzero weights (the numbers only placed, never multiplied here)."""
-    parts = [f"{format_signed(w)}·{format_signed(v)}" for w, v in zip(weights, values, strict=True) if w != 0]
-    return " + ".join(parts) if parts else "0"
+def _terms(weights: np.ndarray, values: np.ndarray) -> str:
+    """``w·v + …`` over the nonzero weights, a negative weight subtracted (``− 1·19``, as /conv2d writes W·x);
+    the numbers are only placed, never multiplied here.
+
+    >>> _terms(np.array([2.0, 0.0, -1.0]), np.array([3.0, 5.0, 19.0]))
+    '2·3 − 1·19'
+    """
+    text = ""
+    for w, v in zip(weights, values, strict=True):
+        if w != 0:
+            sign = ("− " if w < 0 else "+ ") if text else ("−" if w < 0 else "")
+            text += f"{' ' if text else ''}{sign}{format_signed(abs(w))}·{format_signed(v)}"
+    return text or "0"
 
 
 def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
@@ -128,8 +137,8 @@ def scatter_step(j: int, y: np.ndarray, k: np.ndarray, w: np.ndarray, out: np.nd
     n_rows, n_cols = out.shape
     values: dict[str, Any] = {
         "status": f"Step {j} of {y.size - 1} · input y{a},{b} = {format_signed(y[a, b])} stamps y × kernel at output"
-                  f" (row {a * s - p}, column {b * s - p}); overlaps add",
-        "yv": format_signed(y[a, b]), "at": f"row {a * s - p}, column {b * s - p}",
+                  f" (row {format_signed(a * s - p)}, column {format_signed(b * s - p)}); overlaps add",
+        "yv": format_signed(y[a, b]), "at": f"row {format_signed(a * s - p)}, column {format_signed(b * s - p)}",
         "wty": f"column {j} of Wᵀ (row {j} of W) = y{a},{b}'s stamp, read row by row over the output",
     }
     stamped = []
@@ -157,7 +166,7 @@ def gather_step(i: int, grid: np.ndarray, source: np.ndarray, k: np.ndarray, wt:
         "status": f"Step {i} of {out.size - 1} · output x{r},{c} · the flipped kernel over the stuffed y at"
                   f" (row {trace.origin[0]}, column {trace.origin[1]})",
         "sum": format_signed(trace.sum),
-        "wty": f"x{r},{c} = row {i} of Wᵀ · y = {_terms(wt[i], y.reshape(-1), [])} = {format_signed(out[r, c])}",
+        "wty": f"x{r},{c} = row {i} of Wᵀ · y = {_terms(wt[i], y.reshape(-1))} = {format_signed(out[r, c])}",
     }
     window = []
     for t, (pos, v, p) in enumerate(zip(trace.positions.reshape(-1, 2), trace.window.reshape(-1),
