@@ -119,11 +119,16 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         return here(step=rows[0] * out_w + cols[0])
 
     canonical = state.canonical()
+    preset = view.preset
+    denominator = preset.denominator if preset else 1  # 1/9 · [1 …]: products and sum shown times 9
     ctx = {
         **base_context(settings, state),
         "view": view, "g": g, "trace": trace, "step": step, "last": last,
         "kernel_text": state.kernel_text(),
-        "computation": stepper.computation_rows(trace),
+        "computation": stepper.computation_rows(trace, denominator),
+        "denominator": denominator,
+        "kernel_grid": [list(r) for r in preset.numerators] if preset and denominator != 1 else trace.kernel.tolist(),
+        "sum_n": step_data.scaled(trace.sum, denominator),
         "matrix": stepper.matrix_panel(view.x, trace.kernel, g, trace),
         "nav": stepper.nav_links(here, step, last, row=out_w),
         "mapping_text": mapping_description(view.mapping),
@@ -136,12 +141,13 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)
         ctx["output_rows"] = stepper.output_cells(view.output, step, lambda i: here(step=i))
         ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here,
-                                        ctx["matrix"]["whole"], settings)
+                                        ctx["matrix"]["whole"], settings, denominator)
     else:
         ctx["magnifier"] = stepper.magnifier(view.x, trace)
         ctx["magnifier_origin"] = tuple(int(v) - 2 for v in trace.positions.reshape(-1, 2).min(axis=0))  # its margin: 2
         # what an image step changes, as data (the step-parts fragment; computed only when rendered)
-        ctx["step_now"] = lambda: step_data.image_step(view.x, trace, g, ctx["magnifier"], ctx["magnifier_origin"], here)
+        ctx["step_now"] = lambda: step_data.image_step(view.x, trace, g, ctx["magnifier"], ctx["magnifier_origin"], here,
+                                                       denominator)
         ctx["image_query"] = {k: v for k, v in canonical.items() if k not in ("step", "projector", "mapping", "orig")}
     return ctx
 

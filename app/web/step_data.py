@@ -105,16 +105,31 @@ def window_cells(trace: ConvStep | PoolStep, g: Geometry) -> list[int]:
     return [padded_cell(p, g, width) for p in trace.positions.reshape(-1, trace.positions.shape[-1])]
 
 
-def tap_fields(trace: ConvStep) -> dict[str, object]:
-    """The window × kernel table: value, product and padding flag per tap (row by row)."""
+def scaled(value: float, denominator: int) -> str:
+    """A product or sum of a preset kernel written over its denominator (1/9 · [1 …]) shown as the
+    integer weights give it: the engine's value times the denominator, so that 35·1 reads 35, not
+    3.889; rounded off the last float bits (35·(1/9)·9 is 35.000000000000004).
+
+    >>> scaled(35 / 9, 9), scaled(-2.5, 1)
+    ('35', '−2.5')
+    """
+    return format_signed(round(float(value) * denominator, 9) if denominator != 1 else float(value))
+
+
+def tap_fields(trace: ConvStep, denominator: int = 1) -> dict[str, object]:
+    """The window × kernel table: value, product and padding flag per tap (row by row), and the
+    products' sum. ``denominator``: a preset's (1/9 for the box blur): products and their sum are
+    shown times it, the sum then divided by it (``sumn`` ÷ 9 = ``sum``), as a hand check goes."""
     window = trace.window.reshape(-1)
     products = trace.products.reshape(-1)
     inside = trace.inside.reshape(-1)
     fields: dict[str, object] = {}
     for i in range(window.size):
         fields[f"x{i}"] = format_signed(window[i])
-        fields[f"p{i}"] = format_signed(products[i])
+        fields[f"p{i}"] = scaled(products[i], denominator)
         fields[f"pad{i}"] = not bool(inside[i])
+    if denominator != 1:
+        fields["sumn"] = scaled(trace.sum, denominator)
     return fields
 
 
@@ -149,14 +164,14 @@ def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> 
 
 
 def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: np.ndarray, here: Callable[..., str],
-           whole_matrix: bool, settings: Settings) -> Markup | None:
+           whole_matrix: bool, settings: Settings, denominator: int = 1) -> Markup | None:
     """Every step of a 2-D numbers-mode page, or None when there are too many to embed."""
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
     block = StepBlock(here, last, g.out_shape[1])
     for trace in conv_steps(x, kernel, range(g.steps), bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation):
-        block.add_step({"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace),
+        block.add_step({"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace, denominator),
                         "sum": format_signed(trace.sum), "result": format_signed(trace.result)},
                        win=window_cells(trace, g))
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
@@ -269,14 +284,14 @@ def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.
 
 
 def image_step(x: np.ndarray, trace: ConvStep, g: Geometry, magnifier: list[list[Cell]], magnifier_origin: tuple[int, int],
-               here: Callable[..., str]) -> Markup:
+               here: Callable[..., str], denominator: int = 1) -> Markup:
     """One step of an image page: what changes from step to step, as the same kind of block with
     one row of values (``at`` names its step). An image step asks the server for this (about 2 KB)
     instead of the whole workspace; stepper.js applies it as it applies an embedded step."""
     last = g.steps - 1
     out_h, out_w = g.out_shape
     r, c = trace.out_index
-    values: dict[str, object] = {"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace),
+    values: dict[str, object] = {"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace, denominator),
                                  "sum": format_signed(trace.sum), "result": format_signed(trace.result),
                                  "win@x": str(trace.origin[1]), "win@y": str(trace.origin[0]),
                                  "cell": f"[{r}, {c}]",

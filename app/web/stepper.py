@@ -19,7 +19,7 @@ from ..engine.matrix import matrix_rows, weight_counts
 from ..engine.shapes import Geometry
 from ..engine.trace import ConvStep
 from .params import format_signed
-from .step_data import MATRIX_AROUND
+from .step_data import MATRIX_AROUND, scaled
 
 
 @dataclass
@@ -90,12 +90,16 @@ def window_set(trace: ConvStep) -> set[tuple[int, ...]]:
     return {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, trace.positions.shape[-1])}
 
 
-def computation_rows(trace: ConvStep) -> list[list[dict[str, Any]]]:
-    """Per tap: window value × kernel weight = product, laid out in the kernel's shape."""
+def computation_rows(trace: ConvStep, denominator: int = 1) -> list[list[dict[str, Any]]]:
+    """Per tap: window value × kernel weight = product, laid out in the kernel's shape.
+
+    ``denominator``: a preset's (9 for 1/9 · [1 …]): weights and products are shown times it
+    (``35·1 = 35``), as text, the sum divided by it afterwards."""
     window, kernel, products, inside = (as_2d(a) for a in (trace.window, trace.kernel, trace.products, trace.inside))
     return [
         [
-            {"x": float(window[i, j]), "w": float(kernel[i, j]), "p": float(products[i, j]), "pad": not bool(inside[i, j])}
+            {"x": float(window[i, j]), "w": scaled(kernel[i, j], denominator), "p": scaled(products[i, j], denominator),
+             "pad": not bool(inside[i, j])}
             for j in range(window.shape[1])
         ]
         for i in range(window.shape[0])

@@ -38,7 +38,8 @@ def check_numbers(page, step: int, kernel: str = "sharpen", **geo) -> None:
     wait_for_step(page, step)
     assert shown_step(page) == step
     assert shown_result(page) == pytest.approx(trace.result, rel=1e-3)
-    products = [float(t.replace("−", "-")) for t in page.locator("table.products .p").all_inner_texts()]
+    d = PRESETS[kernel].denominator  # a 1/9 · [1 …] kernel's products are shown times 9 (35·1 = 35)
+    products = [float(t.replace("−", "-")) / d for t in page.locator("table.products .p").all_inner_texts()]
     np.testing.assert_allclose(products, trace.products.ravel(), rtol=1e-3, atol=1e-3)
     window = [float(t.replace("−", "-")) for t in page.locator("table.grid.input td.win").all_inner_texts()]
     assert sorted(window) == sorted(trace.window.ravel().tolist())

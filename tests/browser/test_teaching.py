@@ -10,9 +10,12 @@ import io
 import re
 
 import numpy as np
+import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from app.engine.kernels import PRESETS
+from tests.browser.conftest import shot
 from tests.browser.test_stepping import SEVEN, step_of
 
 
@@ -76,3 +79,51 @@ def test_the_step_box_fits_the_largest_step(page, server):
     box.fill(str(last))
     assert box.evaluate("e => e.scrollWidth <= e.clientWidth")
     expect(page.locator(".jump .of")).to_have_text(f"of {last}")
+
+
+PANELS = ".panels > .panel"
+
+
+def overflowing(page) -> list[str]:
+    """Panels (and the sum line) whose content is wider than their box."""
+    return page.evaluate("""() => [...document.querySelectorAll('.panels > .panel, .sum')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1)
+        .map(e => `${e.getAttribute('aria-label') || e.className}: ${e.scrollWidth} > ${e.clientWidth}`)""")
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_every_preset_fits_projector_mode(browser, server, size):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    problems = {}
+    for name in PRESETS:
+        page.goto(f"{server}/conv2d?kernel={name}&step=1&projector=1")  # 5×5 on the 4×4 grid: 2×2 steps
+        assert page.locator(PANELS).count() == 3, name
+        if bad := overflowing(page):
+            problems[name] = bad
+        if name in ("box_blur", "gaussian_blur_5"):
+            shot(page, f"projector-{name}-{size[0]}", full_page=False)
+    context.close()
+    assert problems == {}
+
+
+def test_a_normalised_kernel_is_an_integer_matrix_times_its_factor(page, server):
+    # the notes' 4×4 grid, box blur, step 5: output (1, 1), window rows 0-2, columns 0-2 of the grid
+    page.goto(f"{server}/conv2d?kernel=box_blur&step=5")
+    kernel = page.locator("figure.kernel")
+    assert kernel.locator(".factor").inner_text() == "1/9 ·"
+    assert set(kernel.locator("td").all_inner_texts()) == {"1"}
+    assert kernel.locator(".grid-label").text_content() == "Kernel · Box blur"
+    xs = page.locator("table.products .x").all_inner_texts()
+    ws = page.locator("table.products .w").all_inner_texts()
+    ps = page.locator("table.products .p").all_inner_texts()
+    assert ws == ["1"] * 9 and ps == xs  # x·1 = x: the products are the window's own numbers
+    total = sum(int(x.replace("−", "-")) for x in xs)
+    assert page.locator("[data-b=sumn]").inner_text() == str(total).replace("-", "−")
+    assert page.locator(".sum .op").first.inner_text() == "÷ 9 ="
+    shown = page.locator("[data-b=sum]").inner_text()
+    assert abs(float(shown.replace("−", "-")) - total / 9) < 5e-3 * max(1, abs(total / 9))
+    page.keyboard.press("ArrowRight")  # stepping in the page keeps the integer products
+    xs = page.locator("table.products .x").all_inner_texts()
+    assert page.locator("table.products .p").all_inner_texts() == xs
+    assert page.locator("[data-b=sumn]").inner_text() == str(sum(int(x.replace("−", "-")) for x in xs)).replace("-", "−")

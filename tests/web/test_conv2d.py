@@ -50,11 +50,16 @@ def test_default_page_is_the_notes_grid_with_ghost_padding(client):
 def test_numbers_shown_are_the_engines(client, step, kernel):
     html = client.get(f"/conv2d?kernel={kernel}&step={step}").text
     window = np.array(WINDOWS[step], dtype=float)
-    kernel_cells = [num(c) for c in cells(html, "kernel")]
+    d = PRESETS[kernel].denominator  # 1/9 · [1 …]: weights and products are shown times it, then ÷ 9
+    kernel_cells = [num(c) / d for c in cells(html, "kernel")]
     np.testing.assert_allclose(kernel_cells, PRESETS[kernel].matrix.ravel(), rtol=1e-3)
     products = cells(html, "products")  # "x·w=p"
-    np.testing.assert_allclose([num(p.split("=")[-1]) for p in products], (window * PRESETS[kernel].matrix).ravel(),
+    np.testing.assert_allclose([num(p.split("=")[-1]) / d for p in products], (window * PRESETS[kernel].matrix).ravel(),
                                rtol=1e-3, atol=1e-3)
+    if d != 1:  # the products' sum, then ÷ d: exact integers, as a hand check gives them
+        total = re.search(r'data-b="sumn" class="big">([^<]+)<', html).group(1)
+        assert num(total) == (window * np.array(PRESETS[kernel].numerators)).sum()
+        assert f"÷ {d} =" in html
     np.testing.assert_allclose([num(p.split("·")[0]) for p in products], window.ravel(), atol=1e-3)
     out = OUTPUTS[kernel]
     shown = cells(html, "output")
