@@ -10,8 +10,9 @@ from .settings import Settings
 from .store import ID_PATTERN, get_store
 
 
-def load_image(ref: str, settings: Settings) -> np.ndarray:
-    """uint8 pixels, (H, W) or (H, W, 3), read-only.
+def load_image(ref: str, settings: Settings, field: str = "image") -> np.ndarray:
+    """uint8 pixels, (H, W) or (H, W, 3), read-only. The one rule for an image reference, on pages
+    (``image=``) and in API bodies (``field="image_id"``): errors name the caller's field.
 
     >>> load_image("digit", Settings()).shape
     (8, 8)
@@ -19,8 +20,12 @@ def load_image(ref: str, settings: Settings) -> np.ndarray:
     if ref in SAMPLES:
         return sample_pixels(ref)
     if ID_PATTERN.fullmatch(ref or ""):
-        return get_store(settings).get(ref)
+        try:
+            return get_store(settings).get(ref)
+        except Problem as problem:
+            problem.param = field if problem.param == "image" else problem.param
+            raise
     names = ", ".join(SAMPLES)
     raise Problem(
-        422, f"image must be a sample ({names}) or the id of an uploaded image, got {ref[:80]!r}", "image"
+        422, f"{field} must be a sample ({names}) or the id of an uploaded image, got {ref[:80]!r}", field
     )

@@ -33,7 +33,7 @@ def _input(body: ConvRequest, settings: Settings) -> np.ndarray:
     if (body.input is None) == (body.image_id is None):
         raise ParameterError("input", "give exactly one of input (an array) and image_id")
     if body.image_id is not None:
-        return load_image(body.image_id, settings).astype(np.float64)
+        return load_image(body.image_id, settings, "image_id").astype(np.float64)
     return checked_array(body.input, "input", settings)
 
 

@@ -126,7 +126,7 @@ def run_model(request: Request, body: RunRequest, model_id: str = Path(json_sche
     if (body.input is None) == (body.image_id is None):
         raise Problem(422, "give exactly one of input and image_id", "input")
     x = (checked_array(body.input, "input", settings, (1, 2, 3)) if body.input is not None
-         else load_image(str(body.image_id), settings).astype(np.float64))
+         else load_image(str(body.image_id), settings, "image_id").astype(np.float64))
     if x.ndim == 2 and len(net.input_shape) == 3 and net.input_shape[2] == 1:
         x = x[..., None]
     if x.shape != tuple(net.input_shape):

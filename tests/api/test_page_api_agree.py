@@ -87,3 +87,12 @@ def test_a_bad_preset_name_reads_the_same_on_both_faces(client):
     assert page.status_code == api.status_code == 422
     assert page.json()["detail"] == api.json()["detail"]
     assert page.json()["detail"].startswith("unknown kernel preset 'sharpy'; choose one of ")
+
+
+@pytest.mark.parametrize(("ref", "status"), [("../../etc/passwd", 422), ("0" * 32, 404)])
+def test_a_bad_image_reference_is_one_rule_naming_each_face_s_field(client, ref, status):
+    page = client.get(f"/conv2d.json?image={ref}")
+    api = client.post("/api/trace", json={"image_id": ref, "kernel": "edge"})
+    assert page.status_code == api.status_code == status
+    assert (page.json()["field"], api.json()["field"]) == ("image", "image_id")
+    assert page.json()["detail"] == api.json()["detail"].replace("image_id", "image", 1)
