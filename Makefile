@@ -38,11 +38,14 @@ lock: $(VENV)/.installed-dev
 audit: $(VENV)/.installed-dev
 	$(PY) scripts/audit.py requirements.lock requirements-dev.lock
 
+# The pinned htmx is fetched first (once) so an offline classroom steps without a CDN; with no
+# network it says so and the app loads htmx from the CDN when reachable, or works without it.
 run: $(VENV)/.installed
+	-@$(PY) scripts/fetch_htmx.py
 	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT) --timeout-keep-alive 65 --no-server-header
 
 # The pinned htmx, fetched from the npm registry into the git-ignored static/vendor/.
-htmx: $(VENV)/.installed-dev
+htmx: $(VENV)/.installed
 	$(PY) scripts/fetch_htmx.py
 
 # Debian's chromium for the browser tests (needs root; skipped politely otherwise).

@@ -23,7 +23,8 @@ def main() -> int:
         return 0
     body = npm_file(htmx.PACKAGE, "package/dist/htmx.min.js")
     if body is None:
-        print(f"note: htmx {htmx.VERSION} not fetched; the htmx tests will skip")
+        print(f"note: htmx {htmx.VERSION} not fetched (no network or no npm): pages load it from {htmx.CDN_ORIGIN}"
+              " when that is reachable and work without it otherwise (each step a page load); the htmx tests skip")
         return 0
     digest = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
     if digest != htmx.SRI:

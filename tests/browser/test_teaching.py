@@ -127,3 +127,14 @@ def test_a_normalised_kernel_is_an_integer_matrix_times_its_factor(page, server)
     xs = page.locator("table.products .x").all_inner_texts()
     assert page.locator("table.products .p").all_inner_texts() == xs
     assert page.locator("[data-b=sumn]").inner_text() == str(sum(int(x.replace("−", "-")) for x in xs)).replace("-", "−")
+
+
+def test_text_page_does_not_scroll_sideways_on_a_phone(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{server}/text")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator('input[name="sentence"]').bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    shot(page, "text-phone-390")
+    context.close()
