@@ -96,3 +96,26 @@ def test_a_bad_image_reference_is_one_rule_naming_each_face_s_field(client, ref,
     assert page.status_code == api.status_code == status
     assert (page.json()["field"], api.json()["field"]) == ("image", "image_id")
     assert page.json()["detail"] == api.json()["detail"].replace("image_id", "image", 1)
+
+
+@pytest.mark.parametrize("step", [3, 12, 17])
+def test_volume_twin_and_api_trace_agree(client, step):
+    """/volume steps over every cell of every feature map; its trace is POST /api/trace of that filter."""
+    page = client.get(f"/volume.json?step={step}").json()
+    f, (oh, ow, _) = page["filter"], page["output_shape"]
+    assert f == step // (oh * ow)  # 3×3 cells per map: filter-major order
+    cell = page["trace"]["out_index"][0] * ow + page["trace"]["out_index"][1]
+    body = {"input": page["input"], "kernel": page["filters"][f], "bias": page["biases"][f],
+            "stride": page["state"]["stride"], "padding": page["state"]["padding"]}
+    api = client.post("/api/trace", json={**body, "step": cell}).json()
+    assert cell == step % (oh * ow) and page["trace"] == {key: api[key] for key in page["trace"]}
+
+
+def test_transpose_twin_and_api_conv_transpose_agree(client):
+    """The notes' 2×2 y = 1, 2; 3, 4 under 1…9, stride 2, padding 1, output_padding 1 → 4×4 (hand-checked corner:
+    x[0, 0] = y[0, 0]·w[1, 1] = 5)."""
+    page = client.get("/transpose.json").json()
+    body = {"input": page["y"], "kernel": page["kernel"], "stride": 2, "padding": 1, "output_padding": page["output_padding"]}
+    api = client.post("/api/conv_transpose", json=body).json()
+    assert page["output"] == api["output"] and page["output"][0][0] == 5
+    assert api["shape"] == page["forward"]["input_shape"] == [4, 4]
