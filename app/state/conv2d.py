@@ -38,6 +38,9 @@ from .fields import (
 NOTES_GRID = ((35.0, 19.0, 25.0, 6.0), (13.0, 22.0, 16.0, 53.0), (4.0, 3.0, 7.0, 10.0), (9.0, 8.0, 1.0, 3.0))
 DEFAULT_KERNEL = "sharpen"
 MAPPINGS = ("clip", "stretch", "signed")
+# what a colour image is stepped on: brightness (luminance, ITU-R BT.601 luma weights, the default) or one channel
+CHANNELS = ("luma", "0", "1", "2")
+CHANNEL_NAMES = {"luma": "brightness", "0": "red", "1": "green", "2": "blue"}
 MAX_STEP = 10**9  # a step past the last one is refused once the geometry is known
 
 
@@ -56,7 +59,7 @@ class Conv2dState(PageState):
     orig: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
     grid: Matrix = NOTES_GRID
     crop: tuple[int, int, int] | None = None  # top, left, size
-    channel: int = 0
+    channel: str = "luma"  # see CHANNELS; a grey image ignores it
     kernel: Preset | Matrix = PRESETS[DEFAULT_KERNEL]
     bias: float = 0.0
     stride: int = 1
@@ -80,7 +83,7 @@ class Conv2dState(PageState):
             orig=_original(q.get("orig")) if image else None,
             grid=parse_matrix(q["grid"], "grid", settings.max_grid_size) if q.get("grid") and not image else NOTES_GRID,
             crop=_crop(q.get("crop"), settings.max_grid_size) if image else None,
-            channel=parse_int(q.get("channel"), "channel", 0, 0, 2) if image else 0,
+            channel=parse_choice(q.get("channel"), "channel", CHANNELS, "luma") if image else "luma",
             kernel=parse_named_or_matrix(kernel_text or DEFAULT_KERNEL, "kernel", PRESETS, settings.max_page_kernel_size),
             bias=parse_number(q["bias"], "bias") if q.get("bias") else 0.0,
             stride=parse_int(q.get("stride"), "stride", 1, 1, settings.max_page_stride),
@@ -112,7 +115,7 @@ class Conv2dState(PageState):
             "orig": f"{self.orig[0]}x{self.orig[1]}" if self.orig else "",
             "grid": "" if self.image else spell_matrix(self.grid),
             "crop": ",".join(map(str, self.crop)) if self.crop else "",
-            "channel": str(self.channel) if self.image else "",
+            "channel": self.channel if self.image else "",
             "kernel": self.kernel.name if isinstance(self.kernel, Preset) else spell_matrix(self.kernel),
             "bias": spell_number(self.bias),
             "stride": str(self.stride),
@@ -125,7 +128,7 @@ class Conv2dState(PageState):
 
     def defaults(self) -> dict[str, str]:
         return {
-            "grid": spell_matrix(NOTES_GRID), "channel": "0", "kernel": DEFAULT_KERNEL, "bias": "0", "stride": "1",
+            "grid": spell_matrix(NOTES_GRID), "channel": "luma", "kernel": DEFAULT_KERNEL, "bias": "0", "stride": "1",
             "padding": "1", "dilation": "1", "step": "0", "mapping": default_mapping(self.kernel_matrix),
         }
 

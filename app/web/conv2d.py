@@ -27,7 +27,7 @@ from ..models.learned import learned_kernels
 from ..samples import SAMPLES
 from ..settings import Settings
 from ..sources import load_image
-from ..state.conv2d import Conv2dState
+from ..state.conv2d import CHANNEL_NAMES, Conv2dState
 from ..state.fields import spell_matrix
 from . import step_data, stepper
 from .page import Links, Page, add_page
@@ -47,11 +47,24 @@ class Conv2dView:
     trace: ConvStep
     numbers: bool
     colour: bool
-    channel: int
+    channel: str  # "luma" or "0"–"2" (CHANNELS); "luma" for a grey image
     mapping: str
     output: np.ndarray | None  # only in numbers mode
     image_shape: tuple[int, int] | None = None  # the whole working image (before any crop)
     original: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
+
+
+LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 luma weights (JPEG's Y)
+
+
+def luma(pixels: np.ndarray) -> np.ndarray:
+    """Brightness of an (H, W, 3) RGB image: Y = 0.299·R + 0.587·G + 0.114·B (ITU-R BT.601), float64 (H, W).
+
+    >>> luma(np.array([[[255, 255, 255], [255, 0, 0]]], dtype=np.uint8)).round(3).tolist()
+    [[255.0, 76.245]]
+    """
+    y: np.ndarray = np.asarray(pixels[..., :3], dtype=np.float64) @ LUMA
+    return y
 
 
 def _source(state: Conv2dState, settings: Settings) -> tuple[np.ndarray, bool, tuple[int, int] | None]:
@@ -59,7 +72,7 @@ def _source(state: Conv2dState, settings: Settings) -> tuple[np.ndarray, bool, t
         return np.array(state.grid, dtype=np.float64), False, None
     pixels = load_image(state.image, settings)
     colour = pixels.ndim == 3
-    x = pixels[..., state.channel] if colour else pixels  # a view: stepping never copies the image
+    x = (luma(pixels) if state.channel == "luma" else pixels[..., int(state.channel)]) if colour else pixels
     whole = (int(x.shape[0]), int(x.shape[1]))
     if state.crop:
         top, left, size = state.crop
@@ -79,7 +92,7 @@ def build(state: Conv2dState, settings: Settings) -> Conv2dView:
     trace = conv_step(x, kernel, step, bias=state.bias, geometry=g)
     numbers = max(x.shape) <= settings.max_grid_size
     output = correlate(x, kernel, bias=state.bias, geometry=g) if numbers else None
-    return Conv2dView(x, kernel, state.preset, state.bias, g, trace, numbers, colour, state.channel if colour else 0,
+    return Conv2dView(x, kernel, state.preset, state.bias, g, trace, numbers, colour, state.channel if colour else "luma",
                       state.display_mapping, output, image_shape=whole, original=state.orig)
 
 
@@ -97,7 +110,8 @@ def base_context(settings: Settings, state: Conv2dState | None = None) -> dict[s
         return Conv2dState(image=image, kernel=kernel, projector=projector).url()
 
     return {"presets": PRESETS.values(), "learned": learned_options(), "samples": SAMPLES.values(),
-            "limits": limits(settings), "working_size": settings.working_size, "sample_link": sample_link}
+            "channels": CHANNEL_NAMES, "limits": limits(settings), "working_size": settings.working_size,
+            "sample_link": sample_link}
 
 
 def learned_options() -> list[dict[str, str]]:

@@ -158,7 +158,7 @@ function update(box) {
     return p;
   });
   const out = axes.every((a) => a.fits) ? `output ${axes[0].out}×${axes[1].out}` : "the kernel does not fit";
-  rows.push(el("p", { class: "result-line" }, `→ ${out} (before Apply)`));
+  rows.push(el("p", { class: "result-line" }, `→ ${out} (as typed)`));
   lines.replaceChildren(...rows);
 }
 

@@ -167,6 +167,7 @@ def test_drop_an_image_on_the_upload_box(page, server, rng):
 def test_image_mode_click_to_jump(page, server):
     page.goto(f"{server}/conv2d?image=shapes&kernel=sobel_x")
     page.wait_for_selector("svg[data-click=output] image")
+    page.locator("svg[data-click=output]").scroll_into_view_if_needed()  # the mouse clicks in the viewport only
     box = page.locator("svg[data-click=output]").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     page.wait_for_url(re.compile(r"step=\d{3,}"))

@@ -43,7 +43,7 @@ def test_the_formula_follows_typing_before_apply(page, server):
         " the last cell is never visited · 1 input cell is never read",
         "width (4 + 2·0 − 3) / 2 + 1 = 1/2 + 1 = 3/2 ⚠ not a whole number: frameworks round down to 1;"
         " the last cell is never visited · 1 input cell is never read",
-        "→ output 1×1 (before Apply)",
+        "→ output 1×1 (as typed)",
     ]
     assert page.locator("[data-explorer] [data-axis=height] .t-s").inner_text() == "2"
     # the grid and the kernel count too: a 5×6 grid, a 2×2 custom kernel, padding "same"
@@ -51,7 +51,7 @@ def test_the_formula_follows_typing_before_apply(page, server):
     page.select_option("[name=kernel]", "")
     page.fill("[name=custom_kernel]", "1,0;0,1")
     page.fill("[name=padding]", "same")
-    assert lines(page)[-1] == "→ output 3×3 (before Apply)"
+    assert lines(page)[-1] == "→ output 3×3 (as typed)"
     page.fill("[name=stride]", "99")
     assert lines(page) == ["stride must be between 1 and 8, got 99"]  # the page's limit, as the engine words it
     shot(page, "explorer-laptop", full_page=False)

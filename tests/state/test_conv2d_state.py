@@ -48,7 +48,7 @@ def test_spellings_of_one_state_share_one_canonical_url(query):
         ("kernel=edge&mapping=signed", "/conv2d?kernel=edge"),
         ("kernel=edge&mapping=clip", "/conv2d?kernel=edge&mapping=clip"),
         ("kernel=box_blur&mapping=clip", "/conv2d?kernel=box_blur"),
-        ("projector=1&step=3&image=shapes&channel=0", "/conv2d?image=shapes&step=3&projector=1"),
+        ("projector=1&step=3&image=shapes&channel=luma", "/conv2d?image=shapes&step=3&projector=1"),
         ("grid=1,2;3,4&image=shapes", "/conv2d?image=shapes"),  # an image replaces the grid
         ("crop=1,2,3", "/conv2d"),  # a crop needs an image
         ("image=colour&channel=2&crop=01,2,3", "/conv2d?image=colour&crop=1,2,3&channel=2"),

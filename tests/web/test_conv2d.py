@@ -156,6 +156,24 @@ def test_colour_image_channel_and_crop(client):
     assert "blue" in html
 
 
+def test_colour_photos_default_to_brightness(client):
+    """A colour image is stepped on its luma (ITU-R BT.601), checked against Pillow's own RGB → L conversion."""
+    from PIL import Image
+
+    from app.samples import sample_pixels
+
+    body = client.get("/conv2d.json?image=colour&crop=50,40,8&kernel=identity&padding=0").json()
+    assert body["state"]["channel"] == "luma"
+    pillow = np.asarray(Image.fromarray(sample_pixels("colour")).convert("L"), dtype=float)[50:58, 40:48]
+    np.testing.assert_allclose(body["output"], pillow[1:7, 1:7], atol=0.5)  # the identity's 6×6 valid output
+    html = client.get("/conv2d?image=colour").text
+    assert '<option value="luma" selected>brightness</option>' in html and "ITU-R BT.601" in html
+    assert "brightness (luma)" in html
+    typed = client.get("/conv2d?image=colour&channel=luma", follow_redirects=False)
+    assert typed.status_code == 302 and typed.headers["location"] == "/conv2d?image=colour"  # the default is left out
+    assert client.get("/conv2d.json?image=colour&channel=3").status_code == 422
+
+
 @pytest.mark.parametrize(
     ("query", "field", "status"),
     [
