@@ -17,7 +17,7 @@ def result(html: str) -> float:
 
 def test_home_links_every_topic_and_every_worked_example(client):
     html = client.get("/").text
-    for path in ("/conv1d", "/conv2d", "/pool", "/volume", "/shapes", "/flip", "/text"):
+    for path in ("/conv1d", "/conv2d", "/pool", "/volume", "/transpose", "/shapes", "/flip", "/text"):
         assert f'href="{path}' in html
     for _, _, examples in CARDS:
         for _, href in examples:
