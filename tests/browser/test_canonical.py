@@ -14,7 +14,7 @@ def test_applying_the_form_lands_on_the_canonical_url(page, request, fixture):
     page.fill('#settings input[name="stride"]', "02")
     page.fill('#settings input[name="padding"]', "VALID")
     page.fill('#settings input[name="bias"]', "0.50")
-    page.click("text=Apply")
+    page.click("button[type=submit]:has-text('Apply')")
     page.wait_for_url(re.compile(r"/conv2d\?bias=0\.5&stride=2&padding=0$"))
     page.wait_for_function("document.querySelector('#workspace')?.dataset.last === '0'")  # 4×4, 3×3, s 2, p 0: 1 step
     assert page.locator('#settings input[name="stride"]').input_value() == "2"  # the form shows the canonical spelling

@@ -102,13 +102,13 @@ def test_switch_filter_stride_and_padding(page, server):
     page.select_option('select[name="kernel"]', "box_blur")
     page.fill('input[name="stride"]', "2")
     page.fill('input[name="padding"]', "1")
-    page.click("text=Apply")
+    page.click("button[type=submit]:has-text('Apply')")
     page.wait_for_url(re.compile(r"kernel=box_blur.*stride=2|stride=2.*kernel=box_blur"))
     page.wait_for_selector("text=1/9")
     check_numbers(page, 0, "box_blur", stride=2)
     assert page.locator("table.grid.output td").count() == 4
     page.fill('input[name="padding"]', "wide")  # free text: only the server can say no
-    page.click("text=Apply")
+    page.click("button[type=submit]:has-text('Apply')")
     page.wait_for_selector(".error-panel")
     assert "padding" in page.locator(".error-panel").inner_text()
     page.console_errors.clear()  # the 422 behind the panel was the point
@@ -122,7 +122,7 @@ def test_custom_kernel_validates_as_you_type(page, server):
     assert "same number of values" in page.locator("#kernel-check").inner_text()
     box.fill("1,0;0,-1")
     assert "2×2" in page.locator("#kernel-check").inner_text()
-    page.click("text=Apply")
+    page.click("button[type=submit]:has-text('Apply')")
     page.wait_for_url(re.compile(r"/conv2d\?kernel=1,0;0,-1$"))  # the form's result, spelled canonically
     assert shown_result(page) == conv_step(GRID, [[1, 0], [0, -1]], 0, padding=1).result
 

@@ -108,7 +108,7 @@ def test_after_apply_the_new_grid_steps_with_no_request_too(page, server):
     page.select_option('select[name="kernel"]', "")
     page.fill("[data-custom-kernel]", "1,0;0,1")
     page.fill('input[name="padding"]', "0")
-    page.click("text=Apply")  # htmx swaps #app: the new step data comes with it
+    page.click("button[type=submit]:has-text('Apply')")  # htmx swaps #app: the new step data comes with it
     expect(page.locator("#workspace")).to_have_attribute("data-last", "35")
     page.wait_for_load_state("networkidle")  # the swapped-in form's sample thumbnails are fetched once
 
@@ -203,7 +203,7 @@ def test_without_htmx_everything_still_works(page, server):
     page.wait_for_url(re.compile(r"step=6\b"))
     assert step_of(page) == "6"
     page.select_option('select[name="kernel"]', "box_blur")
-    page.click("text=Apply")
+    page.click("button[type=submit]:has-text('Apply')")
     page.wait_for_url(re.compile(r"kernel=box_blur"))
     page.console_errors.clear()  # the aborted script is reported as a console error
 
