@@ -20,6 +20,7 @@ O(1) whatever the sizes, which keeps ``/api/shape/solve`` instant for any input 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from .errors import ParameterError
 from .shapes import Axis, as_tuple
@@ -88,6 +89,7 @@ class Solution:
     exact_range: IntRange
     floor_range: IntRange
     explanation: str
+    rearranged: str = ""  # the formula solved for the unknown, with the numbers (dilation 1 only)
 
     @property
     def solutions(self) -> tuple[int, ...]:
@@ -179,4 +181,33 @@ def solve(
         explanation += f"; every {name} in {exact.text()} tiles exactly"
     elif floor.hi is None or floor.hi > floor.lo or floor.lo != exact.lo:
         explanation += f"; frameworks round down, so {name} {floor.text()} all give {output}"
-    return Solution(name, value, exact, floor, explanation)
+    return Solution(name, value, exact, floor, explanation, rearranged(name, known, dilation))
+
+
+def _fraction(top: int, bottom: int) -> str:
+    q = Fraction(top, bottom)
+    if q.denominator == 1:
+        return str(q.numerator)
+    reduced = "" if (q.numerator, q.denominator) == (top, bottom) else f" = {q.numerator}/{q.denominator}"
+    return f"{top}/{bottom}{reduced}, not a whole number"
+
+
+def rearranged(name: str, known: dict[str, int], dilation: int = 1) -> str:
+    """``W₂ = (W₁ + 2p − F)/s + 1`` solved for ``name``, then the given numbers put in (dilation 1).
+
+    >>> rearranged("kernel", {"input": 288, "stride": 2, "padding": 0, "output": 143})
+    'F = W₁ + 2p − s·(W₂ − 1) = 288 + 2·0 − 2·(143 − 1) = 288 − 2·142 = 4'
+    """
+    if dilation != 1:
+        return ""
+    n, k, s, p, o = (known.get(key, 0) for key in ("input", "kernel", "stride", "padding", "output"))
+    if name == "kernel":
+        return f"F = W₁ + 2p − s·(W₂ − 1) = {n} + 2·{p} − {s}·({o} − 1) = {n + 2 * p} − {s}·{o - 1} = {n + 2 * p - s * (o - 1)}"
+    if name == "input":
+        value = s * (o - 1) + k - 2 * p
+        return f"W₁ = s·(W₂ − 1) + F − 2p = {s}·({o} − 1) + {k} − 2·{p} = {s * (o - 1)} + {k} − {2 * p} = {value}"
+    if name == "stride" and o > 1:
+        return f"s = (W₁ + 2p − F) / (W₂ − 1) = ({n} + 2·{p} − {k}) / ({o} − 1) = {_fraction(n + 2 * p - k, o - 1)}"
+    if name == "padding":
+        return f"p = (s·(W₂ − 1) + F − W₁) / 2 = ({s}·({o} − 1) + {k} − {n}) / 2 = {_fraction(s * (o - 1) + k - n, 2)}"
+    return ""

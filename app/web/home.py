@@ -75,7 +75,7 @@ CARDS = [
         [
             ("Ex1 a", "/shapes?input=5&kernel=3&padding=1&stride=2&channels=3&filters=2"),
             ("Ex1 b: stride 3 is not possible", "/shapes?input=5&kernel=3&padding=1&stride=3&channels=3&filters=2"),
-            ("Ex2 a: F = ?", "/shapes?input=288&stride=2&padding=0&output=143&unknown=kernel&channels=3"),
+            ("Ex2 a: F = ?", "/shapes?input=288&stride=2&padding=0&output=143&unknown=kernel&channels=3&filters=8"),
             ("Ex2 b: max pool after", "/shapes?input=288&kernel=4&stride=2&padding=0&channels=3&filters=8&pool=3&pool_stride=2"),
             ("11×11×3×96 (the notes' 34348 is a slip)", "/shapes?input=227&kernel=11&stride=4&channels=3&filters=96"),
             ("5×5×96×256", "/shapes?input=27&kernel=5&padding=2&channels=96&filters=256"),

@@ -22,7 +22,8 @@ router = APIRouter()
 EXAMPLES = [
     ("Ex1 a: 5×5×3, 2 filters, F=3, p=1, s=2", "input=5&kernel=3&padding=1&stride=2&channels=3&filters=2"),
     ("Ex1 b: the same with stride 3", "input=5&kernel=3&padding=1&stride=3&channels=3&filters=2"),
-    ("Ex2 a: 288 → 143 with s=2, p=0: F = ?", "input=288&stride=2&padding=0&output=143&unknown=kernel&channels=3"),
+    ("Ex2 a: 288 → 143 with s=2, p=0: F = ? (k = 8 filters in a and b)",
+     "input=288&stride=2&padding=0&output=143&unknown=kernel&channels=3&filters=8"),
     ("Ex2 b: then 3×3 max pool, stride 2", "input=288&kernel=4&stride=2&padding=0&channels=3&filters=8&pool=3&pool_stride=2"),
     ("Parameters: 11×11×3, 96 filters", "input=227&kernel=11&stride=4&channels=3&filters=96"),
     ("Parameters: 5×5×96, 256 filters", "input=27&kernel=5&padding=2&channels=96&filters=256"),
@@ -40,6 +41,10 @@ def build(state: ShapesState, settings: Settings) -> dict[str, Any]:
         given[state.unknown] = None
         sol = solve(**given, dilation=d)
         ctx["solution"] = sol
+        # the notes answer Ex2 a with "F=2" before working it out to F = 4: say so when that is the question asked
+        ex2a = (n, s, p, state.output, state.unknown) == (288, 2, 0, 143, "kernel")
+        slip = f"The notes write “F=2” beside this question; their own working, like this page, gives F = {sol.value}."
+        ctx["notes_slip"] = slip if ex2a and sol.value != 2 else None
         values = {**given, state.unknown: sol.value}
         n, k, s, p = values["input"], values["kernel"], values["stride"], values["padding"]  # type: ignore[assignment]
     g = geometry((n, n), (k, k), s, p, d)
@@ -64,7 +69,7 @@ def data(state: ShapesState, view: dict[str, Any]) -> dict[str, Any]:
                  for a in g.axes],
         "params": view["params"].as_dict(),
         "solution": None if sol is None else {"unknown": sol.name, "value": sol.value, "solutions": list(sol.solutions),
-                                              "explanation": sol.explanation},
+                                              "explanation": sol.explanation, "rearranged": sol.rearranged},
         "stack": {"name": view["stack"], "title": view["stack_title"], "total_params": view["stack_total"],
                   "layers": [{"index": r.index, "input": list(r.input), "output": list(r.output),
                               "params": r.params.total, "arithmetic": r.arithmetic} for r in view["stack_rows"]]},

@@ -192,3 +192,19 @@ def test_pool_shows_translation_invariance_with_the_engines_numbers(client, shif
 def test_pool_shift_must_be_a_direction(client):
     r = client.get("/pool?shift=sideways")
     assert r.status_code == 422 and "<code>shift</code>" in r.text and "right, down, left, up" in r.text
+
+
+def test_shapes_shows_the_rearranged_formula_and_flags_the_notes_f2(client):
+    ex2a = "/shapes?input=288&stride=2&padding=0&output=143&unknown=kernel&channels=3&filters=8"
+    html = unescape(client.get(ex2a).text)
+    # 288 − 2·(143 − 1) = 288 − 284 = 4, worked by hand
+    assert "F = W₁ + 2p − s·(W₂ − 1) = 288 + 2·0 − 2·(143 − 1) = 288 − 2·142 = 4" in html
+    assert "The notes write “F=2” beside this question; their own working, like this page, gives F = 4." in html
+    twin = client.get(ex2a.replace("/shapes?", "/shapes.json?")).json()
+    assert twin["solution"]["rearranged"].endswith("= 4") and twin["output_volume"] == [143, 143, 8]
+    # solving for the stride: (7 + 2·1 − 3) / (3 − 1) = 6/2 = 3; for padding a half is said to be one
+    stride = client.get("/shapes.json?input=7&kernel=3&padding=1&output=3&unknown=stride").json()["solution"]
+    assert stride["rearranged"] == "s = (W₁ + 2p − F) / (W₂ − 1) = (7 + 2·1 − 3) / (3 − 1) = 3"
+    pad = client.get("/shapes.json?input=6&kernel=3&stride=2&output=3&unknown=padding").json()["solution"]
+    assert pad["rearranged"] == "p = (s·(W₂ − 1) + F − W₁) / 2 = (2·(3 − 1) + 3 − 6) / 2 = 1/2, not a whole number"
+    assert "F=2" not in client.get("/shapes?input=288&stride=2&padding=0&output=143&unknown=stride&kernel=4").text
