@@ -53,3 +53,16 @@ def test_the_twin_link_follows_a_lecture_page(page, server):
     page.keyboard.press("ArrowRight")
     assert twin_href(page) == "/conv1d.json?input=1,2,3,4,5&kernel=1,1&step=2"
     assert page.request.get(server + twin_href(page)).json()["state"]["step"] == 2
+
+
+def test_transpose_checks_a_typed_kernel_against_its_setting(page, server):
+    """The kernel box on /transpose is checked while typing against CONVSTEP_MAX_TRANSPOSE_KERNEL (4 by default),
+    read from the container's data-max-kernel."""
+    page.goto(server + "/transpose")
+    box = page.locator('textarea[name="kernel"]')
+    box.fill(";".join(["1,2,3,4,5"] * 5))
+    box.dispatch_event("input")
+    assert box.evaluate("e => e.validationMessage") == "At most 4×4"
+    box.fill(";".join(["1,2,3,4"] * 4))
+    box.dispatch_event("input")
+    assert box.evaluate("e => e.validationMessage") == ""
