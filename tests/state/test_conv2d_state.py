@@ -48,6 +48,8 @@ def test_spellings_of_one_state_share_one_canonical_url(query):
         ("kernel=edge&mapping=signed", "/conv2d?kernel=edge"),
         ("kernel=edge&mapping=clip", "/conv2d?kernel=edge&mapping=clip"),
         ("kernel=box_blur&mapping=clip", "/conv2d?kernel=box_blur"),
+        ("kernel=sharpen&mapping=clip", "/conv2d"),  # sharpen sums to 1: clipped by default, like a blur
+        ("kernel=sharpen&mapping=signed", "/conv2d?mapping=signed"),
         ("projector=1&step=3&image=shapes&channel=luma", "/conv2d?image=shapes&step=3&projector=1"),
         ("grid=1,2;3,4&image=shapes", "/conv2d?image=shapes"),  # an image replaces the grid
         ("crop=1,2,3", "/conv2d"),  # a crop needs an image
