@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.web import conv1d, conv2d, flip, pool, shapes, text, transpose, volume
+from app.web import conv1d, conv2d, flip, network, pool, shapes, text, transpose, volume
 
 CONV2D = conv2d.PAGE.state.ORDER
-PAGES = {path: module.PAGE.state.ORDER for module in (conv2d, conv1d, pool, volume, transpose, shapes, flip, text)
+PAGES = {path: module.PAGE.state.ORDER for module in (conv2d, conv1d, pool, volume, transpose, shapes, flip, text, network)
          for path in (module.PAGE.path, f"{module.PAGE.path}.json")}
 PAGES.update({"/conv2d/output.png": CONV2D, "/conv2d/input.png": CONV2D, "/conv2d/band.png": CONV2D})
 MARKUP = "<script>alert(1)</script>"
