@@ -21,6 +21,7 @@ const SINGLE = new Set(["p", "P", "f", "F", " "]); // character keys: they obey 
 const PLAY_KEY = "convstep-play";
 const SPEED_KEY = "convstep-speed";
 const SINGLE_KEYS = "convstep-single-keys";
+const APPLIED_KEY = "convstep-applied"; // the scroll position when Apply was pressed
 const reducedMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)");
 let timer = null;
 
@@ -313,6 +314,45 @@ document.addEventListener("submit", (event) => {
   if (Number.isInteger(step)) go(step);
 }, true);
 
+// ---------------------------------------------------------------- Apply keeps the step and the view
+// The settings form carries the step when nothing that shapes the output changed (say sharpen → box
+// blur: same grid, kernel size, stride, padding, dilation); otherwise the new output starts at step 0.
+function shapeKey(form) {
+  const value = (name) => form.querySelector(`[name="${name}"]`)?.value.trim() ?? "";
+  const option = form.querySelector('select[name="kernel"]')?.selectedOptions[0];
+  let kernel = option?.dataset.shape;
+  if (!kernel) { // custom: rows × columns of what is typed
+    const rows = value("custom_kernel").replace(/;+$/, "").split(";");
+    kernel = `${rows.length}x${rows[0].split(",").length}`;
+  }
+  return ["grid", "image", "crop", "stride", "padding", "dilation"].map(value).concat(kernel).join("|");
+}
+
+function rememberShape() {
+  const form = document.querySelector("form#settings");
+  if (form) form.dataset.shapeAtLoad = shapeKey(form);
+}
+
+let applied = null; // {y}: the view before Apply, restored after the swap
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches?.("form#settings")) return;
+  form.querySelector("input[data-kept-step]")?.remove();
+  const step = client && !client.remote ? current() : Number(document.querySelector("#workspace")?.dataset.step || 0);
+  if (step > 0 && form.dataset.shapeAtLoad === shapeKey(form)) {
+    form.append(el("input", { type: "hidden", name: "step", value: String(step), "data-kept-step": "" }));
+  }
+  applied = { y: window.scrollY };
+  sessionStorage.setItem(APPLIED_KEY, String(window.scrollY)); // without htmx Apply loads a new page
+}, true);
+
+// After Apply: the same view, and focus on the new output size (not <body>, so Tab goes on from there).
+function afterApply(y) {
+  window.scrollTo(0, y);
+  const size = document.querySelector("#workspace .formula");
+  if (size) { size.tabIndex = -1; size.focus({ preventScroll: true }); }
+}
+
 window.addEventListener("popstate", (event) => {
   if (!client || event.state?.htmx) return; // htmx restores its own entries
   const step = sameConfigStep(location.href);
@@ -507,11 +547,21 @@ document.addEventListener("htmx:afterSettle", () => {
     showStep(client.data.at, how);
   }
   showKeySwitch();
-  if (focusKey) control(focusKey)?.focus();
+  rememberShape();
+  if (applied) {
+    afterApply(applied.y);
+    applied = null;
+    sessionStorage.removeItem(APPLIED_KEY);
+  } else if (focusKey) control(focusKey)?.focus();
   const status = document.getElementById("status");
   if (status) { announce(status.textContent); if (status.dataset.step) document.querySelector("#workspace")?.setAttribute("data-step", status.dataset.step); }
   scheduleNext(false);
 });
 initClient();
 showKeySwitch();
+rememberShape();
+if (sessionStorage.getItem(APPLIED_KEY) !== null) {
+  afterApply(Number(sessionStorage.getItem(APPLIED_KEY)));
+  sessionStorage.removeItem(APPLIED_KEY);
+}
 scheduleNext(false);

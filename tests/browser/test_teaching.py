@@ -138,3 +138,28 @@ def test_text_page_does_not_scroll_sideways_on_a_phone(browser, server):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     shot(page, "text-phone-390")
     context.close()
+
+
+@pytest.mark.parametrize("which", ["server", "bare_server"])  # with htmx, and without (Apply loads a page)
+def test_apply_keeps_the_step_the_view_and_focus_when_the_shape_is_unchanged(browser, request, which):
+    server = request.getfixturevalue(which)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{server}/conv2d?step=5")
+    page.select_option('select[name="kernel"]', "box_blur")  # 3×3 like sharpen: the output stays 4×4
+    apply = page.locator("#settings button[type=submit]")
+    apply.scroll_into_view_if_needed()
+    y = page.evaluate("window.scrollY")
+    apply.click()
+    page.wait_for_url(re.compile(r"kernel=box_blur"))
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "5")
+    assert re.search(r"[?&]step=5(&|$)", page.url)
+    # the notes' grid, window rows 0-2 × columns 0-2: 35+19+25+13+22+16+4+3+7 = 144
+    assert page.locator("[data-b=sumn]").inner_text() == "144"
+    expect(page.locator("#workspace .formula")).to_be_focused()  # not <body>: the next Tab goes on from here
+    assert abs(page.evaluate("window.scrollY") - y) < 50  # the view stays where it was
+    page.select_option('select[name="kernel"]', "gaussian_blur_5")  # 5×5: a 2×2 output, so step 0
+    page.locator("#settings button[type=submit]").click()
+    page.wait_for_url(re.compile(r"kernel=gaussian_blur_5"))
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "0")
+    context.close()
