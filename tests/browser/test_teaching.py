@@ -163,3 +163,14 @@ def test_apply_keeps_the_step_the_view_and_focus_when_the_shape_is_unchanged(bro
     page.wait_for_url(re.compile(r"kernel=gaussian_blur_5"))
     expect(page.locator("#workspace")).to_have_attribute("data-step", "0")
     context.close()
+
+
+def test_a_skip_link_reaches_the_stepper(page, server):
+    page.goto(f"{server}/conv2d?step=3")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    link = page.locator("a.skip[href='#workspace']")
+    expect(link).to_be_focused()
+    assert link.is_visible()  # shown when focused
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#workspace") and step_of(page) == "3"
