@@ -46,7 +46,7 @@ def build(state: Conv1dState, settings: Settings) -> dict[str, Any]:
         "output_rows": stepper.output_cells(out, step, lambda i: here(step=i)),
         "computation": stepper.computation_rows(trace),
         "matrix": stepper.matrix_panel(x, trace.kernel, g, trace),
-        "nav": stepper.nav_links(here, step, last, row=g.steps),  # one row: Shift+arrow goes to the ends
+        "nav": stepper.nav_links(here, step, last, row=None),  # one row: no row buttons (Shift+arrow goes to the ends)
         "action": "/conv1d", "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
         "notes_rows": notes_row_count(a),

@@ -78,12 +78,16 @@ def output_cells(out: np.ndarray, step: int, href: Callable[[int], str]) -> list
     return rows
 
 
-def nav_links(here: Callable[..., str], step: int, last: int, row: int) -> dict[str, str]:
-    """The stepping controls' links: first, previous, next, last, and a row (``row`` steps) back and on."""
-    return {
-        "first": here(step=0), "prev": here(step=max(0, step - 1)), "next": here(step=min(last, step + 1)),
-        "last": here(step=last), "prev_row": here(step=max(0, step - row)), "next_row": here(step=min(last, step + row)),
-    }
+def nav_links(here: Callable[..., str], step: int, last: int, row: int | None) -> dict[str, str]:
+    """The stepping controls' links: first, previous, next, last, and a row (``row`` steps) back and on.
+
+    ``row=None`` (a 1-D page: one row) leaves the row links out, so no button jumps to the end.
+    """
+    links = {"first": here(step=0), "prev": here(step=max(0, step - 1)), "next": here(step=min(last, step + 1)),
+             "last": here(step=last)}
+    if row is not None:
+        links.update(prev_row=here(step=max(0, step - row)), next_row=here(step=min(last, step + row)))
+    return links
 
 
 def window_set(trace: ConvStep) -> set[tuple[int, ...]]:

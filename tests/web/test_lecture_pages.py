@@ -208,3 +208,9 @@ def test_shapes_shows_the_rearranged_formula_and_flags_the_notes_f2(client):
     pad = client.get("/shapes.json?input=6&kernel=3&stride=2&output=3&unknown=padding").json()["solution"]
     assert pad["rearranged"] == "p = (s·(W₂ − 1) + F − W₁) / 2 = (2·(3 − 1) + 3 − 6) / 2 = 1/2, not a whole number"
     assert "F=2" not in client.get("/shapes?input=288&stride=2&padding=0&output=143&unknown=stride&kernel=4").text
+
+
+def test_one_dimensional_pages_have_no_row_buttons(client):
+    html = client.get("/conv1d?step=2").text
+    assert 'data-key="next-row"' not in html and 'data-key="prev-row"' not in html and "Shift</kbd>" not in html
+    assert 'data-key="next"' in html and 'data-key="next-row"' in client.get("/conv2d").text  # 2-D keeps them
