@@ -162,13 +162,29 @@ function update(box) {
   lines.replaceChildren(...rows);
 }
 
+// A kernel chosen but not applied yet survives choosing a sample or uploading: their links and the
+// upload form carry what the kernel control holds now (a preset's name, or the custom numbers).
+function carryKernel(form) {
+  const select = form.querySelector("[name=kernel]");
+  const custom = form.querySelector("[name=custom_kernel]");
+  const kernel = select?.value || custom?.value.trim();
+  if (!kernel) return;
+  for (const a of document.querySelectorAll(".pick-image .samples a")) {
+    const u = new URL(a.href, location.href);
+    u.searchParams.set("kernel", kernel);
+    a.href = u.pathname + u.search;
+  }
+  const hidden = document.querySelector(".pick-image form.upload [name=kernel]");
+  if (hidden) hidden.value = kernel;
+}
+
 function init() {
   for (const box of document.querySelectorAll("[data-explorer]")) {
     if (box.dataset.live) continue;
     box.dataset.live = "1";
     const form = box.closest("form");
     form.addEventListener("input", () => update(box));
-    form.addEventListener("change", () => update(box));
+    form.addEventListener("change", () => { update(box); carryKernel(form); });
     update(box);
   }
 }

@@ -102,3 +102,13 @@ def test_the_js_rule_is_the_engines(page, server):
         if a.fits:
             assert unvisited == a.covered().count(False), (n, k, s, pb, pa, d)
     assert sum(not a for _, a, _, _, _ in got) > 10 and sum(not e for _, _, e, _, _ in got) > 50  # both verdicts met
+
+
+def test_a_kernel_chosen_but_not_applied_survives_a_sample_choice(page, server):
+    page.goto(server + "/conv2d")
+    page.select_option("[name=kernel]", "box_blur")
+    page.locator("#pick-image summary").click()
+    page.locator(".pick-image .samples a").first.click()
+    page.wait_for_url("**image=**")
+    assert "kernel=box_blur" in page.url
+    assert page.locator("select[name=kernel]").input_value() == "box_blur"
