@@ -75,7 +75,7 @@ function initClient() {
     }
     return map;
   };
-  const asked = client && client.ws === ws ? { pending: client.pending, how: client.how } : {}; // an image step in flight
+  const asked = client && client.ws === ws ? { pending: client.pending, how: client.how, latest: client.latest } : {}; // an image step in flight
   client = { ...asked, data, ws, remote, binds: group("[data-b]", "b"), cells: group("[data-cell]", "cell"),
              orders: [...ws.querySelectorAll("[data-order]")], marked: {} };
   for (const name of Object.keys(data.marks)) client.marked[name] = [...ws.querySelectorAll(`[data-cell].${name}`)];
@@ -278,6 +278,7 @@ function drawMatrix(step) {
 function requestStep(step, how = "push") {
   step = Math.max(0, Math.min(client.data.last, step));
   client.pending = step;
+  client.latest = step; // answers for any other step are stale: htmx.ajax may send without waiting for hx-sync
   client.how = how; // the URL moves when the step's data has arrived and is on screen
   syncControls(step);
   window.htmx.ajax("GET", stepUrl(step), { source: client.ws, target: "#step-parts", swap: "none" });
@@ -542,7 +543,7 @@ let focusKey = null;
 document.addEventListener("htmx:beforeSwap", () => { focusKey = document.activeElement?.dataset?.key || null; });
 document.addEventListener("htmx:afterSettle", () => {
   initClient();
-  if (client?.remote) { // an image step's data has arrived
+  if (client?.remote && (client.latest === undefined || client.data.at === client.latest)) { // an image step's data has arrived
     const how = client.pending === client.data.at ? client.how : "none";
     showStep(client.data.at, how);
   }
