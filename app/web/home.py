@@ -92,6 +92,12 @@ CARDS = [
         "Embeddings, filters of widths 2, 3, 4 down the sentence, max over time, softmax.",
         [("Run a sentence through it", "/text"), ("1-D vs 2-D convolution", "/text#one-vs-two")],
     ),
+    (
+        "A trained network, layer by layer",
+        "A small CNN trained on handwritten digits: its learned kernels, every feature map, pooling, the dense layer"
+        " and the softmax; any first-layer cell opens the stepper on exactly that convolution.",
+        [("A digit through the network", "/network")],
+    ),
 ]
 
 
