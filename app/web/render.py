@@ -27,6 +27,7 @@ TOPICS = [  # the lecture in the notes' order; the home page and the nav both re
     ("/shapes", "Shapes & parameters"),
     ("/flip", "Convolution vs correlation"),
     ("/text", "CNN for text"),
+    ("/network", "Trained network"),
 ]
 
 
