@@ -23,7 +23,9 @@ def pool(body: PoolRequest, request: Request) -> dict[str, Any]:
     rounded up, keeping only windows that start inside the input or its left padding); stride
     defaults to the size. Max ignores padding and reports each winner's input coordinates; average
     counts padded zeros (``count_include_pad``, PyTorch's default) or the input's cells only.
-    Padding is at most half the pool's span. Pooling has no parameters."""
+    Padding follows ONNX's rule: each side smaller than the pool's span ``d·(size − 1) + 1`` and every
+    window reaching an input cell (the /pool page keeps PyTorch's stricter half-span rule, which it
+    teaches). Pooling has no parameters."""
     settings = request.app.state.settings
     x = checked_array(body.input, "input", settings)
     size: Any = body.size
@@ -37,7 +39,7 @@ def pool(body: PoolRequest, request: Request) -> dict[str, Any]:
     elif body.spatial_dims is not None and (body.spatial_dims == 2) != (x.ndim >= 2):
         raise ParameterError("spatial_dims", f"spatial_dims {body.spatial_dims} does not fit an input of rank {x.ndim}")
     nd = 1 if x.ndim == 1 else 2
-    g = pool_geometry(x.shape[:nd], size, stride, padding, dilation, body.ceil_mode)
+    g = pool_geometry(x.shape[:nd], size, stride, padding, dilation, body.ceil_mode, padding_rule="onnx")
     channels = x.shape[2] if x.ndim == 3 else 1
     check_cost(g, channels=channels, maps=channels, taps=prod(g.kernel_shape), settings=settings)
     result = pool_array(x, op=body.op, count_include_pad=body.count_include_pad, geometry=g)
@@ -59,5 +61,5 @@ def pool_trace(body: PoolTraceRequest, request: Request) -> dict[str, Any]:
     if body.spatial_dims is not None and (body.spatial_dims == 2) != (x.ndim == 2):
         raise ParameterError("spatial_dims", f"a pooling trace steps an (n) or (H, W) input; spatial_dims {body.spatial_dims}"
                              f" does not fit an input of rank {x.ndim}")
-    g = pool_geometry(x.shape, body.size, body.stride, body.padding, body.dilation, body.ceil_mode)
+    g = pool_geometry(x.shape, body.size, body.stride, body.padding, body.dilation, body.ceil_mode, padding_rule="onnx")
     return trace.pool_step(x, step=body.step, op=body.op, count_include_pad=body.count_include_pad, geometry=g).as_dict()

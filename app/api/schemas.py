@@ -189,8 +189,9 @@ class PoolRequest(BaseModel):
     stride: Whole | list[Whole] | None = Field(None, description="Defaults to the size",
                                            json_schema_extra=rules.nullable(rules.POOL_SIZE))
     padding: Whole | list[Whole | list[Whole]] = Field(
-        0, description="An int, one per axis, or [before, after] per axis; at most half the pool's span d·(size − 1) + 1"
-        " (PyTorch's rule)", json_schema_extra=rules.POOL_PADDING,
+        0, description="An int, one per axis, or [before, after] per axis; each side smaller than the pool's span"
+        " d·(size − 1) + 1, and every window must reach an input cell (ONNX's rule; the /pool page keeps PyTorch's"
+        " half-span rule)", json_schema_extra=rules.POOL_PADDING,
     )
     op: Literal["max", "avg"] = "max"
     dilation: Whole | list[Whole] = Field(1, description="Gap between the pool's taps (1 = none)",

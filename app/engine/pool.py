@@ -5,7 +5,9 @@ Pooling learns nothing (0 parameters); it shrinks each axis to
 the pool size in place of the kernel size (``ceil_mode`` rounds up instead). PyTorch's conventions:
 stride defaults to the size; max ignores padding (as if −∞) and reports which cell won; average
 divides by the window's cells in the input and its padding (``count_include_pad=False``: in the
-input only, ONNX's default); padding may be at most half the pool's span.
+input only, ONNX's default). Padding follows one of two rules, named by ``padding_rule``: PyTorch's
+(at most half the pool's span; the pages teach it) or ONNX's (each side smaller than the span, and
+every window must still hold an input cell; the API uses it).
 
 >>> r = pool([[1, 5, 2, 0], [7, 2, 1, 3], [0, 0, 4, 4], [1, 9, 4, 4]], 2)
 >>> r.output.tolist(), r.argmax[1, 0].tolist()
@@ -23,6 +25,9 @@ import numpy as np
 from .arrays import as_array
 from .errors import ParameterError
 from .shapes import Axis, Geometry, PaddingSpec, as_tuple, geometry, resolve_padding
+
+PaddingRule = Literal["pytorch", "onnx"]
+PADDING_RULES: tuple[PaddingRule, ...] = ("pytorch", "onnx")
 
 
 @dataclass
@@ -72,11 +77,15 @@ def pool_geometry(
     padding: PaddingSpec = 0,
     dilation: int | Sequence[int] = 1,
     ceil_mode: bool = False,
+    padding_rule: PaddingRule = "pytorch",
 ) -> PoolGeometry:
     """Validated pooling geometry (``stride`` defaults to ``size``): the one home of pooling's rules.
 
-    Padding (an int, one per axis, or ``[before, after]`` per axis) may be at most half the pool's
-    span ``d·(k − 1) + 1`` (PyTorch's rule; ONNX sets none). ``ceil_mode`` rounds the output count
+    Padding is an int, one per axis, or ``[before, after]`` per axis. ``padding_rule="pytorch"``:
+    at most half the pool's span ``d·(k − 1) + 1`` (PyTorch's rule). ``"onnx"``: each side smaller
+    than the span (ONNX Runtime's "pad should be smaller than kernel"; the ONNX operators allow
+    more, but then a window may hold padding only), and every window must reach at least one input
+    cell, so a max or an average always has something to take. ``ceil_mode`` rounds the output count
     up instead of down, keeping only windows that start inside the input or its left padding.
 
     Parameters
@@ -87,21 +96,43 @@ def pool_geometry(
     (3, 3)
     >>> pool_geometry((5,), 2).out_shape, pool_geometry((5,), 2, ceil_mode=True).out_shape
     ((2,), (3,))
+    >>> pool_geometry((5, 5), 3, 1, 2, padding_rule="onnx").out_shape  # PyTorch's rule refuses padding 2 here
+    (7, 7)
     """
     if len(shape) not in (1, 2):
         raise ParameterError("input", f"pooling needs 1 or 2 spatial axes, got {len(shape)}")
     if not isinstance(ceil_mode, bool):
         raise ParameterError("ceil_mode", f"ceil_mode must be true or false, got {ceil_mode!r}")
+    if padding_rule not in PADDING_RULES:
+        raise ParameterError("padding_rule", f'padding_rule must be "pytorch" or "onnx", got {padding_rule!r}')
     sizes = as_tuple(size, len(shape), "size", minimum=1)
     g = geometry(shape, sizes, sizes if stride is None else stride, padding, dilation)
     for a in g.axes:
-        if max(a.pad) > a.span // 2:
-            what = f"the pool size {a.k}" if a.dilation == 1 else f"the dilated pool's span {a.span}"
-            raise ParameterError("padding", f"padding {max(a.pad)} must be at most half {what} (≤ {a.span // 2})")
+        what = f"the pool size {a.k}" if a.dilation == 1 else f"the dilated pool's span {a.span}"
+        if padding_rule == "pytorch" and max(a.pad) > a.span // 2:
+            raise ParameterError("padding", f"padding {max(a.pad)} must be at most half {what} (≤ {a.span // 2}),"
+                                 " PyTorch's rule")
+        if padding_rule == "onnx" and max(a.pad) >= a.span:
+            raise ParameterError("padding", f"padding {max(a.pad)} must be smaller than {what} (≤ {a.span - 1}),"
+                                 " ONNX's rule")
     axes = g.axes
     if ceil_mode:
         axes = tuple(replace(a, pad=(a.pad[0], a.pad[1] + _ceil_extra(a))) for a in g.axes)
+    for a in axes:
+        _check_windows_reach_input(a)
     return PoolGeometry(axes, g.padding, ceil_mode)
+
+
+def _check_windows_reach_input(a: Axis) -> None:
+    """Refuse an axis where some window's taps all fall in the padding (possible with dilation, or a
+    side's padding near the span): its max would be −∞ and its average 0/0."""
+    starts = np.arange(a.out) * a.stride - a.pad[0]
+    taps = starts[:, None] + np.arange(a.k)[None, :] * a.dilation
+    empty = ~((taps >= 0) & (taps < a.n)).any(axis=1)
+    if empty.any():
+        o = int(np.argmax(empty))
+        raise ParameterError("padding", f"{a.name}: window {o} covers padding only (taps at {taps[o].tolist()} of an"
+                             f" input of {a.n}): padding {list(a.pad)} with dilation {a.dilation} is too large")
 
 
 def sequence_as_rows(
@@ -140,14 +171,15 @@ def given_or_built(
     padding: PaddingSpec,
     dilation: int | Sequence[int] = 1,
     ceil_mode: bool = False,
+    padding_rule: PaddingRule = "pytorch",
 ) -> PoolGeometry:
     """Check a pooling ``geometry`` against the input's spatial ``shape``, or build one."""
     if geometry is None:
         if size is None:
             raise TypeError("give the pool size or a geometry")
-        return pool_geometry(shape, size, stride, padding, dilation, ceil_mode)
+        return pool_geometry(shape, size, stride, padding, dilation, ceil_mode, padding_rule)
     if (size is not None or stride is not None or not (isinstance(padding, int) and padding == 0)
-            or dilation != 1 or ceil_mode):
+            or dilation != 1 or ceil_mode or padding_rule != "pytorch"):
         raise TypeError("pass either geometry= or size/stride/padding/dilation/ceil_mode, not both")
     if geometry.in_shape != tuple(shape):
         raise ParameterError("input", f"input has shape {tuple(shape)} but the geometry was built for {geometry.in_shape}")
@@ -170,12 +202,13 @@ def pool(
     op: Literal["max", "avg"] = "max",
     count_include_pad: bool = True,
     spatial_dims: int | None = None,
+    padding_rule: PaddingRule = "pytorch",
     geometry: PoolGeometry | None = None,
 ) -> PoolResult:
     """Pool a (n,), (H, W) or (H, W, C) input (a volume is pooled channel by channel).
 
     ``geometry`` is a checked :func:`pool_geometry` of the spatial axes, given instead of ``size``,
-    ``stride``, ``padding``, ``dilation`` and ``ceil_mode``. An average divides by the window's
+    ``stride``, ``padding``, ``dilation``, ``ceil_mode`` and ``padding_rule``. An average divides by the window's
     cells inside the input and its explicit padding (``count_include_pad=True``, PyTorch's default)
     or inside the input only (``False``, ONNX's default). ``spatial_dims=1`` reads an (n, C) input
     as a sequence of n cells with C channels (the default reads it as (H, W)).
@@ -194,12 +227,12 @@ def pool(
             raise TypeError("spatial_dims=1 takes size/stride/padding/dilation, not a geometry")
         k, s, p, d = sequence_as_rows(size, stride, padding, dilation)
         rows = pool(x[None], k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode, op=op,
-                    count_include_pad=count_include_pad)
+                    count_include_pad=count_include_pad, padding_rule=padding_rule)
         return PoolResult(rows.output[0], None if rows.argmax is None else rows.argmax[0][..., 1:])
     if spatial_dims is not None and (spatial_dims == 2) != (x.ndim >= 2):
         raise ParameterError("spatial_dims", f"spatial_dims {spatial_dims} does not fit an input of rank {x.ndim}")
     nd = 1 if x.ndim == 1 else 2
-    g = given_or_built(geometry, x.shape[:nd], size, stride, padding, dilation, ceil_mode)
+    g = given_or_built(geometry, x.shape[:nd], size, stride, padding, dilation, ceil_mode, padding_rule)
     if not isinstance(count_include_pad, bool):
         raise ParameterError("count_include_pad", f"count_include_pad must be true or false, got {count_include_pad!r}")
     fill = -np.inf if op == "max" else 0.0

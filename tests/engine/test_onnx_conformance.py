@@ -4,8 +4,9 @@ GlobalMaxPool and GlobalAveragePool, run against the engine.
 The cases ship as data inside the ``onnx`` package (releases up to 1.22; a test-only dependency): a
 one-node model, its inputs and the expected outputs. This adapter reads the node's attributes,
 turns ONNX's layout (N, C, H, W) into the engine's channels-last one, resolves ``auto_pad`` with
-ONNX's own rule, and compares. Every 1-D and 2-D case of these operators runs; ``LEFT_OUT`` lists
-the others with the reason (docs/conformance.md says the same).
+ONNX's own rule, and compares. Every 1-D and 2-D case of these operators runs (pooling padding by ONNX's
+rule, ``padding_rule="onnx"``, as the API does); ``LEFT_OUT`` lists the others with the reason
+(docs/conformance.md says the same).
 """
 
 from __future__ import annotations
@@ -37,11 +38,6 @@ LEFT_OUT = {  # case: why
     "test_maxpool_3d_dilations_use_ref_impl": "3-D",
     "test_maxpool_3d_dilations_use_ref_impl_large": "3-D",
     "test_convtranspose_3d": "3-D",
-    # padding beyond half the window: ONNX allows it, PyTorch refuses it, and the engine follows PyTorch (its pages
-    # teach that rule); every other padded pooling case passes
-    "test_averagepool_2d_pads": "pads 2 on a 3×3 window: past PyTorch's half-window limit, which the engine keeps",
-    "test_averagepool_2d_pads_count_include_pad": "pads 2 on a 3×3 window (PyTorch's limit)",
-    "test_maxpool_2d_pads": "pads 2 on a 3×3 window (PyTorch's limit)",
 }
 
 ATOL = {"test_averagepool_2d_ceil_last_window_starts_on_pad": 1e-4}  # its expected values are stored to 4 decimals
@@ -178,7 +174,7 @@ def run_pool(op: str, attrs, inputs, n_outputs: int):
                                                    dilations[len(pre):])
     kind = "max" if "Max" in op else "avg"
     results = [pool(xn.transpose(1, 2, 0), kernel, stride=strides, padding=pads, dilation=dilations, ceil_mode=ceil,
-                    op=kind, count_include_pad=bool(attrs.get("count_include_pad", 0))) for xn in x]
+                    op=kind, count_include_pad=bool(attrs.get("count_include_pad", 0)), padding_rule="onnx") for xn in x]
     out = np.stack([r.output for r in results]).transpose(0, 3, 1, 2)
     got = [out[:, :, 0, :] if one_d else out]
     if n_outputs > 1:  # MaxPool's Indices: flat positions in the (N, C, H, W) input, row- or column-major
@@ -213,3 +209,22 @@ def test_onnx_node_case(case):
 def test_the_cases_are_there():
     """Fails loudly, instead of skipping everything, when the onnx package is present but carries no cases."""
     assert len(CASES) >= 40, CASES
+
+
+PAST_HALF = ["test_averagepool_2d_pads", "test_averagepool_2d_pads_count_include_pad", "test_maxpool_2d_pads"]
+
+
+@pytest.mark.skipif(not CASES, reason="no ONNX backend test data (onnx ≤ 1.22 not installed)")
+@pytest.mark.parametrize("case", PAST_HALF)
+def test_padding_past_half_the_window_against_onnx_reference(case):
+    """The three cases padding 2 on a 3×3 window (past PyTorch's half-window rule): the engine, run by ONNX's rule,
+    agrees with onnx.reference's own evaluation of the model, not only with the stored outputs."""
+    from onnx.reference import ReferenceEvaluator
+
+    node, attrs, inputs, _ = _load(case)
+    assert max(attrs["pads"]) * 2 > attrs["kernel_shape"][0]  # really past PyTorch's limit
+    model = onnx.load(str(DATA / case / "model.onnx"))
+    names = [i.name for i in model.graph.input]
+    reference = ReferenceEvaluator(model).run(None, dict(zip(names, inputs, strict=True)))
+    got = run_pool(node.op_type, attrs, inputs, len(reference))
+    np.testing.assert_allclose(got[0], reference[0].astype(np.float64), rtol=1e-5, atol=1e-5)
