@@ -16,7 +16,7 @@ from ..engine.shapes import Axis
 from ..engine.trace import conv_step
 from ..settings import Settings
 from ..state.conv1d import Conv1dState
-from . import step_data, stepper
+from . import step_data, stepper, stride_picture
 from .page import Links, Page, add_page
 from .step_json import conv_step_data, geometry_data, json_numbers
 
@@ -46,6 +46,7 @@ def build(state: Conv1dState, settings: Settings) -> dict[str, Any]:
         "output_rows": stepper.output_cells(out, step, lambda i: here(step=i)),
         "computation": stepper.computation_rows(trace),
         "matrix": stepper.matrix_panel(x, trace.kernel, g, trace),
+        "stride": stride_picture.picture(g, step),
         "nav": stepper.nav_links(here, step, last, row=None),  # one row: no row buttons (Shift+arrow goes to the ends)
         "action": "/conv1d", "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},

@@ -29,7 +29,7 @@ from ..settings import Settings
 from ..sources import load_image
 from ..state.conv2d import CHANNEL_NAMES, Conv2dState
 from ..state.fields import spell_matrix
-from . import step_data, stepper
+from . import step_data, stepper, stride_picture
 from .page import Links, Page, add_page
 from .step_json import conv_step_data, geometry_data, json_numbers
 from .transpose import turn_over_url
@@ -152,6 +152,7 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         "turn_over": turn_over_url(g, trace.kernel, settings) if view.numbers else None,
     }
     if view.numbers and view.output is not None:
+        ctx["stride"] = stride_picture.picture(g, step)
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)
         ctx["output_rows"] = stepper.output_cells(view.output, step, lambda i: here(step=i))
         ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here,

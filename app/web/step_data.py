@@ -42,6 +42,7 @@ from ..engine.shapes import Geometry
 from ..engine.trace import ConvStep, PoolStep, conv_steps, pool_step
 from ..settings import Settings
 from .params import format_signed
+from .stride_picture import step_fields as stride_fields
 
 if TYPE_CHECKING:  # stepper imports MATRIX_AROUND from here
     from .stepper import Cell
@@ -172,7 +173,8 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: 
     block = StepBlock(here, last, g.out_shape[1])
     for trace in conv_steps(x, kernel, range(g.steps), bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation):
         block.add_step({"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace, denominator),
-                        "sum": format_signed(trace.sum), "result": format_signed(trace.result)},
+                        "sum": format_signed(trace.sum), "result": format_signed(trace.result),
+                        **stride_fields(g, trace.index)},
                        win=window_cells(trace, g))
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
     block.matrix = matrix_data(x, kernel, g, whole_matrix)
@@ -193,6 +195,7 @@ def conv1d(x: np.ndarray, kernel: np.ndarray, g: Geometry, output: np.ndarray, h
             values[f"tx{i}"] = format_signed(v)
             values[f"ti{i}"] = f"x{int(p[0])}" if inside else "pad"
         values["result"] = format_signed(trace.result)
+        values.update(stride_fields(g, trace.index))
         block.add_step(values, win=window_cells(trace, g))
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
     block.matrix = matrix_data(x, kernel, g, True)
