@@ -232,7 +232,8 @@ class MatrixRequest(Geometry):
         },
     )
 
-    input_shape: list[Whole] = Field(description="[n] or [H, W] with `kernel`; [H, W, C] with `kernels`", min_length=1,
+    input_shape: list[Whole] = Field(description="[n] or [H, W] with `kernel`; [H, W, C] with `kernels`; [n, C] with"
+                                   " spatial_dims 1", min_length=1,
                                    max_length=3, json_schema_extra=rules.INPUT_SHAPE)
     kernel: str | list[Any] | None = Field(
         None, description="A preset name (2-D) or numbers with one axis per input axis",
@@ -244,6 +245,11 @@ class MatrixRequest(Geometry):
         json_schema_extra=rules.nullable({"type": "array", "items": rules.numbers(3), "minItems": 1}),
     )
     groups: Whole = Field(1, description="With `kernels`: as in /api/conv", json_schema_extra=rules.POSITIVE)
+    spatial_dims: Literal[1, 2] | None = Field(
+        None, description="1: input_shape [n, C] is a sequence of n cells with C channels, `kernel` is (k, C) or"
+        " `kernels` are (k, C/groups) (as in /api/conv); rows run over (n', N), columns over (n, C). Default: 1 for"
+        " [n], 2 otherwise",
+    )
     flip: bool = False
     transpose: bool = Field(False, description="Return Wᵀ (of the rows asked for): one row per input cell, one column"
                                                 " per output cell; Wᵀ·y is POST /api/conv_transpose")
