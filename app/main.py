@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from . import api, errors, head, security, upload_limits, web
+from .api import openapi
 from .paths import STATIC_DIR
 from .settings import Settings, get_settings
 from .web import page_cache
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     head.install(app)
     errors.install(app)
     app.include_router(api.router)
+    openapi.install(app, settings)
     app.include_router(web.router)
     page_cache.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -13,14 +13,43 @@ limits — is said in the descriptions and answered with 422 (or 413) naming the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from ..engine.kernels import PRESETS
 from ..engine.shapes import MAX_SIDE
-from ..samples import SAMPLES
-from ..store import ID_PATTERN
+from ..settings import Settings, get_settings
+from ..state.specs import API_DILATION, API_KERNEL, API_PADDING, API_STRIDE, Kernel, Schema, numbers
+from ..state.specs import IMAGE_REF as IMAGE
 
-Schema = dict[str, Any]
+_SETTINGS: ContextVar[Settings | None] = ContextVar("openapi_settings", default=None)
+
+
+@contextmanager
+def rendering_for(settings: Settings) -> Iterator[None]:
+    """While the OpenAPI document is built, ``FromSettings`` fields render this app's settings."""
+    token = _SETTINGS.set(settings)
+    try:
+        yield
+    finally:
+        _SETTINGS.reset(token)
+
+
+class FromSettings:
+    """A field's schema rendered from the app's ``Settings`` when the document is built (pydantic calls
+    it as ``json_schema_extra``): the bound comes from the same spec object that parses the field
+    (app/state/specs.py), so a lowered setting changes the document and what the server accepts."""
+
+    def __init__(self, render: Callable[[Settings], Schema], *, null: bool = False) -> None:
+        self.render, self.null = render, null
+
+    def __call__(self, schema: dict[str, Any]) -> None:
+        rendered = self.render(_SETTINGS.get() or get_settings())
+        for key in ("anyOf", "type", "items", "minItems", "maxItems", "minimum", "maximum", "enum", "pattern"):
+            schema.pop(key, None)
+        schema.update(nullable(rendered) if self.null else rendered)
+
 
 POSITIVE: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_SIDE}
 NON_NEGATIVE: Schema = {"type": "integer", "minimum": 0, "maximum": MAX_SIDE}
@@ -31,36 +60,33 @@ def per_axis(item: Schema) -> Schema:
     return {"anyOf": [item, {"type": "array", "items": item, "minItems": 1, "maxItems": 2}]}
 
 
-def numbers(rank: int) -> Schema:
-    """Nested non-empty arrays of numbers, ``rank`` deep."""
-    schema: Schema = {"type": "number"}
-    for _ in range(rank):
-        schema = {"type": "array", "items": schema, "minItems": 1}
-    return schema
+def nullable(schema: Schema) -> Schema:
+    return {"anyOf": [*schema.get("anyOf", [schema]), {"type": "null"}]}
 
 
 PAIR: Schema = {"type": "array", "items": NON_NEGATIVE, "minItems": 2, "maxItems": 2}
-STRIDE = per_axis(POSITIVE)
-DILATION = per_axis(POSITIVE)
+# the geometry and kernels: rendered from the specs that parse them (bounds from Settings)
+STRIDE = FromSettings(API_STRIDE.per_axis)
+DILATION = FromSettings(API_DILATION.per_axis)
+PADDING = FromSettings(API_PADDING.per_axis)
+KERNEL = FromSettings(API_KERNEL.schema, null=True)
+PLANE_KERNEL = FromSettings(Kernel("kernel", API_KERNEL.side, ranks=(1, 2)).schema, null=True)  # /api/matrix's `kernel`
+
+
+def _kernels(settings: Settings, ranks: tuple[int, ...] = (1, 2, 3)) -> Schema:
+    one = Kernel("kernels", API_KERNEL.side, ranks=ranks).schema(settings)
+    return {"type": "array", "items": one if len(ranks) > 1 else one["anyOf"][1], "minItems": 1,
+            "maxItems": settings.max_kernels}
+
+
+KERNELS = FromSettings(_kernels, null=True)
+VOLUME_KERNELS = FromSettings(lambda settings: _kernels(settings, (3,)), null=True)  # /api/matrix's `kernels`
+IMAGE_REF = FromSettings(lambda settings: IMAGE, null=True)
 POOL_SIZE = per_axis(POSITIVE)
-PADDING: Schema = {"anyOf": [
-    NON_NEGATIVE,
-    {"type": "string", "enum": ["valid", "same"]},
-    {"type": "array", "items": {"anyOf": [NON_NEGATIVE, PAIR]}, "minItems": 1, "maxItems": 2},
-]}
 POOL_PADDING: Schema = {"anyOf": [
     NON_NEGATIVE, {"type": "array", "items": {"anyOf": [NON_NEGATIVE, PAIR]}, "minItems": 1, "maxItems": 2},
 ]}
 ARRAY: Schema = {"anyOf": [numbers(1), numbers(2), numbers(3)]}
 PLANE_OR_LINE: Schema = {"anyOf": [numbers(1), numbers(2)]}
-PRESET: Schema = {"type": "string", "enum": list(PRESETS)}
-KERNEL: Schema = {"anyOf": [PRESET, numbers(1), numbers(2), numbers(3)]}
-KERNELS: Schema = {"type": "array", "items": KERNEL, "minItems": 1}
 BIAS: Schema = {"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 1}, {"type": "null"}]}
-IMAGE_REF: Schema = {"anyOf": [{"type": "string", "enum": list(SAMPLES)}, {"type": "string", "pattern": ID_PATTERN.pattern},
-                               {"type": "null"}]}
 INPUT_SHAPE: Schema = {"type": "array", "items": POSITIVE, "minItems": 1, "maxItems": 3}
-
-
-def nullable(schema: Schema) -> Schema:
-    return {"anyOf": [*schema.get("anyOf", [schema]), {"type": "null"}]}

@@ -18,6 +18,7 @@ from ..engine.kernels import PRESETS, kernel_from
 from ..problems import Problem
 from ..settings import Settings
 from ..state.fields import parse_preset
+from ..state.specs import API_KERNEL, bound
 from . import rules
 
 NOTES_GRID: list[Any] = [[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]]
@@ -101,10 +102,10 @@ class ConvRequest(Geometry):
                                  json_schema_extra=rules.IMAGE_REF)
     kernel: str | list[Any] | None = Field(
         None, description="One kernel (the input's rank, or 2-D on an (H, W, C) input: per channel) or a preset name",
-        json_schema_extra=rules.nullable(rules.KERNEL),
+        json_schema_extra=rules.KERNEL,
     )
     kernels: list[Any] | None = Field(None, description="N kernels of one shape → output depth N",
-                                      json_schema_extra=rules.nullable(rules.KERNELS))
+                                      json_schema_extra=rules.KERNELS)
     bias: float | list[float] | None = Field(
         None, description="A number (for `kernel`, or for every one of `kernels`), or one per kernel of `kernels`",
         json_schema_extra=rules.BIAS,
@@ -149,9 +150,9 @@ class TransposeRequest(Geometry):
     input: list[Any] = Field(description="The forward layer's output shape: (n'), (H', W'), (n', N) or (H', W', N)",
                              json_schema_extra=rules.ARRAY)
     kernel: str | list[Any] | None = Field(None, description="One kernel, (k) or (kh, kw), or a 2-D preset name",
-                                           json_schema_extra=rules.nullable(rules.KERNEL))
+                                           json_schema_extra=rules.KERNEL)
     kernels: list[Any] | None = Field(None, description="The forward layer's N kernels; N = the input's last axis",
-                                      json_schema_extra=rules.nullable(rules.KERNELS))
+                                      json_schema_extra=rules.KERNELS)
     bias: float | list[float] | None = Field(None, description="A number, or one per output channel C",
                                              json_schema_extra=rules.BIAS)
     output_padding: Whole | list[Whole] = Field(
@@ -237,12 +238,12 @@ class MatrixRequest(Geometry):
                                    max_length=3, json_schema_extra=rules.INPUT_SHAPE)
     kernel: str | list[Any] | None = Field(
         None, description="A preset name (2-D) or numbers with one axis per input axis",
-        json_schema_extra={"anyOf": [rules.PRESET, rules.numbers(1), rules.numbers(2), {"type": "null"}]},
+        json_schema_extra=rules.PLANE_KERNEL,
     )
     kernels: list[Any] | None = Field(
         None, description="Instead of `kernel`: N kernels (kh, kw, C/groups) of a layer on an (H, W, C) input; rows run over"
         " the output (H', W', N), columns over the input (H, W, C), channels last",
-        json_schema_extra=rules.nullable({"type": "array", "items": rules.numbers(3), "minItems": 1}),
+        json_schema_extra=rules.VOLUME_KERNELS,
     )
     groups: Whole = Field(1, description="With `kernels`: as in /api/conv", json_schema_extra=rules.POSITIVE)
     spatial_dims: Literal[1, 2] | None = Field(
@@ -281,7 +282,7 @@ def checked_kernel(value: Any, name: str, settings: Settings) -> np.ndarray:
     """A preset name, or a nested list within the array and kernel-side limits."""
     if isinstance(value, str):
         return parse_preset(value, name, PRESETS).matrix  # the pages' rule for a preset's name
-    return kernel_from(checked_array(value, name, settings), max_side=settings.max_kernel_size)
+    return kernel_from(checked_array(value, name, settings), max_side=bound(API_KERNEL.side, settings))
 
 
 def _count_cells(value: Any, limit: int, name: str) -> int:

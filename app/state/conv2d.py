@@ -26,14 +26,12 @@ from .fields import (
     Matrix,
     as_matrix,
     parse_choice,
-    parse_int,
     parse_matrix,
-    parse_named_or_matrix,
     parse_number,
-    parse_padding,
     spell_matrix,
     spell_number,
 )
+from .specs import IMAGE_REF, PAGE_DILATION, PAGE_KERNEL, PAGE_STRIDE, Padding, Schema, Whole, bound
 
 NOTES_GRID = ((35.0, 19.0, 25.0, 6.0), (13.0, 22.0, 16.0, 53.0), (4.0, 3.0, 7.0, 10.0), (9.0, 8.0, 1.0, 3.0))
 DEFAULT_KERNEL = "sharpen"
@@ -42,6 +40,9 @@ MAPPINGS = ("clip", "stretch", "signed")
 CHANNELS = ("luma", "0", "1", "2")
 CHANNEL_NAMES = {"luma": "brightness", "0": "red", "1": "green", "2": "blue"}
 MAX_STEP = 10**9  # a step past the last one is refused once the geometry is known
+PADDING = Padding("max_page_padding", default=1)
+STEP = Whole("step", 0, MAX_STEP, 0)
+NUMBER = r"-?[0-9]{1,6}(\.[0-9]{1,6})?"
 
 
 def default_mapping(kernel: np.ndarray) -> str:
@@ -85,18 +86,43 @@ class Conv2dState(PageState):
             grid=parse_matrix(q["grid"], "grid", settings.max_grid_size) if q.get("grid") and not image else NOTES_GRID,
             crop=_crop(q.get("crop"), settings.max_grid_size) if image else None,
             channel=parse_choice(q.get("channel"), "channel", CHANNELS, "luma") if image else "luma",
-            kernel=parse_named_or_matrix(kernel_text or DEFAULT_KERNEL, "kernel", PRESETS, settings.max_page_kernel_size),
+            kernel=PAGE_KERNEL.parse(kernel_text or DEFAULT_KERNEL, settings),
             bias=parse_number(q["bias"], "bias") if q.get("bias") else 0.0,
-            stride=parse_int(q.get("stride"), "stride", 1, 1, settings.max_page_stride),
-            padding=parse_padding(q.get("padding"), hi=settings.max_page_padding, default=1),  # type: ignore[arg-type]
-            dilation=parse_int(q.get("dilation"), "dilation", 1, 1, settings.max_page_dilation),
-            step=parse_int(q.get("step"), "step", 0, 0, MAX_STEP),
+            stride=PAGE_STRIDE.parse(q.get("stride"), settings),
+            padding=PADDING.parse(q.get("padding"), settings),  # type: ignore[arg-type]
+            dilation=PAGE_DILATION.parse(q.get("dilation"), settings),
+            step=STEP.parse(q.get("step"), settings),
             mapping=parse_choice(q.get("mapping"), "mapping", MAPPINGS, "") or None,
             projector=bool(q.get("projector")),
         )
         if state.mapping == default_mapping(state.kernel_matrix):
             state = replace(state, mapping=None)  # one spelling: the default mapping is no mapping
         return state
+
+    @classmethod
+    def query_schema(cls, settings: Settings) -> dict[str, tuple[Schema, str]]:
+        """Each query parameter's JSON Schema (bounds from ``settings``) and meaning, in ``ORDER``: the
+        /conv2d.json operation in the OpenAPI document, from the specs ``parse`` uses."""
+        side = bound("max_grid_size", settings) - 1
+        row = rf"{NUMBER}(,{NUMBER}){{0,{side}}}"
+        return {
+            "image": (IMAGE_REF, "A sample's name or an upload's id; absent: the numbers grid"),
+            "orig": ({"type": "string", "pattern": r"^[0-9]{1,6}x[0-9]{1,6}$"}, "An upload's size before it was reduced"),
+            "grid": ({"type": "string", "pattern": rf"^{row}(;{row}){{0,{side}}}$"},
+                     "The numbers grid: rows ; values , (rows of equal length); default: the notes' 4×4 grid"),
+            "crop": ({"type": "string", "pattern": r"^[0-9]{1,4},[0-9]{1,4},[0-9]{1,2}$"},
+                     f"top,left,size of a square region of the image (size 1–{side + 1}, inside the image)"),
+            "channel": ({"type": "string", "enum": list(CHANNELS)}, "What a colour image is stepped on"),
+            "kernel": (PAGE_KERNEL.query_schema(settings), "A preset's name, or numbers: rows ; values , (rows of equal"
+                       " length); it must fit the padded input"),
+            "bias": ({"type": "number", "minimum": -1e9, "maximum": 1e9, "default": 0}, "Added to every sum"),
+            "stride": (PAGE_STRIDE.schema(settings), "Step of the window"),
+            "padding": (PADDING.schema(settings), "Zero padding on every side"),
+            "dilation": (PAGE_DILATION.schema(settings), "Gap between kernel taps (1 = none)"),
+            "step": (STEP.schema(settings), "0-based step, row by row over the output (below the number of output cells)"),
+            "mapping": ({"type": "string", "enum": list(MAPPINGS)}, "How an image result is drawn"),
+            "projector": ({"type": "string", "enum": ["1"]}, "The projector theme"),
+        }
 
     @property
     def preset(self) -> Preset | None:
