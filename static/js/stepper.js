@@ -50,7 +50,7 @@ function visit(url, source) {
   if (window.htmx && source) {
     const target = source.closest("[hx-target]")?.getAttribute("hx-target") || "#app";
     const swap = source.closest("[hx-swap]")?.getAttribute("hx-swap") || "outerHTML";
-    window.htmx.ajax("GET", url, { source, target, swap }).then(() => history.pushState({}, "", url));
+    window.htmx.ajax("GET", url, { source, target, swap }).then(() => { history.pushState({}, "", url); shown(url); });
   } else {
     window.location.href = url;
   }
@@ -160,8 +160,12 @@ function showStep(step, how = "push") {
   if (how === "push") history.pushState({ convstep: true }, "", url);
   else if (how === "replace") history.replaceState({ convstep: true }, "", url);
   followTwin(url);
+  shown(url);
   scheduleNext();
 }
+
+// Tells whoever listens (classroom.js publishes the teacher's state) which URL is now on screen.
+function shown(url) { document.dispatchEvent(new CustomEvent("convstep:state", { detail: { url } })); }
 
 // P (the projector link sits outside #workspace) keeps the step on screen: its link follows the URL.
 function followProjectorLink(url) {
@@ -353,6 +357,15 @@ function afterApply(y) {
   const size = document.querySelector("#workspace .formula");
   if (size) { size.tabIndex = -1; size.focus({ preventScroll: true }); }
 }
+
+// classroom.js shows the teacher's state: a step of this configuration moves in the page (no reload).
+document.addEventListener("convstep:show", (event) => {
+  if (!client || (client.remote && !window.htmx)) return;
+  const step = sameConfigStep(event.detail.url);
+  if (step === null) return;
+  event.preventDefault();
+  if (step !== current()) go(step);
+});
 
 window.addEventListener("popstate", (event) => {
   if (!client || event.state?.htmx) return; // htmx restores its own entries
