@@ -31,7 +31,7 @@ from .fields import (
     spell_matrix,
     spell_number,
 )
-from .specs import IMAGE_REF, PAGE_DILATION, PAGE_KERNEL, PAGE_STRIDE, Padding, Schema, Whole, bound
+from .specs import IMAGE_REF, PAGE_DILATION, PAGE_KERNEL, PAGE_STRIDE, Kernel, Padding, Schema, Whole, bound
 
 NOTES_GRID = ((35.0, 19.0, 25.0, 6.0), (13.0, 22.0, 16.0, 53.0), (4.0, 3.0, 7.0, 10.0), (9.0, 8.0, 1.0, 3.0))
 DEFAULT_KERNEL = "sharpen"
@@ -42,6 +42,8 @@ CHANNEL_NAMES = {"luma": "brightness", "0": "red", "1": "green", "2": "blue"}
 MAX_STEP = 10**9  # a step past the last one is refused once the geometry is known
 PADDING = Padding("max_page_padding", default=1)
 STEP = Whole("step", 0, MAX_STEP, 0)
+KEEP_STEP = Whole("keep_step", 0, MAX_STEP)  # the settings form's: the step on screen, clamped once the geometry is known
+COMPARE = Kernel("compare", "max_page_kernel_size", ranks=(2,))
 NUMBER = r"-?[0-9]{1,6}(\.[0-9]{1,6})?"
 
 
@@ -54,8 +56,8 @@ def default_mapping(kernel: np.ndarray) -> str:
 @dataclass(frozen=True)
 class Conv2dState(PageState):
     PATH = "/conv2d"
-    ORDER = ("image", "orig", "grid", "crop", "channel", "kernel", "bias", "stride", "padding", "dilation", "step",
-             "mapping", "projector")
+    ORDER = ("image", "orig", "grid", "crop", "channel", "kernel", "compare", "bias", "stride", "padding", "dilation",
+             "step", "mapping", "projector")
 
     image: str = ""  # a sample name or an upload's id; "" is the numbers grid
     orig: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
@@ -70,6 +72,9 @@ class Conv2dState(PageState):
     step: int = 0
     mapping: str | None = None  # None: the kernel's default_mapping
     projector: bool = False
+    compare: Preset | Matrix | None = None  # a second kernel on the same window, side by side (same shape as kernel)
+    # a form's "keep the step I was on" (not canonical): resolve() turns it into step, clamped to the new last step
+    keep_step: int | None = None
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
@@ -80,6 +85,7 @@ class Conv2dState(PageState):
         if custom and kernel_text not in PRESETS:
             kernel_text = custom
         image = q.get("image", "").strip()
+        explicit_step = "step" in q
         state = cls(
             image=image,
             orig=_original(q.get("orig")) if image else None,
@@ -94,7 +100,14 @@ class Conv2dState(PageState):
             step=STEP.parse(q.get("step"), settings),
             mapping=parse_choice(q.get("mapping"), "mapping", MAPPINGS, "") or None,
             projector=bool(q.get("projector")),
+            compare=COMPARE.parse(q["compare"], settings) if q.get("compare") else None,
+            keep_step=KEEP_STEP.parse(q["keep_step"], settings) if q.get("keep_step") and not explicit_step else None,
         )
+        if state.compare is not None and state.compare_matrix.shape != state.kernel_matrix.shape:
+            shape = "×".join(map(str, state.kernel_matrix.shape))
+            got = "×".join(map(str, state.compare_matrix.shape))
+            raise ParameterError("compare", f"compare must have the kernel's shape ({shape}) so both read the same window,"
+                                            f" got {got}")
         if state.mapping == default_mapping(state.kernel_matrix):
             state = replace(state, mapping=None)  # one spelling: the default mapping is no mapping
         return state
@@ -115,6 +128,8 @@ class Conv2dState(PageState):
             "channel": ({"type": "string", "enum": list(CHANNELS)}, "What a colour image is stepped on"),
             "kernel": (PAGE_KERNEL.query_schema(settings), "A preset's name, or numbers: rows ; values , (rows of equal"
                        " length); it must fit the padded input"),
+            "compare": (COMPARE.query_schema(settings), "A second kernel of the kernel's shape (preset or numbers), shown"
+                        " beside it on the same window; numbers mode only"),
             "bias": ({"type": "number", "minimum": -1e9, "maximum": 1e9, "default": 0}, "Added to every sum"),
             "stride": (PAGE_STRIDE.schema(settings), "Step of the window"),
             "padding": (PADDING.schema(settings), "Zero padding on every side"),
@@ -133,6 +148,11 @@ class Conv2dState(PageState):
         return self.kernel.matrix if isinstance(self.kernel, Preset) else np.array(self.kernel, dtype=np.float64)
 
     @property
+    def compare_matrix(self) -> np.ndarray:
+        assert self.compare is not None
+        return self.compare.matrix if isinstance(self.compare, Preset) else np.array(self.compare, dtype=np.float64)
+
+    @property
     def display_mapping(self) -> str:
         return self.mapping or default_mapping(self.kernel_matrix)
 
@@ -144,6 +164,8 @@ class Conv2dState(PageState):
             "crop": ",".join(map(str, self.crop)) if self.crop else "",
             "channel": self.channel if self.image else "",
             "kernel": self.kernel.name if isinstance(self.kernel, Preset) else spell_matrix(self.kernel),
+            "compare": "" if self.compare is None else
+                       self.compare.name if isinstance(self.compare, Preset) else spell_matrix(self.compare),
             "bias": spell_number(self.bias),
             "stride": str(self.stride),
             "padding": str(self.padding),
@@ -167,6 +189,9 @@ class Conv2dState(PageState):
         data = super().as_json()
         data["kernel"] = self.kernel.name if isinstance(self.kernel, Preset) else as_matrix(self.kernel_matrix)
         data["mapping"] = self.display_mapping
+        if self.compare is not None:
+            data["compare"] = self.compare.name if isinstance(self.compare, Preset) else as_matrix(self.compare_matrix)
+        data.pop("keep_step", None)  # a form's request, never part of a state
         if self.image:
             data["grid"] = None  # an image replaces the grid
         return data

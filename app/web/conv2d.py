@@ -10,7 +10,7 @@ is rendered once into a cached PNG (see conv2d_images.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,17 @@ class Conv2dView:
     output: np.ndarray | None  # only in numbers mode
     image_shape: tuple[int, int] | None = None  # the whole working image (before any crop)
     original: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
+    compare: Compared | None = None  # a second kernel on the same window (compare=)
+
+
+@dataclass
+class Compared:
+    """The compare view's second kernel: its trace at the same step and its whole output (numbers mode)."""
+
+    kernel: np.ndarray
+    preset: Preset | None
+    trace: ConvStep
+    output: np.ndarray
 
 
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 luma weights (JPEG's Y)
@@ -92,8 +103,69 @@ def build(state: Conv2dState, settings: Settings) -> Conv2dView:
     trace = conv_step(x, kernel, step, bias=state.bias, geometry=g)
     numbers = max(x.shape) <= settings.max_grid_size
     output = correlate(x, kernel, bias=state.bias, geometry=g) if numbers else None
+    compared = None
+    if state.compare is not None:
+        if not numbers:
+            raise ParameterError("compare", "compare needs every number on screen: the numbers grid, or an image with"
+                                            f" crop=top,left,size (size up to {settings.max_grid_size})")
+        other = state.compare_matrix
+        compared = Compared(other, state.compare if isinstance(state.compare, Preset) else None,
+                            conv_step(x, other, step, bias=state.bias, geometry=g),
+                            correlate(x, other, bias=state.bias, geometry=g))
     return Conv2dView(x, kernel, state.preset, state.bias, g, trace, numbers, colour, state.channel if colour else "luma",
-                      state.display_mapping, output, image_shape=whole, original=state.orig)
+                      state.display_mapping, output, image_shape=whole, original=state.orig, compare=compared)
+
+
+def input_shape(state: Conv2dState, settings: Settings) -> tuple[int, ...]:
+    """The shape of what is stepped, without building the view (an image is read from the cache)."""
+    if not state.image:
+        return (len(state.grid), len(state.grid[0]))
+    if state.crop:
+        return (state.crop[2], state.crop[2])
+    return tuple(int(v) for v in load_image(state.image, settings).shape[:2])
+
+
+def last_step(shape: tuple[int, ...], kernel: np.ndarray, state: Conv2dState) -> int:
+    """The last step of ``kernel`` on an input of ``shape`` with the state's stride, padding and dilation."""
+    g = conv_geometry(shape, kernel.shape, stride=state.stride, padding=state.padding, dilation=state.dilation)
+    return max(0, g.steps - 1)
+
+
+def resolve(state: Conv2dState, settings: Settings) -> Conv2dState:
+    """A form's ``keep_step``: the step on screen when Apply was pressed, clamped to the new last step
+    (min(step, last)), so changing the kernel or the stride never throws the class back to step 0."""
+    if state.keep_step is None:
+        return state
+    last = last_step(input_shape(state, settings), state.kernel_matrix, state)
+    return replace(state, step=min(state.keep_step, last), keep_step=None)
+
+
+def kernel_switch(state: Conv2dState, settings: Settings, last: int) -> dict[str, Any]:
+    """The projector's kernel quick-switch: every preset that fits, each link keeping the step (clamped to
+    that kernel's last step) and the compare kernel when it still has the kernel's shape; the K key's target
+    (the next preset in the menu); the kernels it can be compared with, and the link back to one kernel.
+    ``template`` and ``last`` let the page keep the links on the step on screen as it steps."""
+    shape = input_shape(state, settings)
+    current = state.preset.name if state.preset else None
+    options = []
+
+    def option(p: Preset, end: int, **changes: Any) -> dict[str, Any]:
+        return {"name": p.name, "label": p.label, "href": state.url(step=min(state.step, end), **changes),
+                "template": state.url(step="STEP", **changes), "last": end}
+
+    for p in PRESETS.values():
+        try:
+            end = last_step(shape, p.matrix, state)
+        except ParameterError:  # this preset does not fit the padded input
+            continue
+        keep = state.compare if state.compare is not None and state.compare_matrix.shape == p.matrix.shape else None
+        options.append({**option(p, end, kernel=p, compare=keep), "current": p.name == current})
+    at = next((i for i, o in enumerate(options) if o["current"]), -1)
+    chosen = state.compare.name if isinstance(state.compare, Preset) else None
+    compare = [{**option(p, last, compare=p), "current": p.name == chosen} for p in PRESETS.values()
+               if p.matrix.shape == state.kernel_matrix.shape and p.name != current]
+    return {"options": options, "next": options[(at + 1) % len(options)] if options else None, "compare": compare,
+            "close": {"href": state.url(compare=None), "template": state.url(compare=None, step="STEP"), "last": last}}
 
 
 def limits(settings: Settings) -> dict[str, int]:
@@ -150,13 +222,31 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         "fragment_query": {k: v for k, v in canonical.items() if k != "step"},
         "status": step_data.conv_status(trace, last),
         "turn_over": turn_over_url(g, trace.kernel, settings) if view.numbers else None,
+        "switch": kernel_switch(state, settings, last) if state.projector else None,
     }
+    if view.compare is not None:
+        other = view.compare
+        b_den = other.preset.denominator if other.preset else 1
+        ctx["compare"] = {
+            "preset": other.preset, "trace": other.trace, "denominator": b_den,
+            "computation": stepper.computation_rows(other.trace, b_den),
+            "kernel_grid": [list(r) for r in other.preset.numerators] if other.preset and b_den != 1
+            else other.trace.kernel.tolist(),
+            "sum_n": step_data.scaled(other.trace.sum, b_den),
+            "output_rows": stepper.output_cells(other.output, step, lambda i: here(step=i)),
+            # links that keep the step on screen (data-switch-url: the page moves them on as it steps)
+            "swap": {"href": state.url(kernel=state.compare, compare=state.kernel), "last": last,
+                     "template": state.url(kernel=state.compare, compare=state.kernel, step="STEP")},
+            "close": {"href": state.url(compare=None), "template": state.url(compare=None, step="STEP"), "last": last},
+        }
     if view.numbers and view.output is not None:
         ctx["stride"] = stride_picture.picture(g, step)
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)
         ctx["output_rows"] = stepper.output_cells(view.output, step, lambda i: here(step=i))
         ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here,
-                                        ctx["matrix"]["whole"], settings, denominator)
+                                        ctx["matrix"]["whole"], settings, denominator,
+                                        compare=None if view.compare is None else
+                                        (view.compare.kernel, view.compare.output, ctx["compare"]["denominator"]))
     else:
         ctx["magnifier"] = stepper.magnifier(view.x, trace)
         ctx["magnifier_origin"] = tuple(int(v) - 2 for v in trace.positions.reshape(-1, 2).min(axis=0))  # its margin: 2
@@ -180,6 +270,8 @@ def data(state: Conv2dState, view: Conv2dView) -> dict[str, Any]:
         "trace": conv_step_data(view.trace),
         "output": None if view.output is None else json_numbers(view.output),
         "w_counts": weight_counts(g.in_shape, view.trace.kernel, geometry=g),  # why W is sparse, in numbers
+        "compare": None if view.compare is None else {
+            "trace": conv_step_data(view.compare.trace), "output": json_numbers(view.compare.output)},
     }
 
 
@@ -193,5 +285,6 @@ PAGE = Page(Conv2dState, "pages/conv2d.html",
             {"workspace": "partials/conv2d_workspace.html", "step-parts": "partials/conv2d_step_parts.html",
              "default": "partials/conv2d_app.html"},
             build, context, data, fallback,
-            error_fragments={"workspace": "partials/error_panel.html", "default": "partials/conv2d_app.html"})
+            error_fragments={"workspace": "partials/error_panel.html", "default": "partials/conv2d_app.html"},
+            resolve=resolve)
 add_page(router, PAGE)

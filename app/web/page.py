@@ -45,6 +45,9 @@ class Page:
     data: Callable[[Any, Any], dict[str, Any]]
     fallback: Callable[[Mapping[str, str], Settings], dict[str, Any]] = lambda raw, settings: {}
     error_fragments: str | dict[str, str] | None = None  # default: ``fragments``
+    # a state that needs its input to be settled (a form's "keep my step", clamped to the new last step): the
+    # settled state is the one redirected to, rendered and linked
+    resolve: Callable[[Any, Settings], Any] | None = None
 
     @property
     def path(self) -> str:
@@ -75,9 +78,14 @@ class Links:
         return self.state.url(**changes)
 
 
+def parse(page: Page, query: Mapping[str, str], settings: Settings) -> Any:
+    state = page.state.parse(query, settings)
+    return page.resolve(state, settings) if page.resolve else state
+
+
 def html_answer(request: Request, page: Page) -> Response:
     settings: Settings = request.app.state.settings
-    state = page.state.parse(request.query_params, settings)
+    state = parse(page, request.query_params, settings)
     fragment = is_fragment_request(request)
     canonical = state.query_string
     asked = request.scope.get("query_string", b"").decode("latin-1")  # never request.url (see page_cache)
@@ -101,7 +109,7 @@ def html_answer(request: Request, page: Page) -> Response:
 
 def json_answer(request: Request, page: Page) -> JSONResponse:
     settings: Settings = request.app.state.settings
-    state = page.state.parse(request.query_params, settings)
+    state = parse(page, request.query_params, settings)
     view = page.build(state, settings)
     body = {"state": state.as_json(), "url": state.url(), **page.data(state, view)}
     return JSONResponse(body, headers={"Link": f'<{state.url()}>; rel="canonical"; type="text/html"'})
@@ -133,7 +141,7 @@ def canonical_href(href: str, settings: Settings) -> str:
     if page is None:
         return href
     try:
-        url = page.state.parse(dict(parse_qsl(parts.query)), settings).url()
+        url = parse(page, dict(parse_qsl(parts.query)), settings).url()
     except ParameterError:
         return href
     return f"{url}#{parts.fragment}" if parts.fragment else url

@@ -68,6 +68,7 @@ class StepBlock:
         self.marks: dict[str, list[list[int]]] = {}
         self.matrix: dict[str, Any] | None = None
         self.outputs: list[str] = []
+        self.extra: dict[str, Any] = {}  # more keys for the block (a second output grid: ``outputs_b``)
 
     def add_step(self, values: dict[str, object], **marks: Iterable[int]) -> None:
         if not self.fields:
@@ -82,6 +83,7 @@ class StepBlock:
                "outputs": self.outputs}
         if self.matrix is not None:
             out["matrix"] = self.matrix
+        out.update(self.extra)
         return out
 
 
@@ -165,18 +167,35 @@ def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> 
 
 
 def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: np.ndarray, here: Callable[..., str],
-           whole_matrix: bool, settings: Settings, denominator: int = 1) -> Markup | None:
-    """Every step of a 2-D numbers-mode page, or None when there are too many to embed."""
+           whole_matrix: bool, settings: Settings, denominator: int = 1,
+           compare: tuple[np.ndarray, np.ndarray, int] | None = None) -> Markup | None:
+    """Every step of a 2-D numbers-mode page, or None when there are too many to embed.
+
+    ``compare``: a second kernel on the same window (its matrix, its whole output, its denominator): its
+    products, sum and result travel as ``bp{i}``, ``bsumn``, ``bsum``, ``bresult``, its output as ``outputs_b``."""
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
     block = StepBlock(here, last, g.out_shape[1])
-    for trace in conv_steps(x, kernel, range(g.steps), bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation):
-        block.add_step({"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace, denominator),
-                        "sum": format_signed(trace.sum), "result": format_signed(trace.result),
-                        **stride_fields(g, trace.index)},
-                       win=window_cells(trace, g))
+    steps = range(g.steps)
+    others = iter(conv_steps(x, compare[0], steps, bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation)
+              if compare else iter(()))
+    for trace in conv_steps(x, kernel, steps, bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation):
+        values: dict[str, object] = {
+            "status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace, denominator),
+            "sum": format_signed(trace.sum), "result": format_signed(trace.result), **stride_fields(g, trace.index)}
+        if compare:
+            other = next(others)
+            b_den = compare[2]
+            products = other.products.reshape(-1)
+            values.update({f"bp{i}": scaled(products[i], b_den) for i in range(products.size)})
+            if b_den != 1:
+                values["bsumn"] = scaled(other.sum, b_den)
+            values.update(bsum=format_signed(other.sum), bresult=format_signed(other.result))
+        block.add_step(values, win=window_cells(trace, g))
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
+    if compare:
+        block.extra["outputs_b"] = [format_signed(v) for v in compare[1].reshape(-1).tolist()]
     block.matrix = matrix_data(x, kernel, g, whole_matrix)
     block.matrix["bias"] = format_signed(bias) if bias else None
     return embed(block.as_dict())

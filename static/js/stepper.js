@@ -16,8 +16,9 @@ document.documentElement.classList.add("js");
 const KEYS = {
   ArrowRight: "next", ArrowLeft: "prev", Home: "first", End: "last",
   "Shift+ArrowRight": "next-row", "Shift+ArrowLeft": "prev-row", p: "projector", P: "projector",
+  k: "next-kernel", K: "next-kernel",
 };
-const SINGLE = new Set(["p", "P", "f", "F", " "]); // character keys: they obey the on-screen switch
+const SINGLE = new Set(["p", "P", "f", "F", "k", "K", " "]); // character keys: they obey the on-screen switch
 const PLAY_KEY = "convstep-play";
 const SPEED_KEY = "convstep-speed";
 const SINGLE_KEYS = "convstep-single-keys";
@@ -148,7 +149,7 @@ function showStep(step, how = "push") {
     cell.classList.toggle("todo", order > step);
     const holder = cell.querySelector("a") || cell;
     if (order > step && !was) holder.replaceChildren(el("span", { class: "blank", "aria-label": "not yet computed" }, "·"));
-    else if (order <= step && was) holder.textContent = data.outputs[order];
+    else if (order <= step && was) holder.textContent = data[cell.closest("[data-values]")?.dataset.values || "outputs"][order];
   }
   if (data.matrix) drawMatrix(step);
   ws.dataset.step = String(step);
@@ -157,6 +158,7 @@ function showStep(step, how = "push") {
   announce(field("status", step));
   const url = stepUrl(step);
   followProjectorLink(url);
+  followKernelSwitch(step);
   if (how === "push") history.pushState({ convstep: true }, "", url);
   else if (how === "replace") history.replaceState({ convstep: true }, "", url);
   followTwin(url);
@@ -175,6 +177,23 @@ function followProjectorLink(url) {
     else u.searchParams.append("projector", "1"); // the canonical order puts projector last
     a.href = u.pathname + u.search;
   }
+}
+
+// The projector's kernel quick-switch and the forms' "keep my step" follow the step too: each kernel's link
+// keeps the step, clamped to that kernel's last step (data-last), so switching never goes back to step 0.
+function switchUrl(template, last, step) {
+  const u = new URL(template.replace("STEP", String(Math.min(step, Number(last)))), location.href);
+  if (u.searchParams.get("step") === "0") u.searchParams.delete("step"); // canonical links leave step 0 out
+  return u.pathname + u.search;
+}
+
+function followKernelSwitch(step) {
+  for (const e of document.querySelectorAll("[data-switch-url]")) {
+    const url = switchUrl(e.dataset.switchUrl, e.dataset.last, step);
+    if (e.tagName === "A") e.href = url;
+    else e.dataset.href = url;
+  }
+  for (const input of document.querySelectorAll("input[data-keep-step]")) input.value = String(step);
 }
 
 // The step links, scrubber and box follow the step (targets are the page's own step links).
@@ -320,36 +339,37 @@ document.addEventListener("submit", (event) => {
 }, true);
 
 // ---------------------------------------------------------------- Apply keeps the step and the view
-// The settings form carries the step when nothing that shapes the output changed (say sharpen → box
-// blur: same grid, kernel size, stride, padding, dilation); otherwise the new output starts at step 0.
-function shapeKey(form) {
-  const value = (name) => form.querySelector(`[name="${name}"]`)?.value.trim() ?? "";
-  const option = form.querySelector('select[name="kernel"]')?.selectedOptions[0];
-  let kernel = option?.dataset.shape;
-  if (!kernel) { // custom: rows × columns of what is typed
-    const rows = value("custom_kernel").replace(/;+$/, "").split(";");
-    kernel = `${rows.length}x${rows[0].split(",").length}`;
-  }
-  return ["grid", "image", "crop", "stride", "padding", "dilation"].map(value).concat(kernel).join("|");
-}
-
-function rememberShape() {
-  const form = document.querySelector("form#settings");
-  if (form) form.dataset.shapeAtLoad = shapeKey(form);
-}
-
+// The settings form carries the step on screen (keep_step, kept in step by followKernelSwitch); the server
+// clamps it to the new last step (min(step, last)), with htmx and without.
 let applied = null; // {y}: the view before Apply, restored after the swap
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!form.matches?.("form#settings")) return;
-  form.querySelector("input[data-kept-step]")?.remove();
   const step = client && !client.remote ? current() : Number(document.querySelector("#workspace")?.dataset.step || 0);
-  if (step > 0 && form.dataset.shapeAtLoad === shapeKey(form)) {
-    form.append(el("input", { type: "hidden", name: "step", value: String(step), "data-kept-step": "" }));
-  }
+  for (const input of form.querySelectorAll("input[data-keep-step]")) input.value = String(step);
   applied = { y: window.scrollY };
   sessionStorage.setItem(APPLIED_KEY, String(window.scrollY)); // without htmx Apply loads a new page
 }, true);
+
+// The quick-switch's links go where their href says now (a boosted link would keep the href it had when
+// htmx processed it, before the page stepped on).
+document.addEventListener("click", (event) => {
+  if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  const a = event.target.closest?.("a[data-switch-url]");
+  if (!a || !window.htmx) return;
+  event.preventDefault();
+  event.stopPropagation();
+  visit(a.getAttribute("href"), a);
+}, true);
+
+// The projector's kernel menu goes at once to the chosen kernel, on the step on screen.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest?.("select[data-switch]");
+  if (!select) return;
+  const option = select.selectedOptions[0];
+  const url = option?.dataset.href || (option?.dataset.switchUrl && switchUrl(option.dataset.switchUrl, option.dataset.last, client ? current() : 0));
+  if (url) visit(url, select);
+});
 
 // After Apply: the same view, and focus on the new output size (not <body>, so Tab goes on from there).
 function afterApply(y) {
@@ -561,7 +581,8 @@ document.addEventListener("htmx:afterSettle", () => {
     showStep(client.data.at, how);
   }
   showKeySwitch();
-  rememberShape();
+  const ws = document.querySelector("#workspace");
+  if (ws && !client) followKernelSwitch(Number(ws.dataset.step || 0)); // a step fetched as a whole fragment
   if (applied) {
     afterApply(applied.y);
     applied = null;
@@ -573,7 +594,6 @@ document.addEventListener("htmx:afterSettle", () => {
 });
 initClient();
 showKeySwitch();
-rememberShape();
 if (sessionStorage.getItem(APPLIED_KEY) !== null) {
   afterApply(Number(sessionStorage.getItem(APPLIED_KEY)));
   sessionStorage.removeItem(APPLIED_KEY);

@@ -91,6 +91,23 @@ def overflowing(page) -> list[str]:
         .map(e => `${e.getAttribute('aria-label') || e.className}: ${e.scrollWidth} > ${e.clientWidth}`)""")
 
 
+# what a class must see of a step without scrolling: the window, the kernel, the products, the sum, the output
+ON_SCREEN = ("table.grid.input td.win", "table.grid.kernel", "table.grid.products", ".sum", "table.grid.output", ".controls",
+             "#status")
+
+
+def off_screen(page, width: int, height: int) -> list[str]:
+    """What of ON_SCREEN lies (even partly) outside the first screen."""
+    bad = []
+    for selector in ON_SCREEN:
+        for box in (loc.bounding_box() for loc in page.locator(selector).all()):
+            inside = box and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width \
+                and box["y"] + box["height"] <= height
+            if not inside:
+                bad.append(f"{selector}: {box}")
+    return bad
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
 def test_every_preset_fits_projector_mode(browser, server, size):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
@@ -99,12 +116,56 @@ def test_every_preset_fits_projector_mode(browser, server, size):
     for name in PRESETS:
         page.goto(f"{server}/conv2d?kernel={name}&step=1&projector=1")  # 5×5 on the 4×4 grid: 2×2 steps
         assert page.locator(PANELS).count() == 3, name
-        if bad := overflowing(page):
+        if bad := overflowing(page) + off_screen(page, *size):
             problems[name] = bad
         if name in ("box_blur", "gaussian_blur_5"):
             shot(page, f"projector-{name}-{size[0]}", full_page=False)
     context.close()
     assert problems == {}
+
+
+def test_projector_kernel_quick_switch_keeps_the_step(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"{server}/conv2d?step=5&projector=1")
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")
+    assert step_of(page) == "7"
+    expect(page.locator("a[data-key=next-kernel]")).to_contain_text("Box blur")
+    page.keyboard.press("k")  # sharpen → the next preset, box blur, on step 7
+    page.wait_for_url(re.compile(r"kernel=box_blur"))
+    assert re.search(r"[?&]step=7(&|$)", page.url)
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "7")
+    expect(page.locator("figure.kernel .grid-label").first).to_have_text("Kernel · Box blur")
+    # notes' grid, step 7 = output (1, 3): window rows 0-2, columns 2-4 (4 is padding): 25+6+16+53+7+10 = 117
+    expect(page.locator("[data-b=sumn]").first).to_have_text("117")
+    page.select_option("select[name=kernel][data-switch]", "gaussian_blur_5")  # 2×2 output: step min(7, 3) = 3
+    page.wait_for_url(re.compile(r"kernel=gaussian_blur_5"))
+    assert re.search(r"[?&]step=3(&|$)", page.url)
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "3")
+    assert off_screen(page, 1280, 720) == []
+    context.close()
+
+
+def test_compare_two_kernels_on_the_same_window(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"{server}/conv2d?kernel=box_blur&step=4&projector=1")
+    page.select_option("select[name=compare][data-switch]", "sharpen")
+    page.wait_for_url(re.compile(r"compare=sharpen"))
+    assert re.search(r"[?&]step=4(&|$)", page.url)
+    expect(page.locator("table.grid.products")).to_have_count(2)
+    page.keyboard.press("ArrowRight")  # step 5 in the page: both sums follow, both outputs fill in
+    assert step_of(page) == "5"
+    expect(page.locator("[data-b=sumn]")).to_have_text("144")  # box blur: 144 ÷ 9 = 16
+    expect(page.locator("[data-b=bresult]")).to_have_text("59")  # sharpen: 5·22 − 19 − 13 − 16 − 3 = 59
+    assert page.locator("[data-values=outputs_b] td.cur").inner_text() == "59"
+    assert page.locator("[data-values=outputs_b] td.done").all_inner_texts() == ["143", "13", "84", "−48", "4"]
+    shot(page, "compare-projector-1280", full_page=False)
+    page.locator(".compare-bar a", has_text="swap them").click()
+    page.wait_for_url(re.compile(r"compare=box_blur"))
+    expect(page.locator("[data-b=result]").first).to_have_text("59")
+    context.close()
 
 
 def test_a_normalised_kernel_is_an_integer_matrix_times_its_factor(page, server):
@@ -158,10 +219,11 @@ def test_apply_keeps_the_step_the_view_and_focus_when_the_shape_is_unchanged(bro
     assert page.locator("[data-b=sumn]").inner_text() == "144"
     expect(page.locator("#workspace .formula")).to_be_focused()  # not <body>: the next Tab goes on from here
     assert abs(page.evaluate("window.scrollY") - y) < 50  # the view stays where it was
-    page.select_option('select[name="kernel"]', "gaussian_blur_5")  # 5×5: a 2×2 output, so step 0
+    page.select_option('select[name="kernel"]', "gaussian_blur_5")  # 5×5: a 2×2 output, so min(5, 3) = step 3
     page.locator("#settings button[type=submit]").click()
     page.wait_for_url(re.compile(r"kernel=gaussian_blur_5"))
-    expect(page.locator("#workspace")).to_have_attribute("data-step", "0")
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "3")
+    assert re.search(r"[?&]step=3(&|$)", page.url)
     context.close()
 
 
