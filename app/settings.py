@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     max_pool_size: int = Field(8, description="largest pool window side on /pool")
     max_pool_padding: int = Field(4, description="largest padding on /pool (also at most half the window)")
     max_volume_size: int = Field(9, description="largest /volume input side H = W (every channel's slice is drawn)")
-    max_volume_channels: int = Field(4, description="most input channels C on /volume")
+    max_volume_channels: int = Field(8, description="most input channels C on /volume")
     max_volume_filters: int = Field(4, description="most filters N on /volume (every filter is drawn)")
     max_volume_kernel: int = Field(5, description="largest filter side F on /volume")
     max_volume_stride: int = Field(4, description="largest stride on /volume")

@@ -7,7 +7,7 @@ spelling per value (``fields.spell_*``). That query is what step links, form res
 ``hx-push-url``, the page cache key and the JSON twin use, so ``kernel=1,2;3,4``,
 ``kernel=1%2C2%3B3%2C4``, ``padding=01&kernel=...`` and ``padding=1`` are one page.
 
-``,`` and ``;`` stay literal in canonical URLs (RFC 3986 allows both in a query), so a matrix
+``,``, ``;`` and ``:`` stay literal in canonical URLs (RFC 3986 allows them in a query), so a matrix
 reads as typed: ``/conv2d?grid=1,2;3,4``.
 """
 
@@ -23,7 +23,7 @@ from ..settings import Settings
 
 def encode(query: Mapping[str, str]) -> str:
     """``{"kernel": "1,2;3,4", "step": "3"}`` → ``kernel=1,2;3,4&step=3``."""
-    return "&".join(f"{quote_plus(k)}={quote_plus(v, safe=',;')}" for k, v in query.items())
+    return "&".join(f"{quote_plus(k)}={quote_plus(v, safe=',;:')}" for k, v in query.items())
 
 
 @dataclasses.dataclass(frozen=True)

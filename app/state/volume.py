@@ -1,16 +1,34 @@
 """The /volume page's state: an H×W×C example input and N filters F×F×(C/groups) drawn from a seed,
 the groups, stride, padding and the step (over every output cell of every feature map).
+
+Or given by value (what /network links to: a trained layer's input and one of its filters):
+``input`` is H×W×C numbers, rows ``;``, cells ``,``, a cell's channels ``:``; ``weights`` one
+F×F×C filter spelled the same way and ``bias`` its bias. The size, channels, filter size and one
+filter then come from the values, and the seed is not used.
+
+>>> s = VolumeState.parse({"input": "1:2,3:4;5:6,7:8", "weights": "1:0;0:1", "padding": "0"}, Settings())
+Traceback (most recent call last):
+...
+app.engine.errors.ParameterError: weights must be square (F×F×C), got 2×1
+>>> s = VolumeState.parse({"input": "1:2,3:4;5:6,7:8", "weights": "1:0", "padding": "0", "stride": "1"}, Settings())
+>>> s.size, s.channels, s.kernel, s.filters, s.url()
+(2, 2, 1, 1, '/volume?stride=1&padding=0&input=1:2,3:4;5:6,7:8&weights=1:0')
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
 
+import numpy as np
+
+from ..engine.errors import ParameterError
 from ..settings import Settings
 from .base import PageState
-from .fields import parse_int
+from .fields import parse_int, parse_number, spell_number
+
+Volume = tuple[tuple[tuple[float, ...], ...], ...]  # rows, cells, channels
 
 MAX_STEP = 10**9
 MAX_SEED = 10**6  # the seeds a link may name (a domain, not a size: no setting)
@@ -19,7 +37,7 @@ MAX_SEED = 10**6  # the seeds a link may name (a domain, not a size: no setting)
 @dataclass(frozen=True)
 class VolumeState(PageState):
     PATH = "/volume"
-    ORDER = ("size", "channels", "filters", "groups", "kernel", "stride", "padding", "seed", "step")
+    ORDER = ("size", "channels", "filters", "groups", "kernel", "stride", "padding", "seed", "input", "weights", "bias", "step")
 
     size: int = 5  # the notes' Ex1: 5×5×3 input, 2 filters, F = 3, p = 1, s = 2
     channels: int = 3
@@ -29,14 +47,45 @@ class VolumeState(PageState):
     stride: int = 2
     padding: int = 1
     seed: int = 1
+    input: Volume | None = None  # given by value (then weights too): H×W×C
+    weights: Volume | None = None  # one filter F×F×C
+    bias: float = 0.0  # the given filter's bias
     step: int = 0
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
         d, lim = cls(), cls.limits(settings)
-        values = {name: parse_int(query.get(name), name, getattr(d, name), 0 if name in ("padding", "seed") else 1, lim[name])
-                  for name in lim}
-        return cls(**values, step=parse_int(query.get("step"), "step", 0, 0, MAX_STEP))
+        values: dict[str, Any] = {
+            name: parse_int(query.get(name), name, getattr(d, name), 0 if name in ("padding", "seed") else 1, lim[name])
+            for name in lim}
+        step = parse_int(query.get("step"), "step", 0, 0, MAX_STEP)
+        if not (query.get("input") or query.get("weights")):
+            return cls(**values, step=step)
+        if not (query.get("input") and query.get("weights")):
+            raise ParameterError("input" if not query.get("input") else "weights", "input and weights are given together")
+        x = parse_volume(query["input"], "input", lim["size"], lim["channels"])
+        w = parse_volume(query["weights"], "weights", lim["kernel"], lim["channels"])
+        if len(x) != len(x[0]):
+            raise ParameterError("input", f"input must be square (H = W, H×W×C), got {len(x)}×{len(x[0])}")
+        if len(w) != len(w[0]):
+            raise ParameterError("weights", f"weights must be square (F×F×C), got {len(w)}×{len(w[0])}")
+        if len(w[0][0]) != len(x[0][0]):
+            raise ParameterError("weights", f"weights need one value per input channel ({len(x[0][0])}), got {len(w[0][0])}")
+        bias = parse_number(query["bias"], "bias") if query.get("bias", "").strip() else 0.0
+        values.update(size=len(x), channels=len(x[0][0]), filters=1, groups=1, kernel=len(w), seed=d.seed)
+        return cls(**values, input=x, weights=w, bias=bias, step=step)
+
+    def values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The given input (H, W, C), filters (1, F, F, C) and biases (1,), or None for the seeded example."""
+        if self.input is None or self.weights is None:
+            return None
+        return np.array(self.input, dtype=np.float64), np.array(self.weights, dtype=np.float64)[None], np.array([self.bias])
+
+    @classmethod
+    def with_values(cls, x: np.ndarray, w: np.ndarray, bias: float, padding: int, step: int) -> str:
+        """The URL stepping filter ``w`` (F, F, C) with ``bias`` over ``x`` (H, W, C), stride 1."""
+        return cls(size=x.shape[0], channels=x.shape[2], filters=1, kernel=w.shape[0], stride=1, padding=padding,
+                   input=_volume(x), weights=_volume(w), bias=float(bias), step=step).url()
 
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
@@ -47,4 +96,43 @@ class VolumeState(PageState):
                 "stride": settings.max_volume_stride, "padding": settings.max_volume_padding, "seed": MAX_SEED}
 
     def fields(self) -> dict[str, str]:
-        return {name: str(getattr(self, name)) for name in self.ORDER}
+        given = self.input is not None
+        out = {name: str(getattr(self, name)) for name in self.ORDER if name not in ("input", "weights", "bias")}
+        if given:  # the values say these
+            out.update(size="", channels="", filters="", kernel="", groups="", seed="")
+        out.update(input=spell_volume(self.input) if self.input else "",
+                   weights=spell_volume(self.weights) if self.weights else "", bias=spell_number(self.bias) if given else "")
+        return out
+
+    def defaults(self) -> dict[str, str]:
+        return {**VolumeState().fields(), "bias": "0"}
+
+
+def parse_volume(text: str, name: str, max_side: int, max_channels: int) -> Volume:
+    """``1:2,3:4;5:6,7:8`` → 2×2 cells of 2 channels; every cell the same number of channels."""
+    rows = [r for r in text.strip().strip(";").split(";") if r.strip()]
+    if not rows or len(rows) > max_side:
+        raise ParameterError(name, f"{name} needs 1 to {max_side} rows (rows ;, cells ,, channels :), got {len(rows)}")
+    out = []
+    for row in rows:
+        cells = [c for c in row.replace(" ", "").split(",") if c]
+        if not cells or len(cells) > max_side:
+            raise ParameterError(name, f"{name} needs 1 to {max_side} cells per row, got {len(cells)}")
+        parsed = []
+        for cell in cells:
+            parts = cell.split(":")
+            if len(parts) > max_channels:
+                raise ParameterError(name, f"{name} has {len(parts)} channels; at most {max_channels} fit on the page")
+            parsed.append(tuple(parse_number(p, name) for p in parts))
+        out.append(tuple(parsed))
+    if len({len(r) for r in out}) != 1 or len({len(c) for r in out for c in r}) != 1:
+        raise ParameterError(name, f"{name}: every row needs the same number of cells and every cell the same number of channels")
+    return tuple(out)
+
+
+def spell_volume(v: Volume) -> str:
+    return ";".join(",".join(":".join(spell_number(c) for c in cell) for cell in row) for row in v)
+
+
+def _volume(a: np.ndarray) -> Volume:
+    return tuple(tuple(tuple(float(c) for c in cell) for cell in row) for row in a)

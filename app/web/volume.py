@@ -36,12 +36,20 @@ def example(seed: int, size: int, channels: int, filters: int, kernel: int,
     return x, w, b
 
 
+def inputs(state: VolumeState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The values a link gave (a trained layer's input and filter, from /network), or the seeded example."""
+    given = state.values()
+    if given is not None:
+        return given
+    return example(state.seed, state.size, state.channels, state.filters, state.kernel, state.groups)
+
+
 def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
     size, channels, filters, kernel = state.size, state.channels, state.filters, state.kernel
     stride, padding = state.stride, state.padding
     groups = state.groups
     params = conv_params(kernel, channels, filters, groups=groups)  # checks that groups divides C and N
-    x, w, b = example(state.seed, size, channels, filters, kernel, groups)
+    x, w, b = inputs(state)
     g = conv_geometry(x.shape, w.shape[1:], stride=stride, padding=padding, groups=groups)  # checked once
     cg, per_group = channels // groups, filters // groups
     sees = [range((n // per_group) * cg, (n // per_group + 1) * cg) for n in range(filters)]  # filter n's channels
@@ -104,6 +112,7 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
         "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
         "limits": VolumeState.limits(settings),
+        "given": state.values() is not None,
         "status": step_data.volume_status(n, trace, step, last),
         "steps": step_data.volume(x, w, b, g, out, here, settings, sees),
     }
@@ -111,7 +120,7 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
 
 def data(state: VolumeState, view: dict[str, Any]) -> dict[str, Any]:
     g = view["g"]
-    x, w, b = example(state.seed, state.size, state.channels, state.filters, state.kernel, state.groups)
+    x, w, b = inputs(state)
     return {"groups": state.groups, "channels_seen": [list(range(a, z + 1)) for a, z in view["sees"]],
             "geometry": geometry_data(g), "step": view["step"], "steps": view["last"] + 1, "filter": view["n"],
             "output_shape": list(view["out_shape"]), "input": json_numbers(x), "filters": json_numbers(w),

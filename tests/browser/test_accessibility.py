@@ -35,6 +35,10 @@ PAGES = [
     "/shapes?input=288&stride=2&padding=0&output=143&unknown=kernel",
     "/flip",
     "/text",
+    "/network",
+    "/network?sample=5&at=conv2,3,1,2",
+    "/network?at=pool1,2,1,3&projector=1",
+    "/volume?padding=1&input=1:2,3:4;5:6,7:8&weights=1:0&bias=0.5",
 ]
 
 
