@@ -60,10 +60,12 @@ class Settings(BaseSettings):
     max_volume_kernel: int = Field(5, description="largest filter side F on /volume")
     max_volume_stride: int = Field(4, description="largest stride on /volume")
     max_volume_padding: int = Field(3, description="largest padding on /volume")
-    max_transpose_size: int = Field(6, description="largest /transpose forward input side (W and Wᵀ are drawn whole)")
+    max_transpose_size: int = Field(6, description="largest /transpose forward input side, H and W (W and Wᵀ are drawn whole)")
     max_transpose_kernel: int = Field(4, description="largest kernel side on /transpose")
     max_transpose_stride: int = Field(3, description="largest stride on /transpose")
     max_transpose_padding: int = Field(3, description="largest padding on /transpose")
+    max_transpose_dilation: int = Field(3, description="largest dilation on /transpose")
+    max_transpose_channels: int = Field(3, description="most input channels C and most kernels N on /transpose")
     # /shapes only does arithmetic: its bounds keep numbers readable, not pages small
     max_shapes_size: int = Field(100_000, description="largest input or output size on /shapes")
     max_shapes_window: int = Field(10_000, description="largest kernel, stride, padding or pool window on /shapes")

@@ -15,10 +15,10 @@ import numpy as np
 from fastapi import APIRouter
 
 from ..engine.errors import ParameterError
-from ..engine.matrix import weight_matrix
+from ..engine.matrix import weight_matrix, weight_matrix_many
 from ..engine.shapes import Geometry, geometry
 from ..engine.trace import conv_step
-from ..engine.transpose import conv_transpose, same_output_sizes, stuffed_input, transposed_size
+from ..engine.transpose import conv_transpose, conv_transpose_many, same_output_sizes, stuffed_input, transposed_size
 from ..settings import Settings
 from ..state.fields import as_matrix
 from ..state.transpose import TransposeState, default_y
@@ -52,25 +52,42 @@ def _terms(weights: np.ndarray, values: np.ndarray) -> str:
     return text or "0"
 
 
+def layer_arrays(state: TransposeState) -> tuple[np.ndarray, Geometry]:
+    """The forward layer's kernels (N, kh, kw, C) and its checked geometry."""
+    c = state.channels
+    blocks = np.array(state.kernel, dtype=float)  # (N·C, kh, kw): kernel n's channel c at n·C + c
+    ks = blocks.reshape(state.filters, c, *blocks.shape[1:]).transpose(0, 2, 3, 1)
+    kh, kw = ks.shape[1:3]
+    lim = state.dilation * (min(kh, kw) - 1)
+    if state.padding > lim:
+        raise ParameterError("padding", f"padding must be at most d·(k − 1) = {lim} on this page, got {state.padding}:"
+                             " the gather view pads y by d·(k − 1) − p on each side")
+    g = geometry(state.size, (kh, kw), stride=state.stride, padding=state.padding, dilation=state.dilation)
+    return ks, g
+
+
 def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
-    k = np.array(state.kernel)
-    kh, kw = k.shape
-    if state.padding > min(kh, kw) - 1:
-        raise ParameterError("padding", f"padding must be at most k − 1 = {min(kh, kw) - 1} on this page, got"
-                             f" {state.padding}: the gather view pads y by k − 1 − p on each side")
-    n = state.size
-    g = geometry((n, n), k.shape, stride=state.stride, padding=state.padding)  # the forward layer, checked
+    ks, g = layer_arrays(state)  # the forward layer, checked
+    n_sel, c_sel = state.pair
+    k = ks[n_sel, :, :, c_sel]  # the pair stepped: kernel n's channel c
+    h, wd = state.size
     oh, ow = g.out_shape
-    y: np.ndarray = np.array(default_y((oh, ow)) if state.y is None else state.y, dtype=float)
-    if y.shape != g.out_shape:
+    ys: np.ndarray = np.array(default_y((oh, ow), state.filters) if state.y is None else state.y, dtype=float)
+    if ys.shape[0] != state.filters:
+        raise ParameterError("y", f"y needs one {oh}×{ow} matrix per kernel of the forward layer: {state.filters}"
+                             f" (separated by |), got {ys.shape[0]}")
+    if ys.shape[1:] != g.out_shape:
         raise ParameterError("y", f"y is what the forward layer outputs: it needs {oh}×{ow} values (rows ; values ,),"
-                             f" got {y.shape[0]}×{y.shape[1]}")
+                             f" got {ys.shape[1]}×{ys.shape[2]}")
+    y = ys[n_sel]
     pad = (state.padding, state.padding)
-    base = [transposed_size(m, kk, state.stride, pad, 1, 0) for m, kk in zip(g.out_shape, k.shape, strict=True)]
-    extra = [n - b for b in base]  # output_padding per axis: what turns y back into the forward input's size
-    geo: dict[str, Any] = {"stride": state.stride, "padding": state.padding, "output_padding": extra}
-    out = conv_transpose(y, k, **geo)
-    w = weight_matrix((n, n), k, stride=state.stride, padding=state.padding)
+    d = state.dilation
+    base = [transposed_size(m, kk, state.stride, pad, d, 0) for m, kk in zip(g.out_shape, k.shape, strict=True)]
+    extra = [n - b for n, b in zip(state.size, base, strict=True)]  # output_padding: back to the forward input size
+    geo: dict[str, Any] = {"stride": state.stride, "padding": state.padding, "output_padding": extra, "dilation": d}
+    out = conv_transpose(y, k, **geo)  # this pair's share of output channel c
+    layer_out = conv_transpose_many(ys.transpose(1, 2, 0), ks, **geo)  # (H, W, C): every pair, added up
+    w = weight_matrix((h, wd), k, stride=state.stride, padding=state.padding, dilation=d)
     wt = w.T
     grid, source = stuffed_input(y, k.shape, **geo)
     here = Links(state)
@@ -78,10 +95,10 @@ def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
     total = y.size if scatter else out.size
     if state.step > total - 1:
         raise ParameterError("step", f"step must be between 0 and {total - 1}, got {state.step}")
-    steps = [scatter_step(j, y, k, w, out, geo) if scatter else gather_step(i, grid, source, k, wt, y, out)
+    steps = [scatter_step(j, y, k, w, out, geo) if scatter else gather_step(i, grid, source, k, wt, y, out, d)
              for i, j in enumerate(range(total))]
     now = steps[state.step]
-    block = step_data.StepBlock(here, total - 1, ow if scatter else n)
+    block = step_data.StepBlock(here, total - 1, ow if scatter else wd)
     for s in steps:
         block.add_step(s["values"], **s["marks"])
     if not scatter:
@@ -101,20 +118,29 @@ def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
             rows.append(line)
         return rows
 
-    sizes = [same_output_sizes(m, kk, state.stride, pad) for m, kk in zip(g.out_shape, k.shape, strict=True)]
+    sizes = [same_output_sizes(m, kk, state.stride, pad, d) for m, kk in zip(g.out_shape, k.shape, strict=True)]
+    several = state.channels * state.filters > 1
     return {
         "g": g, "k": k, "y": y, "out": out, "w": w, "wt": wt, "extra": extra, "base": base, "sizes": sizes,
         "scatter": scatter, "step": state.step, "last": total - 1, "now": now["values"], "marked": marked,
         "y_rows": cells(y, Y, "in"), "out_rows": out_rows(out, now, scatter, state.step, here),
         "grid_rows": cells(grid, STUFFED, "in", source), "grid": grid, "flipped": k[::-1, ::-1],
-        "y_labels": [_label(j, ow, "y") for j in range(y.size)], "x_labels": [_label(i, n, "x") for i in range(n * n)],
+        "y_labels": [_label(j, ow, "y") for j in range(y.size)], "x_labels": [_label(i, wd, "x") for i in range(h * wd)],
         "ids": {"W_ROW": W_ROW, "WT_ROW": WT_ROW, "WT_COL": WT_COL, "W_COL": W_COL},
-        "nav": stepper.nav_links(here, state.step, total - 1, row=ow if scatter else n),
+        "nav": stepper.nav_links(here, state.step, total - 1, row=ow if scatter else wd),
         "action": "/transpose", "hx_target": "#app",
         "fragment_query": {key: v for key, v in state.canonical().items() if key != "step"},
         "limits": TransposeState.limits(settings),
         "steps": step_data.embed(block.as_dict()) if step_data.fits(total, settings) else None,
         "modes": {m: here(mode=m, step=0) for m in ("scatter", "gather")},
+        "dilation": d, "several": several, "gather_pad": sorted({a.dilation * (a.k - 1) - a.pad[0] for a in g.axes}),
+        "pair": state.pair, "ks": ks, "ys": ys, "layer_out": layer_out,
+        "pairs": [[(n, c, state.url(pair=(n, c), step=0)) for c in range(state.channels)] for n in range(state.filters)]
+        if several else [],
+        "shares": [(n, conv_transpose(ys[n], ks[n, :, :, c_sel], **geo)) for n in range(state.filters)] if several else [],
+        "layer_channel": layer_out[:, :, c_sel].tolist(),
+        "layer_w": weight_matrix_many((h, wd, state.channels), ks, stride=state.stride, padding=state.padding,
+                                      dilation=d) if several else None,
     }
 
 
@@ -127,24 +153,25 @@ def out_rows(out: np.ndarray, now: dict[str, Any], scatter: bool, step: int, her
 
 
 def scatter_step(j: int, y: np.ndarray, k: np.ndarray, w: np.ndarray, out: np.ndarray, geo: dict[str, Any]) -> dict[str, Any]:
-    """Input cell j stamps y_j × kernel at (row·s − p, column·s − p): column j of Wᵀ (row j of W)."""
+    """Input cell j stamps y_j × kernel at (row·s − p, column·s − p), its taps d apart: column j of Wᵀ (row j of W)."""
     oh, ow = y.shape
     a, b = divmod(j, ow)
-    s, p = geo["stride"], geo["padding"]
+    s, p, d = geo["stride"], geo["padding"], geo["dilation"]
     stamp = conv_transpose([[y[a, b]]], k)  # one cell's transposed convolution is its stamp
     so_far = np.where(np.arange(y.size).reshape(y.shape) <= j, y, 0)
     partial = conv_transpose(so_far, k, **geo)  # the output after the first j + 1 stamps
     n_rows, n_cols = out.shape
     values: dict[str, Any] = {
         "status": f"Step {j} of {y.size - 1} · input y{a},{b} = {format_signed(y[a, b])} stamps y × kernel at output"
-                  f" (row {format_signed(a * s - p)}, column {format_signed(b * s - p)}); overlaps add",
+                  f" (row {format_signed(a * s - p)}, column {format_signed(b * s - p)})"
+                  f"{f', taps {d} apart' if d > 1 else ''}; overlaps add",
         "yv": format_signed(y[a, b]), "at": f"row {format_signed(a * s - p)}, column {format_signed(b * s - p)}",
         "wty": f"column {j} of Wᵀ (row {j} of W) = y{a},{b}'s stamp, read row by row over the output",
     }
     stamped = []
     for i in range(k.shape[0]):
         for jj in range(k.shape[1]):
-            r, c = a * s - p + i, b * s - p + jj
+            r, c = a * s - p + i * d, b * s - p + jj * d
             inside = 0 <= r < n_rows and 0 <= c < n_cols
             values[f"s{i * k.shape[1] + jj}"] = format_signed(stamp[i, jj])
             values[f"pad{i * k.shape[1] + jj}"] = not inside
@@ -157,9 +184,9 @@ def scatter_step(j: int, y: np.ndarray, k: np.ndarray, w: np.ndarray, out: np.nd
 
 
 def gather_step(i: int, grid: np.ndarray, source: np.ndarray, k: np.ndarray, wt: np.ndarray, y: np.ndarray,
-                out: np.ndarray) -> dict[str, Any]:
-    """Output cell i: the flipped kernel over the stuffed, padded y (stride 1) = row i of Wᵀ times y."""
-    trace = conv_step(grid, k, i, flip=True)
+                out: np.ndarray, dilation: int = 1) -> dict[str, Any]:
+    """Output cell i: the flipped kernel (same dilation) over the stuffed, padded y (stride 1) = row i of Wᵀ times y."""
+    trace = conv_step(grid, k, i, flip=True, dilation=dilation)
     r, c = trace.out_index
     width = grid.shape[1]
     values: dict[str, Any] = {
@@ -180,23 +207,31 @@ def gather_step(i: int, grid: np.ndarray, source: np.ndarray, k: np.ndarray, wt:
 
 def turn_over_url(g: Geometry, kernel: np.ndarray, settings: Settings) -> str:
     """/conv2d's "turn this layer over" link: its numbers-mode layer on /transpose when it fits the page
-    (a square input, one stride and padding for both axes, no dilation, the page's limits), else the default."""
+    (one stride, padding and dilation for both axes, the page's limits), else the default."""
     lim = TransposeState.limits(settings)
     (pt, pb), (pl, pr) = g.padding
-    fits = (len(set(g.in_shape)) == 1 and g.in_shape[0] <= lim["size"] and max(kernel.shape) <= lim["kernel"]
-            and len(set(g.stride)) == 1 and g.stride[0] <= lim["stride"] and set(g.dilation) == {1}
-            and len({pt, pb, pl, pr}) == 1 and pt <= min(kernel.shape) - 1)
+    fits = (max(g.in_shape) <= lim["size"] and max(kernel.shape) <= lim["kernel"]
+            and len(set(g.stride)) == 1 and g.stride[0] <= lim["stride"] and len(set(g.dilation)) == 1
+            and g.dilation[0] <= lim["dilation"] and len({pt, pb, pl, pr}) == 1
+            and pt <= min(lim["padding"], g.dilation[0] * (min(kernel.shape) - 1)))
     if not fits:
         return TransposeState.PATH
-    return TransposeState(size=g.in_shape[0], kernel=as_matrix(kernel), stride=g.stride[0], padding=pt).url()
+    return TransposeState(size=(g.in_shape[0], g.in_shape[1]), kernel=(as_matrix(kernel),), stride=g.stride[0],
+                          padding=pt, dilation=g.dilation[0]).url()
 
 
 def data(state: TransposeState, view: dict[str, Any]) -> dict[str, Any]:
-    return {"forward": {"input_shape": [state.size, state.size], "output_shape": list(view["g"].out_shape),
-                        "same_output_sizes": view["sizes"]},
-            "output_padding": view["extra"], "y": json_numbers(view["y"]), "kernel": json_numbers(view["k"]),
-            "output": json_numbers(view["out"]), "weight_matrix": json_numbers(view["w"]),
-            "stuffed": json_numbers(view["grid"]), "steps": view["last"] + 1, "step": view["step"]}
+    """The pair stepped (its y, kernel, share of the output, W); with several channels also the whole layer."""
+    result = {"forward": {"input_shape": list(state.size), "output_shape": list(view["g"].out_shape),
+                          "same_output_sizes": view["sizes"]},
+              "output_padding": view["extra"], "pair": list(state.pair), "y": json_numbers(view["y"]),
+              "kernel": json_numbers(view["k"]), "output": json_numbers(view["out"]),
+              "weight_matrix": json_numbers(view["w"]), "stuffed": json_numbers(view["grid"]),
+              "steps": view["last"] + 1, "step": view["step"]}
+    if view["several"]:
+        result["layer"] = {"input": json_numbers(view["ys"].transpose(1, 2, 0)), "kernels": json_numbers(view["ks"]),
+                           "output": json_numbers(view["layer_out"]), "weight_matrix": json_numbers(view["layer_w"])}
+    return result
 
 
 PAGE = Page(TransposeState, "pages/transpose.html", "partials/lecture_transpose.html", build, lambda s, v, settings: v,

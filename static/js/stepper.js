@@ -527,13 +527,20 @@ function checkMatrix(area) {
   const text = area.value.trim().replace(/;+$/, "");
   let message = "";
   if (text !== "") {
-    const rows = text.split(";").map((r) => r.split(",").map((v) => v.trim()));
-    const widths = new Set(rows.map((r) => r.length));
-    if (rows.some((r) => r.some((v) => v === "" || !Number.isFinite(Number(v))))) message = "Only numbers, separated by , and ;";
-    else if (widths.size !== 1) message = `Every row needs the same number of values (${[...widths].join(" vs ")})`;
-    else if (limit && (rows.length > limit || rows[0].length > limit)) message = `At most ${limit}×${limit}`;
-    else message = "";
-    if (!message && note) { note.textContent = `${rows.length}×${rows[0].length} ✓`; note.classList.add("ok"); }
+    // data-blocks: several matrices of one shape separated by | (/transpose's kernels, one per channel pair)
+    const blocks = "blocks" in area.dataset ? text.split("|").map((b) => b.trim().replace(/;+$/, "")) : [text];
+    const shapes = new Set();
+    for (const block of blocks) {
+      const rows = block.split(";").map((r) => r.split(",").map((v) => v.trim()));
+      const widths = new Set(rows.map((r) => r.length));
+      if (rows.some((r) => r.some((v) => v === "" || !Number.isFinite(Number(v))))) message = "Only numbers, separated by , and ;";
+      else if (widths.size !== 1) message = `Every row needs the same number of values (${[...widths].join(" vs ")})`;
+      else if (limit && (rows.length > limit || rows[0].length > limit)) message = `At most ${limit}×${limit}`;
+      if (message) break;
+      shapes.add(`${rows.length}×${rows[0].length}`);
+    }
+    if (!message && shapes.size > 1) message = `Every matrix needs one shape (${[...shapes].join(" vs ")})`;
+    if (!message && note) { note.textContent = `${blocks.length > 1 ? blocks.length + " × " : ""}${[...shapes][0]} ✓`; note.classList.add("ok"); }
   }
   area.setCustomValidity(message);
   area.classList.toggle("invalid", message !== "");

@@ -89,3 +89,52 @@ def test_projector_and_phone_layouts(browser, server):
         assert width <= viewport["width"], f"{name}: the page scrolls sideways ({width}px)"
         shot(page, name)
         context.close()
+
+
+NON_SQUARE = "/transpose?size=5x6&kernel=1,2,3;4,5,6&dilation=2"
+
+
+def test_a_non_square_dilated_layer_steps_in_the_page(page, server, axe_source):
+    """5×6 input, 2×3 kernel 1…6, stride 2, padding 1, dilation 2 → y 3×2 = 1…6, turned back into 5×6. Worked by hand:
+    y0,0 = 1 stamps at (−1, −1) with taps 2 apart, so only the taps (1, 1) and (1, 2) land, on x1,1 = 5 and x1,3 = 6."""
+    page.goto(server + NON_SQUARE)
+    assert page.locator("table.grid.output tbody tr").count() == 5
+    assert page.locator("table.grid.output tbody tr").first.locator("td").count() == 6
+    assert page.locator("table.products td:not(.pad) .p").all_inner_texts() == ["5", "6"]
+    out = page.locator("table.grid.output td")
+    assert out.nth(7).inner_text() == "5" and out.nth(9).inner_text() == "6"
+
+    def press() -> None:
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+
+    assert requests_during(page, press) == []
+    assert step_of(page) == "3" and re.search(r"step=3\b", page.url)
+    # after four stamps (y = 1, 2, 3, 4) x1,1 = 4·1 + 3·2 + 2·4 + 1·5 = 23, the value the whole layer has there
+    assert out.nth(7).inner_text() == "23"
+    assert "taps 2 apart" in page.locator("#status").inner_text()
+    assert violations(page, axe_source) == []
+    shot(page, "transpose-dilated-laptop")
+    page.locator("a", has_text="Gather: one output cell").click()
+    page.wait_for_url(re.compile(r"mode=gather"))
+    for _ in range(7):
+        page.keyboard.press("ArrowRight")
+    assert page.locator("[data-b=sum]").inner_text() == "23"  # output x1,1 gathered: the same number
+    shot(page, "transpose-dilated-gather")
+
+
+def test_non_square_dilated_on_phone_and_projector(browser, server):
+    for name, viewport, url in [("transpose-dilated-phone", {"width": 390, "height": 900}, NON_SQUARE + "&step=2"),
+                                ("transpose-dilated-projector", {"width": 1280, "height": 720},
+                                 NON_SQUARE + "&step=2&projector=1"),
+                                ("transpose-channels", {"width": 1400, "height": 1000},
+                                 "/transpose?size=4x5&channels=2&kernel=1,0;0,1%7C0,1;1,0%7C1,1;1,1%7C1,-1;-1,1"
+                                 "&padding=0&pair=1,1")]:
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.goto(server + url)
+        assert page.locator(".grid-label").first.inner_text().lower() == "input y"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{name}: the page scrolls sideways ({width}px)"
+        shot(page, name)
+        context.close()

@@ -16,14 +16,35 @@ from tests.oracles import loop_correlate
 NOTES = {"size": 4, "kernel": np.arange(1.0, 10.0).reshape(3, 3), "stride": 2, "padding": 1}
 
 
-def loop_w(n: int, kernel: np.ndarray, stride: int, padding: int) -> np.ndarray:
+def loop_w(size, kernel: np.ndarray, stride: int, padding: int, dilation: int = 1) -> np.ndarray:
     """W of the forward layer, one column per one-hot input pushed through the loop twin."""
+    h, w = (size, size) if isinstance(size, int) else size
     cols = []
-    for i in range(n * n):
-        x = np.zeros(n * n)
+    for i in range(h * w):
+        x = np.zeros(h * w)
         x[i] = 1
-        cols.append(loop_correlate(x.reshape(n, n), kernel, stride=stride, padding=padding).ravel())
+        cols.append(loop_correlate(x.reshape(h, w), kernel, stride=stride, padding=padding, dilation=dilation).ravel())
     return np.array(cols).T
+
+
+def loop_scatter(y: np.ndarray, kernel: np.ndarray, stride: int, padding: int, dilation: int, size) -> np.ndarray:
+    """The transposed convolution by hand: every y cell adds value × tap at (row·s − p + i·d, col·s − p + j·d)."""
+    out = np.zeros(size)
+    for a in range(y.shape[0]):
+        for b in range(y.shape[1]):
+            for i in range(kernel.shape[0]):
+                for j in range(kernel.shape[1]):
+                    r, c = a * stride - padding + i * dilation, b * stride - padding + j * dilation
+                    if 0 <= r < size[0] and 0 <= c < size[1]:
+                        out[r, c] += y[a, b] * kernel[i, j]
+    return out
+
+
+def dilated(kernel: np.ndarray, d: int) -> np.ndarray:
+    """The kernel with d − 1 zeros between its taps (what a dilated correlation reads)."""
+    out = np.zeros(((kernel.shape[0] - 1) * d + 1, (kernel.shape[1] - 1) * d + 1))
+    out[::d, ::d] = kernel
+    return out
 
 
 def step_block(html: str) -> dict:
@@ -42,18 +63,23 @@ def test_the_default_is_the_notes_layer_turned_over(client):
 
 
 @pytest.mark.parametrize("query", ["", "size=5&padding=0", "stride=1&padding=0", "kernel=1,-2;0.5,3&size=5&stride=3&padding=1",
-                                   "size=6&stride=3&padding=2&y=1,-1,0;2,0.5,3;0,0,-2"])
+                                   "size=6&stride=3&padding=2&y=1,-1,0;2,0.5,3;0,0,-2",
+                                   "size=5x6&kernel=1,2,3;4,5,6&padding=1&dilation=2",
+                                   "size=6x3&kernel=2,-1;0,3;1,1&stride=3&padding=2&dilation=2&mode=gather",
+                                   "size=4x5&kernel=1,-1,2&stride=1&padding=0&dilation=2"])
 def test_output_is_w_transposed_times_y_and_gather_is_the_flipped_convolution(client, query):
     data = client.get(f"/transpose.json?{query}").json()
     state = data["state"]
-    k = np.array(state["kernel"], dtype=float)
-    w = loop_w(state["size"], k, state["stride"], state["padding"])
+    k = np.array(data["kernel"], dtype=float)
+    size = tuple(state["size"])
+    w = loop_w(size, k, state["stride"], state["padding"], state["dilation"])
     y = np.array(data["y"], dtype=float)
     out = np.array(data["output"], dtype=float)
-    assert out.shape == (state["size"], state["size"])
+    assert out.shape == size and data["forward"]["input_shape"] == list(size)
     assert np.allclose(out.ravel(), w.T @ y.ravel())
+    assert np.allclose(out, loop_scatter(y, k, state["stride"], state["padding"], state["dilation"], size))
     stuffed = np.array(data["stuffed"], dtype=float)
-    assert np.allclose(correlate2d(stuffed, k[::-1, ::-1], mode="valid"), out)
+    assert np.allclose(correlate2d(stuffed, dilated(k[::-1, ::-1], state["dilation"]), mode="valid"), out)
     assert sorted(v for v in stuffed.ravel() if v) == sorted(v for v in y.ravel() if v)  # only y's values, and zeros
 
 
@@ -91,7 +117,18 @@ def test_the_page_labels_every_grid_and_explains_output_padding(client):
     ("query", "field", "words"),
     [
         ("y=1,2", "y", "needs 2×2 values"),
-        ("padding=3", "padding", "at most k − 1 = 2"),
+        ("padding=3", "padding", "at most d·(k − 1) = 2"),
+        ("padding=3&dilation=4", "dilation", "between 1 and 3"),
+        ("size=4x7", "size", "between 1 and 6"),
+        ("size=4x5x6", "size", "n or H×W"),
+        ("channels=2", "kernel", "not a multiple of channels = 2"),
+        ("channels=4", "channels", "between 1 and 3"),
+        ("kernel=1;2|3;4|5;6|7;8&channels=1", "kernel", "4 kernels of 1 channel(s); at most 3 kernels fit"),
+        ("kernel=" + "|".join(["1"] * 10) + "&channels=1", "kernel", "10 matrices (separated by |); at most 9"),
+        ("kernel=1,2|3&channels=2", "kernel", "one shape (got 1×1 and 1×2)"),
+        ("kernel=1,2;3,4|5,6;7,8&channels=2&padding=0&y=1,2;3,4|5,6;7,8", "y", "one 2×2 matrix per kernel"),
+        ("kernel=1,2;3,4|5,6;7,8&channels=2&padding=0&pair=1,0", "pair", "between 0 and 0"),
+        ("pair=0", "pair", "n,c"),
         ("size=1&padding=0", "kernel", ""),
         ("mode=both", "mode", "scatter, gather"),
         ("step=4", "step", "between 0 and 3"),
@@ -112,3 +149,57 @@ def test_conv2d_links_to_its_layer_turned_over(client):
     r = client.get(href, follow_redirects=False)
     assert r.status_code == 200, href
     assert "/transpose" in client.get("/").text
+
+
+def test_a_non_square_dilated_layer_by_hand(client):
+    """5×6 input, 2×3 kernel 1…6, stride 2, padding 1, dilation 2 → 3×2; turned over with output_padding 0, 1. The taps
+    land on odd rows and columns only: x1,1 = y1,1·k0,0 + y1,0·k0,1 + y0,1·k1,0 + y0,0·k1,1 = 4·1 + 3·2 + 2·4 + 1·5."""
+    data = client.get("/transpose.json?size=5x6&kernel=1,2,3;4,5,6&padding=1&dilation=2").json()
+    assert data["forward"] == {"input_shape": [5, 6], "output_shape": [3, 2], "same_output_sizes": [[5, 6], [5, 6]]}
+    assert data["output_padding"] == [0, 1] and data["y"] == [[1, 2], [3, 4], [5, 6]]
+    assert data["output"] == [[0, 0, 0, 0, 0, 0], [0, 23, 0, 33, 0, 24], [0, 0, 0, 0, 0, 0],
+                              [0, 47, 0, 65, 0, 42], [0, 0, 0, 0, 0, 0]]
+    html = client.get("/transpose?size=5x6&kernel=1,2,3;4,5,6&padding=1&dilation=2&step=3").text
+    assert "input 5×6 → output 3×2" in html and "+ 2·(3 − 1) + 1 + 1 = 6" in html
+    assert "y1,1 = 4 stamps y × kernel at output (row 1, column 1), taps 2 apart" in html
+    gather = client.get("/transpose?size=5x6&kernel=1,2,3;4,5,6&padding=1&dilation=2&mode=gather").text
+    assert "d·(k − 1) − p = 1 and 3 around" in gather
+
+
+def loop_layer(ys: np.ndarray, ks: np.ndarray, stride: int, padding: int, size) -> np.ndarray:
+    """A multi-channel transposed layer by hand: y (H', W', N), kernels (N, kh, kw, C) → (H, W, C)."""
+    out = np.zeros((*size, ks.shape[3]))
+    for n in range(ks.shape[0]):
+        for c in range(ks.shape[3]):
+            out[..., c] += loop_scatter(ys[..., n], ks[n, :, :, c], stride, padding, 1, size)
+    return out
+
+
+def test_several_channels_step_one_pair_and_add_the_shares(client):
+    """C = 2 input channels, N = 2 kernels (kernel n's channel c at n·C + c in the query). Hand-checked corner: output
+    channel 0 at (0, 0) = y0·k0,c0[0, 0] + y1·k1,c0[0, 0] = 1·1 + 5·1 = 6; channel 1 at (0, 1) = 1·1 + 5·(−1) = −4."""
+    query = "size=4x5&channels=2&kernel=1,0;0,1|0,1;1,0|1,1;1,1|1,-1;-1,1&stride=2&padding=0"
+    data = client.get(f"/transpose.json?{query}").json()
+    layer = data["layer"]
+    ys, ks = np.array(layer["input"], dtype=float), np.array(layer["kernels"], dtype=float)
+    assert ys.shape == (2, 2, 2) and ks.shape == (2, 2, 2, 2)
+    out = np.array(layer["output"], dtype=float)
+    assert out[0, 0].tolist() == [6, 5] and out[0, 1, 1] == -4
+    assert np.allclose(out, loop_layer(ys, ks, 2, 0, (4, 5)))
+    # the layer's W (rows over (H', W', N), columns over (H, W, C)) built by a loop; Wᵀ·y is the output
+    w = np.zeros((2 * 2 * 2, 4 * 5 * 2))
+    for a, b, n, i, j, c in np.ndindex(2, 2, 2, 2, 2, 2):
+        w[(a * 2 + b) * 2 + n, ((a * 2 + i) * 5 + b * 2 + j) * 2 + c] += ks[n, i, j, c]
+    assert np.array_equal(np.array(layer["weight_matrix"]), w)
+    assert np.allclose(w.T @ ys.ravel(), out.ravel())
+    # the pair stepped (default 0, 0) is y channel 0 through kernel 0's channel 0
+    assert data["pair"] == [0, 0] and data["kernel"] == [[1, 0], [0, 1]] and data["y"] == [[1, 2], [3, 4]]
+    pair = client.get(f"/transpose.json?{query}&pair=1,1").json()
+    assert pair["kernel"] == [[1, -1], [-1, 1]] and pair["y"] == [[5, 6], [7, 8]]
+    share0 = np.array(client.get(f"/transpose.json?{query}&pair=0,1").json()["output"])
+    assert np.allclose(share0 + np.array(pair["output"]), out[..., 1])  # channel 1 = Σ over the kernels' shares
+    assert np.allclose(np.array(pair["weight_matrix"]).T @ ys[..., 1].ravel(), np.ravel(pair["output"]))
+    html = client.get(f"/transpose?{query}&pair=1,1").text
+    assert 'aria-current="true">y1 → out1</a>' in html and "Share of y channel 0" in html and "Output channel 1" in html
+    assert "input 4×5×2 → output 2×2×2" in html
+    assert client.get(f"/transpose?{query}&pair=1,1").status_code == 200
