@@ -56,8 +56,8 @@ def default_mapping(kernel: np.ndarray) -> str:
 @dataclass(frozen=True)
 class Conv2dState(PageState):
     PATH = "/conv2d"
-    ORDER = ("image", "orig", "grid", "crop", "channel", "kernel", "compare", "bias", "stride", "padding", "dilation",
-             "step", "mapping", "projector")
+    ORDER = ("image", "orig", "grid", "crop", "channel", "kernel", "compare", "flip", "bias", "stride", "padding",
+             "dilation", "step", "mapping", "symbols", "projector")
 
     image: str = ""  # a sample name or an upload's id; "" is the numbers grid
     orig: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
@@ -65,12 +65,14 @@ class Conv2dState(PageState):
     crop: tuple[int, int, int] | None = None  # top, left, size
     channel: str = "luma"  # see CHANNELS; a grey image ignores it
     kernel: Preset | Matrix = PRESETS[DEFAULT_KERNEL]
+    flip: bool = False  # True: true convolution (the kernel flipped first); the default is cross-correlation
     bias: float = 0.0
     stride: int = 1
     padding: int | str = 1
     dilation: int = 1
     step: int = 0
     mapping: str | None = None  # None: the kernel's default_mapping
+    symbols: bool = False  # W shows the weights' names (w₀ w₁ …) instead of their values
     projector: bool = False
     compare: Preset | Matrix | None = None  # a second kernel on the same window, side by side (same shape as kernel)
     # a form's "keep the step I was on" (not canonical): resolve() turns it into step, clamped to the new last step
@@ -93,12 +95,14 @@ class Conv2dState(PageState):
             crop=_crop(q.get("crop"), settings.max_grid_size) if image else None,
             channel=parse_choice(q.get("channel"), "channel", CHANNELS, "luma") if image else "luma",
             kernel=PAGE_KERNEL.parse(kernel_text or DEFAULT_KERNEL, settings),
+            flip=parse_choice(q.get("flip"), "flip", ("0", "1"), "0") == "1",
             bias=parse_number(q["bias"], "bias") if q.get("bias") else 0.0,
             stride=PAGE_STRIDE.parse(q.get("stride"), settings),
             padding=PADDING.parse(q.get("padding"), settings),  # type: ignore[arg-type]
             dilation=PAGE_DILATION.parse(q.get("dilation"), settings),
             step=STEP.parse(q.get("step"), settings),
             mapping=parse_choice(q.get("mapping"), "mapping", MAPPINGS, "") or None,
+            symbols=parse_choice(q.get("symbols"), "symbols", ("0", "1"), "0") == "1",
             projector=bool(q.get("projector")),
             compare=COMPARE.parse(q["compare"], settings) if q.get("compare") else None,
             keep_step=KEEP_STEP.parse(q["keep_step"], settings) if q.get("keep_step") and not explicit_step else None,
@@ -130,12 +134,16 @@ class Conv2dState(PageState):
                        " length); it must fit the padded input"),
             "compare": (COMPARE.query_schema(settings), "A second kernel of the kernel's shape (preset or numbers), shown"
                         " beside it on the same window; numbers mode only"),
+            "flip": ({"type": "string", "enum": ["0", "1"], "default": "0"}, "1: true convolution (the kernel flipped"
+                     " first); absent or 0: cross-correlation, what CNN layers compute"),
             "bias": ({"type": "number", "minimum": -1e9, "maximum": 1e9, "default": 0}, "Added to every sum"),
             "stride": (PAGE_STRIDE.schema(settings), "Step of the window"),
             "padding": (PADDING.schema(settings), "Zero padding on every side"),
             "dilation": (PAGE_DILATION.schema(settings), "Gap between kernel taps (1 = none)"),
             "step": (STEP.schema(settings), "0-based step, row by row over the output (below the number of output cells)"),
             "mapping": ({"type": "string", "enum": list(MAPPINGS)}, "How an image result is drawn"),
+            "symbols": ({"type": "string", "enum": ["0", "1"], "default": "0"}, "1: W shows the weights' names (w₀ w₁ …)"
+                        " instead of their values"),
             "projector": ({"type": "string", "enum": ["1"]}, "The projector theme"),
         }
 
@@ -166,12 +174,14 @@ class Conv2dState(PageState):
             "kernel": self.kernel.name if isinstance(self.kernel, Preset) else spell_matrix(self.kernel),
             "compare": "" if self.compare is None else
                        self.compare.name if isinstance(self.compare, Preset) else spell_matrix(self.compare),
+            "flip": "1" if self.flip else "",
             "bias": spell_number(self.bias),
             "stride": str(self.stride),
             "padding": str(self.padding),
             "dilation": str(self.dilation),
             "step": str(self.step),
             "mapping": self.display_mapping,
+            "symbols": "1" if self.symbols else "",
             "projector": "1" if self.projector else "",
         }
 

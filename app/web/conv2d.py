@@ -96,7 +96,8 @@ def _source(state: Conv2dState, settings: Settings) -> tuple[np.ndarray, bool, t
 def build(state: Conv2dState, settings: Settings) -> Conv2dView:
     x, colour, whole = _source(state, settings)
     kernel = state.kernel_matrix
-    g = conv_geometry(x.shape, kernel.shape, stride=state.stride, padding=state.padding, dilation=state.dilation)  # once
+    g = conv_geometry(x.shape, kernel.shape, stride=state.stride, padding=state.padding, dilation=state.dilation,
+                      flip=state.flip)  # checked once
     if g.steps and state.step > g.steps - 1:
         raise ParameterError("step", f"step must be between 0 and {g.steps - 1}, got {state.step}")
     step = state.step if g.steps else 0
@@ -207,15 +208,25 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
     canonical = state.canonical()
     preset = view.preset
     denominator = preset.denominator if preset else 1  # 1/9 · [1 …]: products and sum shown times 9
+    names = step_data.weight_numbers(view.kernel.shape, flip=state.flip) if state.symbols else None  # W by names, as applied
+    numerators = np.array(preset.numerators) if preset else None
+    if numerators is not None and state.flip:
+        numerators = numerators[::-1, ::-1]
     ctx = {
         **base_context(settings, state),
         "view": view, "g": g, "trace": trace, "step": step, "last": last,
         "kernel_text": state.kernel_text(),
         "computation": stepper.computation_rows(trace, denominator),
         "denominator": denominator,
-        "kernel_grid": [list(r) for r in preset.numerators] if preset and denominator != 1 else trace.kernel.tolist(),
+        "kernel_grid": numerators.tolist() if numerators is not None and denominator != 1 else trace.kernel.tolist(),
+        "weight_names": None if names is None else [[step_data.weight_name(int(v) - 1) for v in r] for r in names.tolist()],
+        "dsum": step_data.double_sum(trace, g, state.flip),
+        "toggle_flip": state.url(flip=not state.flip),
+        "toggle_symbols": state.url(symbols=not state.symbols),
+        "toggle_flip_tpl": state.url(flip=not state.flip, step="STEP"),  # steplinks.js puts in the step on screen
+        "toggle_symbols_tpl": state.url(symbols=not state.symbols, step="STEP"),
         "sum_n": step_data.scaled(trace.sum, denominator),
-        "matrix": stepper.matrix_panel(view.x, trace.kernel, g, trace),
+        "matrix": stepper.matrix_panel(view.x, view.kernel, g, trace, symbols=state.symbols),
         "nav": stepper.nav_links(here, step, last, row=out_w),
         "mapping_text": mapping_description(view.mapping),
         "toggle_projector": state.url(projector=not state.projector),
@@ -230,8 +241,8 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         ctx["compare"] = {
             "preset": other.preset, "trace": other.trace, "denominator": b_den,
             "computation": stepper.computation_rows(other.trace, b_den),
-            "kernel_grid": [list(r) for r in other.preset.numerators] if other.preset and b_den != 1
-            else other.trace.kernel.tolist(),
+            "kernel_grid": (np.array(other.preset.numerators)[::-1, ::-1] if state.flip else np.array(other.preset.numerators))
+            .tolist() if other.preset and b_den != 1 else other.trace.kernel.tolist(),
             "sum_n": step_data.scaled(other.trace.sum, b_den),
             "output_rows": stepper.output_cells(other.output, step, lambda i: here(step=i)),
             # links that keep the step on screen (data-switch-url: the page moves them on as it steps)
@@ -246,13 +257,14 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here,
                                         ctx["matrix"]["whole"], settings, denominator,
                                         compare=None if view.compare is None else
-                                        (view.compare.kernel, view.compare.output, ctx["compare"]["denominator"]))
+                                        (view.compare.kernel, view.compare.output, ctx["compare"]["denominator"]),
+                                        symbols=names, flip=state.flip)
     else:
         ctx["magnifier"] = stepper.magnifier(view.x, trace)
         ctx["magnifier_origin"] = tuple(int(v) - 2 for v in trace.positions.reshape(-1, 2).min(axis=0))  # its margin: 2
         # what an image step changes, as data (the step-parts fragment; computed only when rendered)
         ctx["step_now"] = lambda: step_data.image_step(view.x, trace, g, ctx["magnifier"], ctx["magnifier_origin"], here,
-                                                       denominator)
+                                                       denominator, names, state.flip)
         ctx["image_query"] = {k: v for k, v in canonical.items() if k not in ("step", "projector", "mapping", "orig")}
     return ctx
 
@@ -269,7 +281,7 @@ def data(state: Conv2dState, view: Conv2dView) -> dict[str, Any]:
         "mapping": view.mapping,
         "trace": conv_step_data(view.trace),
         "output": None if view.output is None else json_numbers(view.output),
-        "w_counts": weight_counts(g.in_shape, view.trace.kernel, geometry=g),  # why W is sparse, in numbers
+        "w_counts": weight_counts(g.in_shape, view.kernel, geometry=g),  # why W is sparse, in numbers (g flips it)
         "compare": None if view.compare is None else {
             "trace": conv_step_data(view.compare.trace), "output": json_numbers(view.compare.output)},
     }

@@ -51,7 +51,7 @@ def _output(view: Conv2dView, x: np.ndarray) -> np.ndarray:
     if x is view.x:
         return correlate(x, view.kernel, bias=view.bias, geometry=view.g)
     g = view.g  # all channels: the same spatial geometry on another input shape
-    return correlate(x, view.kernel, bias=view.bias, stride=g.stride, padding=g.padding, dilation=g.dilation)
+    return correlate(x, view.kernel, bias=view.bias, stride=g.stride, padding=g.padding, dilation=g.dilation, flip=g.flip)
 
 
 @router.get("/conv2d/output.png")
@@ -90,7 +90,8 @@ def band_png(request: Request) -> Response:
     def make() -> bytes:
         view = build(state, request.app.state.settings)
         g = view.g
-        picture = band_overview(g.in_shape, view.kernel, stride=g.stride, padding=g.padding, dilation=g.dilation, max_side=96)
+        kernel = view.kernel[::-1, ::-1] if g.flip else view.kernel  # as applied
+        picture = band_overview(g.in_shape, kernel, stride=g.stride, padding=g.padding, dilation=g.dilation, max_side=96)
         return render_png(np.where(picture, 40, 250), "clip")
 
     return _cached_png(request, "band", state, make)

@@ -50,6 +50,29 @@ if TYPE_CHECKING:  # stepper imports MATRIX_AROUND from here
 MATRIX_AROUND = 2  # rows of W shown either side of the current one when W is too big to show whole
 
 
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def weight_name(i: int) -> str:
+    """The name of kernel weight ``i`` (row by row), as the notes write them: ``w₀``, ``w₁``, … ``w₁₂``."""
+    return "w" + str(i).translate(SUBSCRIPTS)
+
+
+def weight_numbers(shape: tuple[int, ...], flip: bool = False) -> np.ndarray:
+    """A stand-in kernel holding 1 + each weight's index (row by row), laid out as applied (``flip``:
+    reversed, as true convolution applies it): W built from it holds in each entry which weight sits there.
+
+    >>> weight_numbers((2, 2), flip=True).tolist()
+    [[4.0, 3.0], [2.0, 1.0]]
+    """
+    numbers = np.arange(1, int(np.prod(shape)) + 1, dtype=np.float64).reshape(shape)
+    return numbers[(slice(None, None, -1),) * len(shape)].copy() if flip else numbers
+
+
+def _names(vals: list[float]) -> list[str]:
+    return [weight_name(int(v) - 1) for v in vals]
+
+
 def embed(data: dict[str, Any]) -> Markup:
     """Compact JSON to put in a single-quoted attribute (``data-json='…'``): <, >, & and ' are escaped
     inside the JSON strings, as Jinja's tojson does. (Not a script block: htmx removes scripts from
@@ -136,6 +159,50 @@ def tap_fields(trace: ConvStep, denominator: int = 1) -> dict[str, object]:
     return fields
 
 
+def _index(base: int, tap: str, d: int) -> str:
+    """``base + m`` with its sign: ``−1 + m``, ``m``, ``2 + 2m``."""
+    t = tap if d == 1 else f"{d}{tap}"
+    return t if base == 0 else f"{format_signed(base)} + {t}"
+
+
+def double_sum(trace: ConvStep, g: Geometry, flip: bool = False, most: int = 9) -> str:
+    """The notes' double sum for this output cell with the numbers put in: the indices, then every
+    term (the first ``most − 1`` and the last when there are more), then the result.
+
+    >>> from app.engine.trace import conv_step
+    >>> import numpy as np
+    >>> t = conv_step(np.arange(16.0).reshape(4, 4), np.ones((2, 2)), 4, stride=2, padding=1)
+    >>> from app.engine.geometry import conv_geometry
+    >>> for part in double_sum(t, conv_geometry((4, 4), (2, 2), stride=2, padding=1)).split(" = "): print(part)
+    y[1, 1]
+    Σₘ Σₙ x[1·2 − 1 + m, 1·2 − 1 + n]·k[m, n]
+    Σₘ Σₙ x[1 + m, 1 + n]·k[m, n]
+    x[1, 1]·k[0, 0] + x[1, 2]·k[0, 1] + x[2, 1]·k[1, 0] + x[2, 2]·k[1, 1]
+    30
+    """
+    i, j = (int(v) for v in trace.out_index)
+    (s0, s1), (d0, d1) = g.stride, g.dilation
+    p0, p1 = g.padding[0][0], g.padding[1][0]
+    kh, kw = trace.kernel.shape
+
+    def at(o: int, s: int, p: int, d: int, tap: str) -> str:
+        return f"{o}·{s}" + (f" − {p}" if p else "") + f" + {tap if d == 1 else f'{d}{tap}'}"
+
+    k_index = f"k[{kh - 1} − m, {kw - 1} − n]" if flip else "k[m, n]"
+    head = (f"y[{i}, {j}] = Σₘ Σₙ x[{at(i, s0, p0, d0, 'm')}, {at(j, s1, p1, d1, 'n')}]·{k_index}"
+            f" = Σₘ Σₙ x[{_index(i * s0 - p0, 'm', d0)}, {_index(j * s1 - p1, 'n', d1)}]·{k_index}")
+    terms = []
+    for m in range(kh):
+        for n in range(kw):
+            km, kn = (kh - 1 - m, kw - 1 - n) if flip else (m, n)
+            r, c = i * s0 - p0 + d0 * m, j * s1 - p1 + d1 * n
+            terms.append(f"x[{format_signed(r)}, {format_signed(c)}]·k[{km}, {kn}]")
+    if len(terms) > most:
+        terms = [*terms[: most - 1], "…", terms[-1]]
+    bias = " + b" if trace.bias else ""
+    return f"{head} = {' + '.join(terms)}{bias} = {format_signed(trace.result)}"
+
+
 def conv_status(trace: ConvStep, last: int) -> str:
     """The status line of a 2-D step, shown on the page and read out by the live region."""
     r, c = trace.out_index
@@ -144,10 +211,12 @@ def conv_status(trace: ConvStep, last: int) -> str:
     return text + (", partly on zero padding" if not trace.inside.all() else "")
 
 
-def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> dict[str, Any]:
-    """Every row of W (sparse), labels and x's values, for laying out W around any step."""
+def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool, symbols: np.ndarray | None = None) -> dict[str, Any]:
+    """Every row of W (sparse), labels and x's values, for laying out W around any step. ``symbols``:
+    :func:`weight_numbers` as applied; W then holds the weights' names instead of their values."""
     n_rows, n_cols = g.steps, x.size
-    rows = matrix_rows(g.in_shape, kernel, list(range(n_rows)), stride=g.stride, padding=g.padding, dilation=g.dilation)
+    rows = matrix_rows(g.in_shape, kernel if symbols is None else symbols, list(range(n_rows)), stride=g.stride,
+                       padding=g.padding, dilation=g.dilation)
     texts: dict[float, str] = {}
 
     def text(v: float) -> str:
@@ -160,7 +229,8 @@ def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> 
     return {
         "whole": whole,
         "around": MATRIX_AROUND,
-        "rows": [[cols.tolist(), [text(v) for v in vals.tolist()]] for cols, vals in rows],
+        "rows": [[cols.tolist(), [text(v) for v in vals.tolist()] if symbols is None else _names(vals.tolist())]
+                 for cols, vals in rows],
         "labels": [f"x{c}" if len(g.axes) == 1 else f"x{c // width},{c % width}" for c in range(n_cols)],
         "x": [format_signed(v) for v in flat.tolist()],
     }
@@ -168,9 +238,11 @@ def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool) -> 
 
 def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: np.ndarray, here: Callable[..., str],
            whole_matrix: bool, settings: Settings, denominator: int = 1,
-           compare: tuple[np.ndarray, np.ndarray, int] | None = None) -> Markup | None:
+           compare: tuple[np.ndarray, np.ndarray, int] | None = None, symbols: np.ndarray | None = None,
+           flip: bool = False) -> Markup | None:
     """Every step of a 2-D numbers-mode page, or None when there are too many to embed.
 
+    ``kernel``: as applied (flipped for true convolution, ``flip``); ``symbols``: W by the weights' names.
     ``compare``: a second kernel on the same window (its matrix, its whole output, its denominator): its
     products, sum and result travel as ``bp{i}``, ``bsumn``, ``bsum``, ``bresult``, its output as ``outputs_b``."""
     if not fits(g.steps, settings):
@@ -178,12 +250,14 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: 
     last = g.steps - 1
     block = StepBlock(here, last, g.out_shape[1])
     steps = range(g.steps)
-    others = iter(conv_steps(x, compare[0], steps, bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation)
-              if compare else iter(()))
+    second = None if compare is None else (compare[0][::-1, ::-1] if flip else compare[0])  # as applied, like kernel
+    others = iter(conv_steps(x, second, steps, bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation)
+              if second is not None else iter(()))
     for trace in conv_steps(x, kernel, steps, bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation):
         values: dict[str, object] = {
             "status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace, denominator),
-            "sum": format_signed(trace.sum), "result": format_signed(trace.result), **stride_fields(g, trace.index)}
+            "sum": format_signed(trace.sum), "result": format_signed(trace.result), "dsum": double_sum(trace, g, flip),
+            **stride_fields(g, trace.index)}
         if compare:
             other = next(others)
             b_den = compare[2]
@@ -196,7 +270,7 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: 
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
     if compare:
         block.extra["outputs_b"] = [format_signed(v) for v in compare[1].reshape(-1).tolist()]
-    block.matrix = matrix_data(x, kernel, g, whole_matrix)
+    block.matrix = matrix_data(x, kernel, g, whole_matrix, symbols)
     block.matrix["bias"] = format_signed(bias) if bias else None
     return embed(block.as_dict())
 
@@ -306,7 +380,7 @@ def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.
 
 
 def image_step(x: np.ndarray, trace: ConvStep, g: Geometry, magnifier: list[list[Cell]], magnifier_origin: tuple[int, int],
-               here: Callable[..., str], denominator: int = 1) -> Markup:
+               here: Callable[..., str], denominator: int = 1, symbols: np.ndarray | None = None, flip: bool = False) -> Markup:
     """One step of an image page: what changes from step to step, as the same kind of block with
     one row of values (``at`` names its step). An image step asks the server for this (about 2 KB)
     instead of the whole workspace; stepper.js applies it as it applies an embedded step."""
@@ -320,7 +394,8 @@ def image_step(x: np.ndarray, trace: ConvStep, g: Geometry, magnifier: list[list
                                  "rest@x": str(c + 1), "rest@y": str(r), "rest@width": str(out_w - c - 1),
                                  "below@y": str(r + 1), "below@height": str(out_h - r - 1),
                                  "cur@x": str(c), "cur@y": str(r),
-                                 "outimg@aria-label": f"Output image, computed up to row {r}, column {c}"}
+                                 "outimg@aria-label": f"Output image, computed up to row {r}, column {c}",
+                                 "dsum": double_sum(trace, g, flip)}
     r0, c0 = magnifier_origin
     for i in range(len(magnifier)):
         values[f"mr{i}"] = format_signed(r0 + i)
@@ -333,20 +408,22 @@ def image_step(x: np.ndarray, trace: ConvStep, g: Geometry, magnifier: list[list
     block.add_step(values)
     out = block.as_dict()
     out["at"] = trace.index
-    out["matrix"] = _matrix_around(x, trace, g)
+    out["matrix"] = _matrix_around(x, trace, g, symbols)
     return embed(out)
 
 
-def _matrix_around(x: np.ndarray, trace: ConvStep, g: Geometry) -> dict[str, Any]:
+def _matrix_around(x: np.ndarray, trace: ConvStep, g: Geometry, symbols: np.ndarray | None = None) -> dict[str, Any]:
     """The rows of W around the step (as the page lays them out), keyed by row, with the labels and
     x values of the columns they show."""
     width, n_cols = g.in_shape[-1], x.size
     ids = [r for r in range(trace.index - MATRIX_AROUND, trace.index + MATRIX_AROUND + 1) if 0 <= r < g.steps]
-    sparse = matrix_rows(g.in_shape, trace.kernel, ids, stride=g.stride, padding=g.padding, dilation=g.dilation)
+    sparse = matrix_rows(g.in_shape, trace.kernel if symbols is None else symbols, ids, stride=g.stride, padding=g.padding,
+                         dilation=g.dilation)
     texts: dict[float, str] = {}
     rows = {}
     for r, (cols, vals) in zip(ids, sparse, strict=True):
-        rows[r] = [cols.tolist(), [texts.setdefault(v, format_signed(v)) for v in vals.tolist()]]
+        rows[r] = [cols.tolist(), [texts.setdefault(v, format_signed(v)) for v in vals.tolist()] if symbols is None
+                   else _names(vals.tolist())]
     shown = sorted({c + d for cols, _ in rows.values() for c in cols for d in (-1, 0, 1) if 0 <= c + d < n_cols})
     return {"whole": False, "around": MATRIX_AROUND, "n": g.steps, "cols": n_cols, "rows": rows,
             "labels": {c: f"x{c // width},{c % width}" for c in shown},

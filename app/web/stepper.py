@@ -19,7 +19,7 @@ from ..engine.matrix import matrix_rows, weight_counts
 from ..engine.shapes import Geometry
 from ..engine.trace import ConvStep
 from .params import format_signed
-from .step_data import MATRIX_AROUND, scaled
+from .step_data import MATRIX_AROUND, scaled, weight_name, weight_numbers
 
 
 @dataclass
@@ -131,11 +131,14 @@ def _text(texts: dict[float, str], value: float) -> str:
     return text
 
 
-def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep, full_limit: int = 400) -> dict[str, Any]:
+def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep, full_limit: int = 400,
+                 symbols: bool = False) -> dict[str, Any]:
     """The rows of W around the current step (all of W when it is small), aligned with x.
 
     Returns header columns (None = elided zero run), rows of cells, the current row's y = W·x
-    terms, and whether the whole matrix is shown.
+    terms, and whether the whole matrix is shown. ``kernel``: as given (a :class:`ConvGeometry`
+    that flips flips it itself); ``symbols``: W's entries are the weights' names (w₀ w₁ …), which
+    shows which weight sits where and that every row shares them.
     """
     n_rows, n_cols = g.steps, x.size
     assert trace.w_columns is not None and trace.w_values is not None  # a 1-D or 2-D step always has its W row
@@ -147,17 +150,20 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     around = range(trace.index - MATRIX_AROUND, trace.index + MATRIX_AROUND + 1)
     row_ids = list(range(n_rows)) if whole else [r for r in around if 0 <= r < n_rows]
     # the trace already holds its own row of W: build only the others, on the geometry it was traced on
-    others = [r for r in row_ids if r != trace.index or trace.w_row is None]
+    others = [r for r in row_ids if r != trace.index or trace.w_row is None or symbols]
+    entries_of = weight_numbers(kernel.shape) if symbols else kernel  # 1 + each weight's index: W says which weight
     if isinstance(g, ConvGeometry):
-        built = matrix_rows(g.in_shape, kernel, others, geometry=g)
+        built = matrix_rows(g.in_shape, entries_of, others, geometry=g)
     else:
-        built = matrix_rows(g.in_shape, kernel, others, stride=g.stride, padding=g.padding, dilation=g.dilation)
+        built = matrix_rows(g.in_shape, entries_of, others, stride=g.stride, padding=g.padding, dilation=g.dilation)
     sparse = dict(zip(others, built, strict=True))
-    if trace.w_row is not None and trace.index in row_ids:
+    if trace.w_row is not None and trace.index in row_ids and not symbols:
         sparse[trace.index] = trace.w_row
     columns = list(range(n_cols)) if whole else _column_runs([int(c) for r in row_ids for c in sparse[r][0]], n_cols)
     current = set(int(c) for c in trace.w_columns)
     texts: dict[float, str] = {}  # W repeats a few kernel values many times: format each once
+    if symbols:
+        texts = {float(v): weight_name(v - 1) for v in range(1, kernel.size + 1)}
     rows = []
     for r in row_ids:
         entries = dict(zip(sparse[r][0].tolist(), sparse[r][1].tolist(), strict=True))
@@ -173,8 +179,10 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     headers = [
         None if c is None else {"index": c, "label": _cell_label(c, width, len(g.axes)), "wcol": c in current} for c in columns
     ]
+    names = dict(zip(sparse[trace.index][0].tolist(), sparse[trace.index][1].tolist(), strict=True)) if symbols else {}
     terms = [
-        {"w": float(v), "x": flat(int(c)), "col": int(c), "label": _cell_label(int(c), width, len(g.axes))}
+        {"w": float(v), "x": flat(int(c)), "col": int(c), "label": _cell_label(int(c), width, len(g.axes)),
+         "name": texts[names[int(c)]] if symbols else None}
         for c, v in zip(trace.w_columns, trace.w_values, strict=True)
     ]
     if isinstance(g, ConvGeometry):

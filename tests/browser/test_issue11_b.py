@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import shot
@@ -20,3 +22,19 @@ def test_stride_picture_follows_the_keyboard(page, server):
     expect(prev).to_have_attribute("visibility", "visible")
     expect(page.locator(".stride-picture")).to_contain_text("Never covered: last column (column 4, padding).")
     shot(page, "stride-picture")
+
+
+def test_flip_toggle_keeps_the_step_and_the_double_sum_follows(page, server):
+    page.goto(server + "/conv2d?kernel=1,2;3,4&symbols=1&step=6")
+    dsum = page.locator("[data-b=dsum]")
+    expect(dsum).to_contain_text("y[1, 1] = ")
+    expect(dsum).to_contain_text("= 200")  # 35·1 + 19·2 + 13·3 + 22·4
+    page.keyboard.press("ArrowRight")  # no request: the double sum and W's names follow the step
+    expect(dsum).to_contain_text("y[1, 2] = ")
+    expect(page.locator("[data-wx]")).to_contain_text("w₀·19 + w₁·25 + w₂·22 + w₃·16")
+    page.locator("a[data-flip]").click()
+    expect(page).to_have_url(re.compile(r"/conv2d\?kernel=1,2;3,4&flip=1&step=7&symbols=1#sum-formula$"))
+    expect(page.locator(".corr-note")).to_contain_text("true convolution")
+    expect(dsum).to_contain_text("k[1 − m, 1 − n]")
+    expect(page.locator("[data-wx]")).to_contain_text("w₃·19 + w₂·25 + w₁·22 + w₀·16")  # the kernel reversed
+    expect(dsum).to_contain_text("= 211")  # 19·4 + 25·3 + 22·2 + 16·1 = 76 + 75 + 44 + 16
