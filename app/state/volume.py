@@ -82,9 +82,9 @@ class VolumeState(PageState):
         return np.array(self.input, dtype=np.float64), np.array(self.weights, dtype=np.float64)[None], np.array([self.bias])
 
     @classmethod
-    def with_values(cls, x: np.ndarray, w: np.ndarray, bias: float, padding: int, step: int) -> str:
-        """The URL stepping filter ``w`` (F, F, C) with ``bias`` over ``x`` (H, W, C), stride 1."""
-        return cls(size=x.shape[0], channels=x.shape[2], filters=1, kernel=w.shape[0], stride=1, padding=padding,
+    def with_values(cls, x: np.ndarray, w: np.ndarray, bias: float, padding: int, step: int, stride: int = 1) -> str:
+        """The URL stepping filter ``w`` (F, F, C) with ``bias`` over ``x`` (H, W, C)."""
+        return cls(size=x.shape[0], channels=x.shape[2], filters=1, kernel=w.shape[0], stride=stride, padding=padding,
                    input=_volume(x), weights=_volume(w), bias=float(bias), step=step).url()
 
     @staticmethod

@@ -15,18 +15,23 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
 
+from .. import errors
 from ..engine.errors import ParameterError
-from ..engine.network import Conv, Dense, Network, Pool, forward, pool_forward
+from ..engine.network import Conv, Dense, Flatten, Network, Pool, Softmax, forward, pool_forward
 from ..engine.receptive import cell_field, receptive_fields
 from ..engine.trace import conv_step
 from ..models import digits_data
 from ..models.digits import card, digits_network
+from ..models.files import ModelFile, summarize
+from ..models.store import get_model_store
+from ..problems import Problem
 from ..settings import Settings
 from ..state.conv2d import Conv2dState
-from ..state.fields import spell_matrix
-from ..state.network import NetworkState
+from ..state.fields import as_matrix, spell_matrix
+from ..state.network import SEVEN, NetworkState, check_grid
 from ..state.volume import VolumeState
 from .page import Page, add_page
 
@@ -35,6 +40,9 @@ LEVELS = 8  # shades per sign (style.css: .s1–.s8 positive, .n1–.n8 negative
 BAR = 260  # the probability chart's longest bar, SVG units
 # The drawing pad: load_digits' images are 32×32 bitmaps counted in 4×4 blocks (UCI "optdigits"); 8 canvas pixels a bit
 PAD = {"bitmap": 32, "block": 4, "pixels": 256}
+MAX_MAPS = 32  # a layer with more maps is listed in the summary, not drawn
+MAX_BARS = 20  # a softmax over more classes is a table, not a chart
+MAX_KERNEL_LINKS = 64  # filters per layer linked to the stepper
 
 
 def shade(v: float, scale: float) -> str:
@@ -42,11 +50,32 @@ def shade(v: float, scale: float) -> str:
     return "" if level == 0 else f"{'s' if v > 0 else 'n'}{level}"
 
 
-def input_of(state: NetworkState) -> tuple[np.ndarray, dict[str, int] | None]:
-    if state.sample is None:
-        return np.array(state.grid, dtype=np.float64), None
-    image, label, index = digits_data.sample(state.sample)
-    return image, {"sample": state.sample, "label": label, "index": index}
+def input_of(state: NetworkState, net: Network | None, settings: Settings) -> tuple[np.ndarray | None, dict[str, int] | None]:
+    """The input grid (H, W) and where it came from; None when the model cannot take a grid on a page."""
+    if state.sample is not None:
+        image, label, index = digits_data.sample(state.sample)
+        return image, {"sample": state.sample, "label": label, "index": index}
+    shape = grid_shape(net, settings.max_grid_size)
+    if shape is None:
+        return None, None
+    if state.grid is SEVEN and shape != (8, 8):  # no grid given: a seeded example of the model's size
+        return np.random.default_rng(0).integers(0, 17, shape).astype(np.float64), None
+    check_grid(state.grid, shape, "the model's input")
+    return np.array(state.grid, dtype=np.float64), None
+
+
+def grid_shape(net: Network | None, largest: int) -> tuple[int, int] | None:
+    """(H, W) when the model runs on one H×W channel small enough to show as numbers (CONVSTEP_MAX_GRID_SIZE)."""
+    if net is None or len(net.input_shape) != 3 or net.input_shape[2] != 1 or max(net.input_shape[:2]) > largest:
+        return None
+    return int(net.input_shape[0]), int(net.input_shape[1])
+
+
+def load(state: NetworkState, settings: Settings) -> tuple[ModelFile, str]:
+    if state.model == "digits":
+        net = digits_network()
+        return ModelFile("npz", summarize(net), net.total_params, net), "digits"
+    return get_model_store(settings).get(state.model), state.model
 
 
 def spatial(net: Network, outs: list[np.ndarray]) -> list[int]:
@@ -54,17 +83,26 @@ def spatial(net: Network, outs: list[np.ndarray]) -> list[int]:
 
 
 def build(state: NetworkState, settings: Settings) -> dict[str, Any]:
-    net = digits_network()
-    grid, source = input_of(state)
+    model, model_id = load(state, settings)
+    net = model.network
+    grid, source = input_of(state, net, settings)
+    table = layer_table(model)
+    base = {"model_id": model_id, "model": model, "table": table, "card": card() if model_id == "digits" else None,
+            "source": source, "samples": samples(state) if model_id == "digits" else None, "input": grid,
+            "drawable": net is not None and net.input_shape == (8, 8, 1)}
+    if net is None or grid is None:
+        if state.at:
+            raise ParameterError("at", "this model's layers are not shown as feature maps, so no cell can be selected")
+        return {**base, "layers": [], "kernel_links": kernel_links(net, None, settings) if net else {}}
     x = grid[None, :, :, None]
     outs = forward(net, x)
     fields = receptive_fields(net)
     maps_at = spatial(net, outs)
     marks: dict[int, dict[tuple[int, int, int], str]] = {k: {} for k in [-1, *maps_at]}  # layer → (map, row, col) → classes
-    selection = select(state, net, outs, x, fields, maps_at, marks) if state.at else None
+    selection = select(state, net, outs, x, maps_at, marks) if state.at else None
     for k in maps_at:  # every pool's winners, marked in the layer it pooled
         layer = net.layers[k]
-        if isinstance(layer, Pool) and layer.kind == "max":
+        if isinstance(layer, Pool) and layer.kind == "max" and k:
             _, wins = pool_forward(layer, outs[k - 1])
             assert wins is not None
             for (_, _, c), (r, col) in zip(np.ndindex(wins.shape[1:4]), wins[0].reshape(-1, 2), strict=True):
@@ -72,8 +110,8 @@ def build(state: NetworkState, settings: Settings) -> dict[str, Any]:
                 marks[k - 1][key] = marks[k - 1].get(key, "") + " won"
     layers: list[dict[str, Any]] = []
     for k, (name, layer, out) in enumerate(zip(net.names, net.layers, outs, strict=True)):
-        entry: dict[str, Any] = {"name": name, "op": layer.op, "shape": list(out.shape[1:]), "output": out[0]}
-        if k in maps_at:
+        entry: dict[str, Any] = {"name": name, "op": layer.op, "shape": list(out.shape[1:]), "output": out[0], "row": table[k]}
+        if k in maps_at and out.shape[3] <= MAX_MAPS:
             before = outs[k - 1] if k else x
             scale = float(np.abs(out).max())
             negative = layer.op == "relu"
@@ -86,28 +124,80 @@ def build(state: NetworkState, settings: Settings) -> dict[str, Any]:
         if isinstance(layer, Conv):
             entry["kernel"] = list(layer.weight.shape)
         layers.append(entry)
-    conv1 = net.layers[0]
-    assert isinstance(conv1, Conv)
-    dense = net.layers[7]
+    first = net.layers[0]
+    kernels1 = None
+    if isinstance(first, Conv) and first.weight.shape[3] == 1:
+        top = float(np.abs(first.weight).max())
+        kernels1 = [[[{"text": f"{w:.2f}", "cls": shade(w, top)} for w in row] for row in kernel]
+                    for kernel in first.weight[..., 0]]
+    final = outs[-1][0]
+    probabilities = final if isinstance(net.layers[-1], Softmax) else None
+    prediction = int(final.argmax()) if final.ndim == 1 else None
+    view = {**base, "layers": layers, "kernels1": kernels1, "bias1": first.bias if isinstance(first, Conv) else None,
+            "input_cells": [[{"text": f"{grid[i, j]:g}", "cls": (shade(grid[i, j], max(16.0, float(np.abs(grid).max())))
+                                                                   + marks[-1].get((0, i, j), "")).strip()}
+                             for j in range(grid.shape[1])] for i in range(grid.shape[0])],
+            "probabilities": probabilities, "prediction": prediction, "final": final, "selection": selection,
+            "bars": None if probabilities is None or len(probabilities) > MAX_BARS else
+                    [{"y": 4 + 26 * c, "width": round(float(p) * BAR, 2), "p": float(p)} for c, p in enumerate(probabilities)],
+            "kernel_links": kernel_links(net, outs, settings, x)}
+    view.update(dense_view(state, net, outs, prediction))
+    return view
+
+
+def dense_view(state: NetworkState, net: Network, outs: list[np.ndarray], prediction: int | None) -> dict[str, Any]:
+    """The last dense layer's largest contributions to the predicted class (its input × its weights)."""
+    ks = [k for k, layer in enumerate(net.layers) if isinstance(layer, Dense)]
+    if not ks or prediction is None or ks[-1] == 0:
+        return {"contributions": [], "dense_bias": None}
+    k = ks[-1]
+    dense = net.layers[k]
     assert isinstance(dense, Dense)
-    flat, probs = outs[6][0], outs[-1][0]
-    prediction = int(probs.argmax())
-    parts = flat * dense.weight[:, prediction]
+    flat = outs[k - 1][0]
+    column = prediction if outs[k][0].shape[0] == outs[-1][0].shape[0] else int(outs[k][0].argmax())
+    parts = flat * dense.weight[:, column]
     top = np.argsort(-np.abs(parts))[:6]
-    c_h_w = [(int(i) // 4, int(i) % 4 // 2, int(i) % 2) for i in top]  # flatten order: channel, row, column (2×2×16)
-    contributions = [{"index": int(i), "channel": c, "row": r, "col": col, "value": float(flat[i]),
-                      "weight": float(dense.weight[i, prediction]), "product": float(parts[i]),
-                      "at": state.url(at=("pool2", c, r, col))}
-                     for i, (c, r, col) in zip(top, c_h_w, strict=True)]
-    input_cells = [[{"text": f"{grid[i, j]:g}", "cls": (shade(grid[i, j], 16.0) + marks[-1].get((0, i, j), "")).strip()}
-                    for j in range(8)] for i in range(8)]
-    kernels1 = [[[{"text": f"{w:.2f}", "cls": shade(w, float(np.abs(conv1.weight).max()))} for w in row] for row in kernel]
-                for kernel in conv1.weight[..., 0]]
-    return {"layers": layers, "kernels1": kernels1, "bias1": conv1.bias, "input_cells": input_cells,
-            "probabilities": probs, "prediction": prediction, "contributions": contributions,
-            "bars": [{"y": 4 + 26 * c, "width": round(float(p) * BAR, 2), "p": float(p)} for c, p in enumerate(probs)],
-            "dense_bias": float(dense.bias[prediction]), "card": card(), "input": grid, "source": source,
-            "selection": selection, "samples": samples(state)}
+    unflat = outs[k - 2][0].shape if k >= 2 and isinstance(net.layers[k - 1], Flatten) and outs[k - 2].ndim == 4 else None
+    contributions = []
+    for i in top:
+        c: dict[str, Any] = {"index": int(i), "value": float(flat[i]), "weight": float(dense.weight[i, column]),
+                             "product": float(parts[i])}
+        if unflat is not None:  # flatten order: channel, row, column (as PyTorch and ONNX flatten NCHW)
+            h, w, _ = unflat
+            ch, r, col = int(i) // (h * w), int(i) % (h * w) // w, int(i) % w
+            c.update(channel=ch, row=r, col=col, source=net.names[k - 2], at=state.url(at=(net.names[k - 2], ch, r, col)))
+        contributions.append(c)
+    return {"contributions": contributions, "dense_bias": float(dense.bias[column]), "dense_name": net.names[k],
+            "dense_column": column}
+
+
+def layer_table(model: ModelFile) -> list[dict[str, Any]]:
+    """The /shapes-style summary: shapes, parameters and, for a runnable model, each layer's receptive field."""
+    rows = [dict(r) for r in model.layers]
+    if model.network is not None:
+        for row, field in zip(rows, receptive_fields(model.network), strict=True):
+            row["receptive_field"] = list(field.size) if field else None
+            row["jump"] = list(field.jump) if field else None
+    return rows
+
+
+def kernel_links(net: Network, outs: list[np.ndarray] | None, settings: Settings,
+                 x: np.ndarray | None = None) -> dict[str, list[str | None]]:
+    """Each conv layer's filters, steppable: on that layer's real input when the page ran the model,
+    else on a seeded example of the layer's input size (the kernel always by value)."""
+    out: dict[str, list[str | None]] = {}
+    shapes = net.shapes()
+    rng = np.random.default_rng(0)
+    for k, (name, layer) in enumerate(zip(net.names, net.layers, strict=True)):
+        if not isinstance(layer, Conv) or layer.weight.shape[0] > MAX_KERNEL_LINKS:
+            continue
+        if outs is not None:
+            inp = (outs[k - 1] if k else x)[0]  # type: ignore[index]
+        else:
+            h, w, c = shapes[k][0]
+            inp = rng.integers(0, 3, (min(h, settings.max_volume_size), min(w, settings.max_volume_size), c)).astype(float)
+        out[name] = [stepper_link(layer, inp, m, 0, settings) for m in range(layer.weight.shape[0])]
+    return out
 
 
 def samples(state: NetworkState) -> dict[str, Any] | None:
@@ -122,7 +212,7 @@ def samples(state: NetworkState) -> dict[str, Any] | None:
             "first": state.url(sample=0, grid=NetworkState.grid), "last_url": state.url(sample=last, grid=NetworkState.grid)}
 
 
-def select(state: NetworkState, net: Network, outs: list[np.ndarray], x: np.ndarray, fields: list[Any], maps_at: list[int],
+def select(state: NetworkState, net: Network, outs: list[np.ndarray], x: np.ndarray, maps_at: list[int],
            marks: dict[int, dict[tuple[int, int, int], str]]) -> dict[str, Any]:
     """The selected cell: its value, receptive field, the cells it came from and how (a trace for a conv)."""
     assert state.at is not None
@@ -137,23 +227,29 @@ def select(state: NetworkState, net: Network, outs: list[np.ndarray], x: np.ndar
                                    f" column 0–{w - 1}; got {m},{i},{j}")
     layer, before = net.layers[k], (outs[k - 1] if k else x)
     r0, r1, c0, c1 = cell_field(net, k, i, j)
+    field = receptive_fields(net)[k]
     for r in range(r0, r1 + 1):
         for col in range(c0, c1 + 1):
             marks[-1][(0, r, col)] = " rf"
     marks[k][(m, i, j)] = " sel"
     sel: dict[str, Any] = {"layer": name, "op": layer.op, "map": m, "row": i, "col": j, "value": float(outs[k][0, i, j, m]),
-                           "field": {"rows": [r0, r1], "cols": [c0, c1], "size": list(fields[k].size)},
+                           "field": {"rows": [r0, r1], "cols": [c0, c1], "size": list(field.size) if field else None},
                            "clear": state.url(at=None)}
     if isinstance(layer, Conv):
         kernel, bias = layer.weight[m], float(layer.bias[m])
         inp = before[0]
-        trace = conv_step(inp, kernel, i * w + j, bias=bias, padding=[list(p) for p in layer.padding])
+        per = layer.weight.shape[0] // layer.groups
+        seen = slice((m // per) * kernel.shape[2], (m // per + 1) * kernel.shape[2])  # the channels filter m's group sees
+        inp = inp[..., seen]
+        trace = conv_step(inp, kernel, i * w + j, bias=bias, padding=[list(p) for p in layer.padding],
+                          stride=layer.stride, dilation=layer.dilation)
         (ph, _), (pw, _) = layer.padding
+        (sh, sw), (dh, dw) = layer.stride, layer.dilation
         for a in range(kernel.shape[0]):
             for b in range(kernel.shape[1]):
-                r, col = i - ph + a, j - pw + b
+                r, col = i * sh - ph + a * dh, j * sw - pw + b * dw
                 if 0 <= r < inp.shape[0] and 0 <= col < inp.shape[1]:
-                    for ch in range(inp.shape[2]):
+                    for ch in range(seen.start, seen.stop):
                         if k:
                             marks[k - 1][(ch, r, col)] = marks[k - 1].get((ch, r, col), "") + " src"
         channels = inp.shape[2]
@@ -162,60 +258,119 @@ def select(state: NetworkState, net: Network, outs: list[np.ndarray], x: np.ndar
                        "channel_sums": (trace.channel_sums if trace.channel_sums is not None
                                         else np.array([trace.products.sum()])).tolist(),
                        "sum": trace.sum, "bias": bias, "result": trace.result}
-        sel["stepper"] = stepper_link(net, k, before[0], m, i * w + j)
+        sel["stepper"] = stepper_link(layer, before[0], m, i * w + j, None)
     elif layer.op == "relu":
         sel["before"] = float(before[0, i, j, m])
-        sel["from"] = state.url(at=(net.names[k - 1], m, i, j))
+        sel["from"] = state.url(at=(net.names[k - 1], m, i, j)) if k and k - 1 in maps_at else None
         if k:
             marks[k - 1][(m, i, j)] = marks[k - 1].get((m, i, j), "") + " src"
-        sel["stepper"] = stepper_link(net, k - 1, (outs[k - 2] if k > 1 else x)[0], m, i * w + j)
+        conv = net.layers[k - 1] if k else None
+        if isinstance(conv, Conv):
+            sel["stepper"] = stepper_link(conv, (outs[k - 2] if k > 1 else x)[0], m, i * w + j, None)
     elif isinstance(layer, Pool):
         (sh, sw), (kh, kw) = layer.stride, layer.size
-        window = before[0, i * sh : i * sh + kh, j * sw : j * sw + kw, m]
+        (ph, _), (pw, _) = layer.padding
+        top, left = i * sh - ph, j * sw - pw
+        window = before[0, max(0, top) : top + kh, max(0, left) : left + kw, m]  # the cells inside the input
+        top, left = max(0, top), max(0, left)
         wr, wc = np.unravel_index(int(window.argmax()), window.shape)
         sel["window"] = window.tolist()
-        sel["winner"] = state.url(at=(net.names[k - 1], m, i * sh + int(wr), j * sw + int(wc)))
-        for a in range(window.shape[0]):
-            for b in range(window.shape[1]):
-                key = (m, i * sh + a, j * sw + b)
-                marks[k - 1][key] = marks[k - 1].get(key, "") + " src"
+        sel["kind"] = layer.kind
+        sel["size"] = list(layer.size)
+        if k and k - 1 in maps_at:
+            sel["winner"] = state.url(at=(net.names[k - 1], m, top + int(wr), left + int(wc))) if layer.kind == "max" else None
+            for a in range(window.shape[0]):
+                for b in range(window.shape[1]):
+                    key = (m, top + a, left + b)
+                    marks[k - 1][key] = marks[k - 1].get(key, "") + " src"
     return sel
 
 
-def stepper_link(net: Network, k: int, inp: np.ndarray, m: int, step: int) -> str | None:
-    """/conv2d (one channel) or /volume (several) stepping layer ``k``'s filter ``m`` on ``inp`` at ``step``."""
-    layer = net.layers[k]
-    assert isinstance(layer, Conv)
-    pad = layer.padding[0][0]
-    if inp.shape[2] == 1:
-        kernel = tuple(tuple(float(v) for v in row) for row in layer.weight[m, :, :, 0])
-        grid = tuple(tuple(float(v) for v in row) for row in inp[..., 0])
-        return Conv2dState(grid=grid, kernel=kernel, bias=float(layer.bias[m]), padding=pad, step=step).url()
-    return VolumeState.with_values(inp, layer.weight[m], float(layer.bias[m]), padding=pad, step=step)
+def stepper_link(layer: Conv, inp: np.ndarray, m: int, step: int, settings: Settings | None) -> str | None:
+    """/conv2d (one channel seen) or /volume (several) stepping filter ``m`` of ``layer`` on ``inp`` (H, W, C) at
+    ``step``, the kernel and bias by value; None when the pages cannot express the layer (asymmetric padding,
+    a kernel larger than the pages' limits, dilation on /volume)."""
+    settings = settings or Settings()
+    (pt, pb), (pl, pr) = layer.padding
+    if not pt == pb == pl == pr or layer.stride[0] != layer.stride[1] or layer.dilation[0] != layer.dilation[1]:
+        return None
+    kernel = layer.weight[m]
+    per = layer.weight.shape[0] // layer.groups
+    part = inp[..., (m // per) * kernel.shape[2] : (m // per + 1) * kernel.shape[2]]
+    if kernel.shape[2] == 1:
+        if (max(kernel.shape[:2]) > settings.max_page_kernel_size or max(part.shape[:2]) > settings.max_grid_size
+                or pt > settings.max_page_padding or layer.stride[0] > settings.max_page_stride
+                or layer.dilation[0] > settings.max_page_dilation):
+            return None
+        return Conv2dState(grid=as_matrix(part[..., 0]), kernel=as_matrix(kernel[..., 0]), bias=float(layer.bias[m]),
+                           stride=layer.stride[0], padding=pt, dilation=layer.dilation[0], step=step).url()
+    lim = VolumeState.limits(settings)
+    if (kernel.shape[0] != kernel.shape[1] or part.shape[0] != part.shape[1] or layer.dilation[0] != 1
+            or kernel.shape[0] > lim["kernel"] or part.shape[0] > lim["size"] or part.shape[2] > lim["channels"]
+            or pt > lim["padding"] or layer.stride[0] > lim["stride"]):
+        return None
+    return VolumeState.with_values(part, kernel, float(layer.bias[m]), padding=pt, step=step, stride=layer.stride[0])
 
 
 def data(state: NetworkState, view: dict[str, Any]) -> dict[str, Any]:
-    sel = view["selection"]
+    sel = view.get("selection")
     if sel and "conv" in sel:
         sel = {**sel, "conv": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in sel["conv"].items()}}
-    return {
-        "model": "digits", "input": view["input"].tolist(), "source": view["source"],
+    model: ModelFile = view["model"]
+    out: dict[str, Any] = {
+        "model": view["model_id"], "format": model.format, "runnable": model.network is not None,
+        "summary": view["table"], "total_params": model.total_params,
+        "input": None if view["input"] is None else view["input"].tolist(), "source": view["source"],
         "layers": [{"name": e["name"], "op": e["op"], "output_shape": e["shape"], "output": e["output"].tolist(),
                     **({"receptive_field": list(e["field"])} if e.get("field") else {})} for e in view["layers"]],
-        "probabilities": view["probabilities"].tolist(), "prediction": view["prediction"],
-        "contributions": view["contributions"], "selection": sel,
-        "card": {k: view["card"][k] for k in ("seed", "epochs", "test_accuracy", "date")},
+        "kernel_links": view["kernel_links"],
     }
+    if view["layers"]:
+        out.update(probabilities=None if view["probabilities"] is None else view["probabilities"].tolist(),
+                   prediction=view["prediction"], contributions=view["contributions"], selection=sel)
+    if view["card"]:
+        out["card"] = {k: view["card"][k] for k in ("seed", "epochs", "test_accuracy", "date")}
+    return out
 
 
 def context(state: NetworkState, view: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    grid = view["input"]
     return {**view, "toggle_projector": state.url(projector=not state.projector),
-            "form": {**state.form(), "grid": spell_matrix(view["input"])},  # a sample's numbers too: edit them to try a change
-            "pad": PAD, "hidden": {k: v for k, v in state.canonical().items() if k in ("at", "projector")}}
+            "form": {**state.form(), "grid": "" if grid is None else spell_matrix(grid)},  # a sample's numbers too
+            "pad": PAD, "hidden": {k: v for k, v in state.canonical().items() if k in ("model", "at", "projector")},
+            "max_bytes": settings.model_max_bytes}
 
 
 def fallback(raw: Any, settings: Settings) -> dict[str, Any]:
-    return {"card": card(), "hidden": {}, "samples": None, "pad": PAD}
+    return {"card": card() if raw.get("model", "digits") == "digits" else None, "hidden": {}, "samples": None, "pad": PAD,
+            "drawable": raw.get("model", "digits") == "digits", "model_id": raw.get("model", "digits"),
+            "max_bytes": settings.model_max_bytes}
+
+
+@router.post("/network/upload")
+async def upload(request: Request) -> Response:
+    """The page's upload form: the model file (as POST /api/models takes it), then its /network view."""
+    settings: Settings = request.app.state.settings
+    try:
+        form = await request.form(max_files=1, max_fields=2)
+    except Exception:
+        return errors.answer(request, Problem(400, "the upload must be a form with one file field `file`", "file"),
+                             page="/network", raw={})
+    try:
+        file = form.get("file")
+        projector = str(form.get("projector") or "")
+        if file is None or isinstance(file, str) or not file.filename:
+            return errors.answer(request, Problem(422, "choose a model file (.onnx, .safetensors, .npz or .npy)", "file"),
+                                 page="/network", raw={})
+        data = await file.read(settings.model_max_bytes + 1)
+        filename = file.filename
+    finally:
+        await form.close()
+    try:
+        key, _ = get_model_store(settings).put(data, filename)
+    except Problem as exc:
+        return errors.answer(request, exc, page="/network", raw={})
+    return RedirectResponse(NetworkState(model=key, projector=bool(projector)).url(), status_code=303)
 
 
 PAGE = Page(NetworkState, "pages/network.html", "partials/network_body.html", build, context, data, fallback)

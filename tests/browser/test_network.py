@@ -89,3 +89,20 @@ def test_layouts(browser, server):
         shot(page, name, full_page=False)
         shot(page, name + "-full")
         context.close()
+
+
+def test_uploading_a_model_shows_it_layer_by_layer(page, server, tmp_path):
+    from tests.web.test_network_models import small_cnn
+
+    path = tmp_path / "small.onnx"
+    path.write_bytes(small_cnn().SerializeToString())
+    page.goto(server + "/network")
+    page.locator("input[type=file][name=file]").set_input_files(str(path))
+    page.locator("button:has-text('Upload')").click()
+    page.wait_for_url(re.compile(r"/network\?model=[0-9a-f]{32}"))
+    expect(page.locator("h1")).to_have_text("Your model, layer by layer")
+    body = twin(server, page.url)
+    expect(page.locator("#h-softmax strong")).to_have_text(str(body["prediction"]))
+    page.locator(f"button[name=at][value='{body['summary'][3]['name']},1,0,0']").click()
+    expect(page.locator("#h-sel")).to_contain_text("map 1, row 0, column 0")
+    shot(page, "network-uploaded")

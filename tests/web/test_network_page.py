@@ -102,3 +102,14 @@ def test_bad_grids_are_422_naming_the_field(client):
         r = client.get("/network.json", params={"grid": grid})
         assert r.status_code == 422 and r.json()["field"] == "grid"
         assert client.get("/network", params={"grid": grid}).status_code == 422
+
+
+def test_the_digit_networks_summary_counted_by_hand(client):
+    body = client.get("/network.json").json()
+    rows = body["summary"]
+    # conv1 3·3·1·8 + 8 = 80; conv2 3·3·8·16 + 16 = 1168; dense 64·10 + 10 = 650
+    assert [r["params"] for r in rows] == [80, 0, 0, 1168, 0, 0, 0, 650, 0] and body["total_params"] == 1898
+    assert [r["output_shape"] for r in rows][:6] == [[8, 8, 8], [8, 8, 8], [4, 4, 8], [4, 4, 16], [4, 4, 16], [2, 2, 16]]
+    assert [r["receptive_field"] for r in rows] == [[3, 3], [3, 3], [4, 4], [8, 8], [8, 8], [10, 10], None, None, None]
+    assert len(body["kernel_links"]["conv1"]) == 8 and len(body["kernel_links"]["conv2"]) == 16
+    assert all(h.startswith("/volume?") for h in body["kernel_links"]["conv2"])
