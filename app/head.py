@@ -27,7 +27,8 @@ class HeadAsGetMiddleware:
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+        # "convstep.head" tells an endless stream (a class's events) to send its headers and stop
+        await self.app({**scope, "method": "GET", "convstep.head": True}, receive, send_without_body)
 
 
 def install(app: FastAPI) -> None:

@@ -102,6 +102,20 @@ class Settings(BaseSettings):
     model_max_tensor: int = Field(1_048_576, description="most numbers in one tensor of a model file")
     model_max_layers: int = Field(64, description="most layers (graph nodes) in one model")
     hsts_seconds: int = Field(0, description="Strict-Transport-Security max-age; 0 sends none (plain-HTTP classrooms)")
+    # the classroom (issue 14): classes, their event streams, and Redis as the shared engine of several workers or hosts
+    redis_url: str = Field(
+        "", description="Redis for classes and uploads across workers and hosts (redis://host:6379/0); empty: one worker,"
+        " in-process class bus, local disk only"
+    )
+    public_url: str = Field("", description="the address students open (https://convstep.example.org) for join links and"
+                            " QR codes; empty: the address the teacher's request came to")
+    class_ttl_s: int = Field(4 * 3600, description="a class ends this many seconds after it was started")
+    classes_per_address_hour: int = Field(20, description="classes one client address may start per hour; more get 429")
+    class_posts_per_second: int = Field(20, description="state changes a class's teacher may publish per second; more get 429")
+    class_max_followers: int = Field(500, description="students following one class at once; more get 503")
+    max_event_streams: int = Field(1000, description="open class event streams one worker holds; more get 503")
+    class_ping_s: float = Field(15.0, description="seconds between heartbeats on a class event stream (keeps proxies open)")
+    redis_upload_ttl_s: int = Field(7 * 24 * 3600, description="how long Redis keeps an upload after its last use, seconds")
 
 
 @lru_cache

@@ -57,6 +57,8 @@ RELATIONAL = [re.compile(p) for p in (
     r"the model takes input of shape",                  # /api/models/{id}/run: the input vs the model's input shape
     r"every row needs the same number of values",       # a page's grid or kernel typed with ragged rows
     r"lie inside the image",                            # a page's crop vs the image's size
+    r"^url: ",                                          # /api/classes: the page's own rules for its query (url's path
+                                                        # is in the schema's pattern; each page's query rules in words)
 )]
 # What a model file holds is its format, named by the file name's extension: no schema states it, and the
 # generator cannot name files. Uploads refused for their content (415) or for what the content says (422) are
