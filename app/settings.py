@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     classes_per_address_hour: int = Field(20, description="classes one client address may start per hour; more get 429")
     class_posts_per_second: int = Field(20, description="state changes a class's teacher may publish per second; more get 429")
     class_max_followers: int = Field(500, description="students following one class at once; more get 503")
-    max_event_streams: int = Field(1000, description="open class event streams one worker holds; more get 503")
+    max_event_streams: int = Field(1024, description="open class event streams one worker holds; more get 503")
     class_ping_s: float = Field(15.0, description="seconds between heartbeats on a class event stream (keeps proxies open)")
     redis_upload_ttl_s: int = Field(7 * 24 * 3600, description="how long Redis keeps an upload after its last use, seconds")
 
