@@ -8,7 +8,9 @@ nodes must form a chain (each reads the previous one's output, plus constants) o
 :data:`SUPPORTED`; any other op is refused by name. ONNX is NCHW; the engine is channels last,
 so kernels ``(N, C/g, kh, kw)`` become ``(N, kh, kw, C/g)`` and Flatten keeps ONNX's C, H, W order.
 BatchNormalization is folded into the convolution before it; an Add of a per-channel constant
-after a convolution joins its bias.
+after a convolution joins its bias. ``auto_pad`` SAME_UPPER / SAME_LOWER on Conv and pools becomes
+explicit padding by the spec's rule (output = ceil(n / s); the odd cell at the end or the start);
+a graph that is not a chain (a residual Add of two branches, a Concat) is refused naming the node.
 """
 
 from __future__ import annotations
@@ -115,14 +117,27 @@ def _attrs(node: Any) -> dict[str, Any]:
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
-def _pads(a: dict[str, Any], node: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+def _pads(a: dict[str, Any], node: Any, shape: tuple[int, ...] | None = None, kernel: tuple[int, int] = (1, 1),
+          stride: tuple[int, int] = (1, 1), dilation: tuple[int, int] = (1, 1)) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Explicit ``pads`` (top, left, bottom, right in ONNX) or ``auto_pad``: VALID is none; SAME_UPPER and
+    SAME_LOWER pad so that output = ceil(input / stride), the odd cell at the end (UPPER) or the start (LOWER)."""
     auto = a.get("auto_pad", b"NOTSET")
-    auto = auto.decode() if isinstance(auto, bytes) else auto
+    auto = auto.decode() if isinstance(auto, bytes) else str(auto)
+    label = node.name or node.op_type
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        if shape is None or len(shape) != 3:
+            raise _bad(f"node {label!r}: auto_pad {auto} is supported on Conv and pooling layers of an H×W×C input")
+        out = []
+        for n, k, s, d in zip(shape[:2], kernel, stride, dilation, strict=True):
+            total = max(0, (-(-n // s) - 1) * s + (k - 1) * d + 1 - n)
+            small, large = total // 2, total - total // 2
+            out.append((small, large) if auto == "SAME_UPPER" else (large, small))
+        return (out[0], out[1])
     if auto not in ("NOTSET", "VALID"):
-        raise _bad(f"node {node.name or node.op_type!r}: auto_pad {auto} is not supported; give pads explicitly")
+        raise _bad(f"node {label!r}: auto_pad {auto} is not an ONNX auto_pad (NOTSET, VALID, SAME_UPPER, SAME_LOWER)")
     p = [int(v) for v in a.get("pads", [0, 0, 0, 0])] if auto == "NOTSET" else [0, 0, 0, 0]
     if len(p) != 4:
-        raise _bad(f"node {node.name or node.op_type!r}: only 2-D layers are supported (pads {p})")
+        raise _bad(f"node {label!r}: only 2-D layers are supported (pads {p})")
     return ((p[0], p[2]), (p[1], p[3]))
 
 
@@ -150,7 +165,11 @@ def _convert(node: Any, a: dict[str, Any], const: dict[str, Any], shape: tuple[i
         kernels = w.transpose(0, 2, 3, 1)
         n_out = w.shape[0] if op == "Conv" else w.shape[1] * int(a.get("group", 1))
         bias = np.asarray(args[1], dtype=np.float64) if len(args) > 1 else np.zeros(n_out)
-        stride, padding, dilation, groups = _pair(a, "strides"), _pads(a, node), _pair(a, "dilations"), int(a.get("group", 1))
+        stride, dilation, groups = _pair(a, "strides"), _pair(a, "dilations"), int(a.get("group", 1))
+        auto = a.get("auto_pad", b"NOTSET")
+        if op == "ConvTranspose" and (auto.decode() if isinstance(auto, bytes) else str(auto)).startswith("SAME"):
+            raise _bad(f"node {label!r}: ConvTranspose with auto_pad SAME is not supported; give pads explicitly")
+        padding = _pads(a, node, shape, (w.shape[2], w.shape[3]), stride, dilation)
         if op == "Conv":
             return Conv(kernels, bias, stride, padding, dilation, groups)
         return ConvTranspose(kernels, bias, stride, padding, dilation, groups, _pair(a, "output_padding", 0))
@@ -166,8 +185,9 @@ def _convert(node: Any, a: dict[str, Any], const: dict[str, Any], shape: tuple[i
     if op in ("MaxPool", "AveragePool"):
         if len(node.output) > 1 and node.output[1]:
             raise _bad(f"node {label!r}: MaxPool's Indices output is not supported")
-        return Pool(_pair(a, "kernel_shape"), _pair(a, "strides"), _pads(a, node),
-                    "max" if op == "MaxPool" else "avg", _pair(a, "dilations"), bool(a.get("ceil_mode", 0)),
+        size, stride, dilation = _pair(a, "kernel_shape"), _pair(a, "strides"), _pair(a, "dilations")
+        return Pool(size, stride, _pads(a, node, shape, size, stride, dilation),
+                    "max" if op == "MaxPool" else "avg", dilation, bool(a.get("ceil_mode", 0)),
                     bool(a.get("count_include_pad", 0)))
     if op == "GlobalAveragePool":
         return GlobalAvgPool()
