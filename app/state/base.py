@@ -77,6 +77,12 @@ class PageState:
             values.update({k: v for k, v in raw.items() if k in values})
         return values
 
+    def summary(self) -> str:
+        """The settings bar's one line: what differs from the page's default example ("kernel 1,2,3 · stride 2")."""
+        shown = {k: v for k, v in self.canonical().items() if k not in ("step", "projector")}
+        parts = [f"{k.replace('_', ' ')} {v if len(v) <= 24 else v[:22] + '…'}" for k, v in shown.items()]
+        return " · ".join(parts) or "the default example"
+
     def as_json(self) -> dict[str, Any]:
         """The state with every field typed (numbers as numbers), defaults included."""
         return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}

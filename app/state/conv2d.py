@@ -20,6 +20,7 @@ import numpy as np
 
 from ..engine.errors import ParameterError
 from ..engine.kernels import PRESETS, Preset
+from ..samples import SAMPLES
 from ..settings import Settings
 from .base import PageState
 from .fields import (
@@ -191,6 +192,24 @@ class Conv2dState(PageState):
             "padding": "1", "dilation": "1", "step": "0", "mapping": default_mapping(self.kernel_matrix),
         }
 
+    def summary(self) -> str:
+        """The settings bar: "4×4 grid · Sharpen · stride 1 · padding 1" (more only where it is not the default)."""
+        if self.image:
+            sample = SAMPLES.get(self.image)
+            source = f"{sample.label if sample else 'your image ' + self.image[:8]}"
+            source += f", crop {self.crop[2]}×{self.crop[2]}" if self.crop else ""
+        else:
+            source = f"{len(self.grid)}×{len(self.grid[0])} grid"
+        parts = [source, _kernel_name(self.kernel)]
+        if self.compare is not None:
+            parts[-1] += f" vs {_kernel_name(self.compare)}"
+        parts += [f"stride {self.stride}", f"padding {self.padding}"]
+        if self.dilation != 1:
+            parts.append(f"dilation {self.dilation}")
+        if self.bias:
+            parts.append(f"bias {spell_number(self.bias)}")
+        return " · ".join(parts)
+
     def kernel_text(self) -> str:
         """The custom-kernel box: the numbers of a custom kernel (a preset shows in the select)."""
         return "" if isinstance(self.kernel, Preset) else spell_matrix(self.kernel)
@@ -205,6 +224,10 @@ class Conv2dState(PageState):
         if self.image:
             data["grid"] = None  # an image replaces the grid
         return data
+
+
+def _kernel_name(kernel: Preset | Matrix) -> str:
+    return kernel.label if isinstance(kernel, Preset) else f"custom {len(kernel)}×{len(kernel[0])} kernel"
 
 
 def _original(text: str | None) -> tuple[int, int] | None:

@@ -62,7 +62,7 @@ def common_context(state: PageState) -> dict[str, Any]:
     """What every page template gets from its state: the canonical query (``state``, strings), the
     state object, the form values, step links (``link``) and the twin's URL."""
     return {"state": state.canonical(), "page_state": state, "form": state.form(), "json_url": state.json_url(),
-            "link": Links(state)}
+            "link": Links(state), "settings_summary": state.summary()}
 
 
 class Links:

@@ -22,7 +22,7 @@ const SINGLE = new Set(["p", "P", "f", "F", "k", "K", " "]); // character keys: 
 const PLAY_KEY = "convstep-play";
 const SPEED_KEY = "convstep-speed";
 const SINGLE_KEYS = "convstep-single-keys";
-const APPLIED_KEY = "convstep-applied"; // the scroll position when Apply was pressed
+const APPLIED_KEY = "convstep-applied"; // the view when Apply was pressed: {y, open} (scroll position, settings bar open)
 const reducedMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)");
 let timer = null;
 
@@ -341,14 +341,14 @@ document.addEventListener("submit", (event) => {
 // ---------------------------------------------------------------- Apply keeps the step and the view
 // The settings form carries the step on screen (keep_step, kept in step by followKernelSwitch); the server
 // clamps it to the new last step (min(step, last)), with htmx and without.
-let applied = null; // {y}: the view before Apply, restored after the swap
+let applied = null; // {y, open}: the view before Apply, restored after the swap
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!form.matches?.("form#settings")) return;
   const step = client && !client.remote ? current() : Number(document.querySelector("#workspace")?.dataset.step || 0);
   for (const input of form.querySelectorAll("input[data-keep-step]")) input.value = String(step);
-  applied = { y: window.scrollY };
-  sessionStorage.setItem(APPLIED_KEY, String(window.scrollY)); // without htmx Apply loads a new page
+  applied = { y: window.scrollY, open: Boolean(form.closest("details.settings-bar")?.open) };
+  sessionStorage.setItem(APPLIED_KEY, JSON.stringify(applied)); // without htmx Apply loads a new page
 }, true);
 
 // The quick-switch's links go where their href says now (a boosted link would keep the href it had when
@@ -372,7 +372,11 @@ document.addEventListener("change", (event) => {
 });
 
 // After Apply: the same view, and focus on the new output size (not <body>, so Tab goes on from there).
-function afterApply(y) {
+// A state in the URL folds the settings into their one-line bar; after Apply they stay as they were (someone
+// trying values goes on trying), so the view does not jump either.
+function afterApply({ y, open }) {
+  const bar = document.querySelector("details.settings-bar");
+  if (bar && open) bar.open = true;
   window.scrollTo(0, y);
   const size = document.querySelector("#workspace .formula");
   if (size) { size.tabIndex = -1; size.focus({ preventScroll: true }); }
@@ -591,7 +595,7 @@ document.addEventListener("htmx:afterSettle", () => {
   const ws = document.querySelector("#workspace");
   if (ws && !client) followKernelSwitch(Number(ws.dataset.step || 0)); // a step fetched as a whole fragment
   if (applied) {
-    afterApply(applied.y);
+    afterApply(applied);
     applied = null;
     sessionStorage.removeItem(APPLIED_KEY);
   } else if (focusKey) control(focusKey)?.focus();
@@ -602,7 +606,7 @@ document.addEventListener("htmx:afterSettle", () => {
 initClient();
 showKeySwitch();
 if (sessionStorage.getItem(APPLIED_KEY) !== null) {
-  afterApply(Number(sessionStorage.getItem(APPLIED_KEY)));
+  try { afterApply(JSON.parse(sessionStorage.getItem(APPLIED_KEY))); } catch { /* a value from an older page */ }
   sessionStorage.removeItem(APPLIED_KEY);
 }
 scheduleNext(false);

@@ -71,6 +71,13 @@ def page(browser):
     assert not [e for e in errors if "favicon" not in e], errors
 
 
+def open_settings(page) -> None:
+    """Unfold the settings bar: whenever a state is in the URL the settings are one line ("… · Edit")."""
+    bar = page.locator("details.settings-bar")
+    if not bar.evaluate("e => e.open"):
+        bar.locator("> summary").click()
+
+
 def shot(page, name: str, full_page: bool = True) -> None:
     """Save a screenshot to look at; ``full_page=False`` keeps just what the viewport shows."""
     SCREENSHOTS.mkdir(exist_ok=True)

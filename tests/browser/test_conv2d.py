@@ -13,7 +13,7 @@ from app import htmx
 from app.engine.kernels import PRESETS
 from app.engine.matrix import weight_matrix
 from app.engine.trace import conv_step
-from tests.browser.conftest import shot
+from tests.browser.conftest import open_settings, shot
 
 GRID = np.array([[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]], dtype=float)
 
@@ -107,6 +107,7 @@ def test_switch_filter_stride_and_padding(page, server):
     page.wait_for_selector("text=1/9")
     check_numbers(page, 0, "box_blur", stride=2)
     assert page.locator("table.grid.output td").count() == 4
+    open_settings(page)
     page.fill('input[name="padding"]', "wide")  # free text: only the server can say no
     page.click("button[type=submit]:has-text('Apply')")
     page.wait_for_selector(".error-panel")
@@ -132,7 +133,7 @@ def test_upload_an_image_and_step_it(page, server, rng):
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, "PNG")
     page.goto(f"{server}/conv2d")
-    page.locator("summary").click()
+    page.locator("#pick-image > summary").click()
     page.set_input_files('input[type="file"]', files=[{"name": "mine.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
     page.click("form.upload button")
     page.wait_for_url(re.compile(r"image=[0-9a-f]{32}"))
@@ -216,8 +217,9 @@ def test_projector_and_phone_layouts(browser, server):
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = phone.new_page()
     page.goto(f"{server}/conv2d?step=5")
-    panels = page.locator(".panel").all()
-    assert panels[0].bounding_box()["y"] < panels[1].bounding_box()["y"] < panels[2].bounding_box()["y"]  # stacked
+    inp, comp, out = (page.locator(f".{name}-panel").bounding_box() for name in ("input", "compute", "output"))
+    assert abs(inp["y"] - out["y"]) < 2 and inp["x"] + inp["width"] <= out["x"]  # input and output side by side
+    assert comp["y"] >= inp["y"] + inp["height"]  # the computation under them
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     shot(page, "phone-390")
     phone.close()

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import open_settings, shot
 from tests.browser.test_accessibility import violations
 
 # 7×7 grid holding 1…49 row by row; kernel [[1, 0], [0, 1]], no padding: 6×6 = 36 steps and
@@ -202,6 +202,7 @@ def test_without_htmx_everything_still_works(page, server):
     page.locator('[data-key="next"]').click()
     page.wait_for_url(re.compile(r"step=6\b"))
     assert step_of(page) == "6"
+    open_settings(page)
     page.select_option('select[name="kernel"]', "box_blur")
     page.click("button[type=submit]:has-text('Apply')")
     page.wait_for_url(re.compile(r"kernel=box_blur"))

@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from app.engine.kernels import PRESETS
-from tests.browser.conftest import shot
+from tests.browser.conftest import open_settings, shot
 from tests.browser.test_stepping import SEVEN, step_of
 
 
@@ -69,7 +69,7 @@ def test_the_step_box_fits_the_largest_step(page, server):
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, "PNG")
     page.goto(f"{server}/conv2d")
-    page.locator("summary").click()
+    page.locator("#pick-image > summary").click()
     page.set_input_files('input[type="file"]', files=[{"name": "wide.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
     page.click("form.upload button")
     page.wait_for_url(re.compile(r"image=[0-9a-f]{32}"))
@@ -207,6 +207,7 @@ def test_apply_keeps_the_step_the_view_and_focus_when_the_shape_is_unchanged(bro
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     page.goto(f"{server}/conv2d?step=5")
+    open_settings(page)  # a state in the URL: the settings are one line until unfolded; after Apply they stay open
     page.select_option('select[name="kernel"]', "box_blur")  # 3×3 like sharpen: the output stays 4×4
     apply = page.locator("#settings button[type=submit]")
     apply.scroll_into_view_if_needed()
@@ -236,3 +237,69 @@ def test_a_skip_link_reaches_the_stepper(page, server):
     assert link.is_visible()  # shown when focused
     page.keyboard.press("Enter")
     assert page.url.endswith("#workspace") and step_of(page) == "3"
+
+
+STEPPING_PAGES = ["/conv2d?step=5", "/conv1d?step=2", "/pool?step=1", "/volume?step=1", "/transpose?step=1", "/flip?at=2"]
+
+
+@pytest.mark.parametrize("path", STEPPING_PAGES)
+def test_a_state_in_the_url_folds_the_settings_into_one_line(page, server, path):
+    page.goto(server + path.split("?")[0])  # a first visit: the settings are open
+    bar = page.locator("details.settings-bar")
+    assert bar.evaluate("e => e.open")
+    page.goto(server + path)
+    assert not bar.evaluate("e => e.open")
+    summary = bar.locator("> summary")
+    assert summary.bounding_box()["height"] < 60  # one line
+    assert page.locator("#settings").is_hidden()
+    summary.click()  # Edit unfolds it (a <details>: no script needed)
+    expect(page.locator("#settings")).to_be_visible()
+
+
+def test_the_summary_bar_says_what_is_on_screen(page, server):
+    page.goto(f"{server}/conv2d?kernel=box_blur&stride=2")
+    expect(page.locator(".settings-summary")).to_have_text("4×4 grid · Box blur · stride 2 · padding 1")
+    page.goto(f"{server}/conv2d?image=shapes&crop=0,0,8&kernel=sobel_x&compare=sobel_y&dilation=2&padding=0")
+    expect(page.locator(".settings-summary")).to_have_text(
+        "Shapes, crop 8×8 · Sobel x vs Sobel y · stride 1 · padding 0 · dilation 2")
+
+
+def test_the_output_size_lines_show_once(page, server):
+    page.goto(f"{server}/conv2d")  # settings open: the live explorer's lines, not the applied ones again
+    assert page.locator("[data-explorer] [data-axis]").count() == 2
+    assert page.locator("#workspace [data-axis-line]:visible").count() == 0
+    page.goto(f"{server}/conv2d?step=3")  # settings folded: the applied lines
+    assert page.locator("#workspace [data-axis-line]:visible").count() == 2
+    assert page.locator("[data-explorer] [data-axis]:visible").count() == 0
+
+
+def test_the_laptop_first_screen_shows_the_grids(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"{server}/conv2d?step=5")
+    for selector in ("table.grid.input td.win", "table.grid.output td.cur", ".controls .buttons"):
+        box = page.locator(selector).first.bounding_box()
+        assert box["y"] + box["height"] <= 720, selector
+    shot(page, "conv2d-1280x720", full_page=False)
+    context.close()
+
+
+def test_the_phone_first_screen_holds_the_whole_step(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{server}/conv2d?step=5")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    bar = page.locator(".controls .buttons").bounding_box()
+    assert bar["y"] + bar["height"] <= 844 + 1 and bar["y"] > 700  # the step buttons: a bar at the bottom
+    for selector in ("table.grid.input td.win", "table.grid.kernel", "table.grid.products", ".sum .result", "table.grid.output"):
+        for loc in page.locator(selector).all():
+            box = loc.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= bar["y"], selector
+    inp, out = page.locator(".input-panel").bounding_box(), page.locator(".output-panel").bounding_box()
+    assert abs(inp["y"] - out["y"]) < 2  # side by side
+    shot(page, "conv2d-phone-390", full_page=False)
+    page.mouse.wheel(0, 1500)  # far down the page, the buttons are still there and still step
+    page.locator('.controls a[data-key="next"]').click()
+    assert step_of(page) == "6"
+    expect(page.locator(".sum .result").first).to_have_text("−27")
+    context.close()
