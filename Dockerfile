@@ -9,6 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /srv/convstep
 
+# DejaVu Sans draws the GIF/APNG exports' signs (− × → ∞); without it they fall back to ASCII.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so editing the app does not reinstall them: the exact locked releases, each
 # checked against its hash (requirements.lock, written by `make lock` from pyproject.toml).
 COPY requirements.lock ./

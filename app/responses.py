@@ -6,6 +6,8 @@ pure function of their query, so a PNG URL always means the same picture: it may
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -25,3 +27,16 @@ def png_response(request: Request, data: bytes, etag: str) -> Response:
     return not_modified(request, etag) or Response(
         data, media_type="image/png", headers={"ETag": f'"{etag}"', "Cache-Control": IMMUTABLE}
     )
+
+
+def immutable_response(request: Request, make: Callable[[], bytes], etag: str, media_type: str,
+                       filename: str | None = None) -> Response:
+    """``make()``'s bytes as an immutable ``media_type`` tagged ``etag`` (unquoted), or 304 before anything is
+    made when the client has it; ``filename`` names the download (inline: a browser still shows it)."""
+    early = not_modified(request, etag)
+    if early is not None:
+        return early
+    headers = {"ETag": f'"{etag}"', "Cache-Control": IMMUTABLE}
+    if filename:
+        headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return Response(make(), media_type=media_type, headers=headers)

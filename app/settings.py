@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     max_transpose_kernel: int = Field(4, description="largest kernel side on /transpose")
     max_transpose_stride: int = Field(3, description="largest stride on /transpose")
     max_transpose_padding: int = Field(3, description="largest padding on /transpose")
+    export_max_frames: int = Field(64, description="most steps in one GIF or APNG export (/conv2d.gif?from=…&to=…)")
+    export_max_pixels: int = Field(1_500_000, description="largest exported frame or slide, width × height pixels")
     max_transpose_dilation: int = Field(3, description="largest dilation on /transpose")
     max_transpose_channels: int = Field(3, description="most input channels C and most kernels N on /transpose")
     # /shapes only does arithmetic: its bounds keep numbers readable, not pages small

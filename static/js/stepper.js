@@ -555,6 +555,21 @@ function checkMatrix(area) {
   }
 }
 
+// ---------------------------------------------------------------- take it home
+// The SVG slide link names the step on screen (client-side stepping moves it without a request);
+// "Print this step" opens the print dialog (the print stylesheet keeps one step on one page).
+document.addEventListener("click", (event) => {
+  const slide = event.target.closest?.("a[data-export-step]");
+  const step = document.getElementById("workspace")?.dataset.step;
+  if (slide && step !== undefined) {
+    const url = new URL(slide.href);
+    if (step === "0") url.searchParams.delete("step");
+    else url.searchParams.set("step", step);
+    slide.href = url.pathname + url.search;
+  }
+  if (event.target.closest?.("a[data-print]")) { event.preventDefault(); window.print(); }
+});
+
 // ---------------------------------------------------------------- links to a closed <details>
 // The home page's "upload your own image" links to #pick-image: open the picker it points at.
 function openTargetedDetails() {
