@@ -33,6 +33,7 @@ class Preset:
     denominator: int
     description: str
     notes_slip: str | None = None
+    photo_note: str | None = None  # what to expect on a photo, said beside the result
 
     @property
     def matrix(self) -> np.ndarray:
@@ -65,9 +66,9 @@ class Preset:
 
 def _p(
     name: str, label: str, rows: Sequence[Sequence[int]], description: str, denominator: int = 1,
-    notes_slip: str | None = None,
+    notes_slip: str | None = None, photo_note: str | None = None,
 ) -> Preset:
-    return Preset(name, label, tuple(tuple(r) for r in rows), denominator, description, notes_slip)
+    return Preset(name, label, tuple(tuple(r) for r in rows), denominator, description, notes_slip, photo_note)
 
 
 PRESETS: dict[str, Preset] = {
@@ -78,7 +79,11 @@ PRESETS: dict[str, Preset] = {
         _p("edge", "Edge detection", [[1, 0, -1], [0, 0, 0], [-1, 0, 1]],
            "Responds to diagonal changes; flat areas give 0 (the entries sum to 0).",
            notes_slip="The notes print this with a 1 in the centre; that kernel sums to 1 and"
-           " mostly copies the image. An edge detector's entries sum to 0."),
+           " mostly copies the image. An edge detector's entries sum to 0.",
+           photo_note="It finds diagonal changes only: on a straight horizontal or vertical edge its +1 and −1"
+           " corners cancel to 0, so a rectangle's sides vanish (Sobel x + y finds every edge). Values are negative"
+           " where brightness changes the other way; the signed mapping shows negatives blue, positives orange,"
+           " 0 white."),
         _p("sharpen", "Sharpen", [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
            "Boosts the centre against its neighbours; flat areas stay the same (sums to 1).",
            notes_slip="The notes label [[0, 1, 0], [1, -4, 1], [0, 1, 0]] 'sharpen'; that is a"

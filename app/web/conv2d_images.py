@@ -17,16 +17,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..engine.conv import correlate
+from ..engine.gradient import sobel_gradient
 from ..engine.matrix import band_overview
 from ..imaging import render_png
 from ..lru import BytesLRU
 from ..responses import not_modified, png_response
 from ..sources import load_image
 from ..state.conv2d import Conv2dState
+from ..state.fields import parse_choice
 from .conv2d import Conv2dView, build
 
 router = APIRouter()
 _cache = BytesLRU(max_bytes=16 * 1024 * 1024)  # per worker: dozens of PNGs of 512² outputs, or a few of 1024²
+
+
+GRADIENT_PARTS = {"x": ("signed", 0), "y": ("signed", 1), "magnitude": ("stretch", 2)}  # how each is drawn
 
 
 def _state(request: Request, **changes: object) -> Conv2dState:
@@ -95,3 +100,20 @@ def band_png(request: Request) -> Response:
         return render_png(np.where(picture, 40, 250), "clip")
 
     return _cached_png(request, "band", state, make)
+
+
+@router.get("/conv2d/gradient.png")
+def gradient_png(request: Request) -> Response:
+    """Sobel x + y on the picture being stepped (its channel, crop, stride, padding and dilation):
+    ``part=x`` and ``part=y`` in signed colours, ``part=magnitude`` (sqrt(gx² + gy²), never negative)
+    stretched from black to white."""
+    part = parse_choice(request.query_params.get("part"), "part", GRADIENT_PARTS, "magnitude")
+    state = _state(request, part=part)
+    mapping, index = GRADIENT_PARTS[part]
+
+    def make() -> bytes:
+        view = build(state, request.app.state.settings)
+        g = view.g
+        return render_png(sobel_gradient(view.x, stride=g.stride, padding=g.padding, dilation=g.dilation)[index], mapping)
+
+    return _cached_png(request, f"gradient-{part}", state, make)

@@ -390,6 +390,7 @@ def image_step(x: np.ndarray, trace: ConvStep, g: Geometry, magnifier: list[list
     values: dict[str, object] = {"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace, denominator),
                                  "sum": format_signed(trace.sum), "result": format_signed(trace.result),
                                  "win@x": str(trace.origin[1]), "win@y": str(trace.origin[0]),
+                                 "aim@transform": f"translate({trace.origin[1]} {trace.origin[0]})",
                                  "cell": f"[{r}, {c}]",
                                  "rest@x": str(c + 1), "rest@y": str(r), "rest@width": str(out_w - c - 1),
                                  "below@y": str(r + 1), "below@height": str(out_h - r - 1),

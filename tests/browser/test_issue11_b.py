@@ -38,3 +38,33 @@ def test_flip_toggle_keeps_the_step_and_the_double_sum_follows(page, server):
     expect(dsum).to_contain_text("k[1 − m, 1 − n]")
     expect(page.locator("[data-wx]")).to_contain_text("w₃·19 + w₂·25 + w₁·22 + w₀·16")  # the kernel reversed
     expect(dsum).to_contain_text("= 211")  # 19·4 + 25·3 + 22·2 + 16·1 = 76 + 75 + 44 + 16
+
+
+def test_result_images_enlarge_by_keyboard_and_close_with_escape(page, server):
+    page.goto(server + "/conv2d?image=shapes&kernel=edge")
+    link = page.locator(".result-view a[data-enlarge]").nth(1)
+    link.focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("dialog#enlarged")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("img")).to_have_attribute("src", re.compile(r"/conv2d/output\.png\?image=shapes&kernel=edge&mapping=signed$"))
+    expect(dialog).to_contain_text("Output · display: signed")
+    natural = dialog.locator("img").evaluate("img => img.complete && img.naturalWidth")
+    assert natural == 96  # the whole PNG, shown larger than the 16 rem thumbnail
+    assert dialog.locator("img").bounding_box()["width"] > link.bounding_box()["width"]
+    shot(page, "result-enlarged", full_page=False)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert page.evaluate("document.activeElement.getAttribute('href')") == link.get_attribute("href")
+
+
+def test_the_window_stays_findable_on_a_picture(page, server):
+    page.goto(server + "/conv2d?image=shapes&kernel=sobel_x")
+    aim = page.locator("[data-b='aim@transform']")
+    expect(aim).to_have_attribute("transform", "translate(-1 -1)")
+    page.locator(".input-panel").scroll_into_view_if_needed()
+    page.keyboard.press("ArrowRight")
+    expect(aim).to_have_attribute("transform", "translate(0 -1)")
+    halo = page.locator("svg.picture .window-halo").bounding_box()
+    assert halo["width"] >= 14  # at least ~4.5% of the picture on screen, however small the window
+    shot(page, "picture-window", full_page=False)
