@@ -47,7 +47,8 @@ def test_result_images_enlarge_by_keyboard_and_close_with_escape(page, server):
     page.keyboard.press("Enter")
     dialog = page.locator("dialog#enlarged")
     expect(dialog).to_be_visible()
-    expect(dialog.locator("img")).to_have_attribute("src", re.compile(r"/conv2d/output\.png\?image=shapes&kernel=edge&mapping=signed$"))
+    src = re.compile(r"/conv2d/output\.png\?image=shapes&kernel=edge&mapping=signed$")
+    expect(dialog.locator("img")).to_have_attribute("src", src)
     expect(dialog).to_contain_text("Output · display: signed")
     natural = dialog.locator("img").evaluate("img => img.complete && img.naturalWidth")
     assert natural == 96  # the whole PNG, shown larger than the 16 rem thumbnail
