@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast lint bench soak burst browser-deps htmx clean lock audit train
+.PHONY: run test test-fast lint bench soak burst browser-deps redis-deps htmx clean lock audit train
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,12 @@ htmx: $(VENV)/.installed
 browser-deps:
 	@scripts/ensure_chromium.sh
 
+# Debian's redis-server for the classroom tests (needs root; those tests skip with a message otherwise).
+redis-deps:
+	@scripts/ensure_redis.sh
+
 # The bench extras too, so the benchmark harness's smoke test runs (it never asserts timings).
-test: $(VENV)/.installed-bench browser-deps htmx
+test: $(VENV)/.installed-bench browser-deps redis-deps htmx
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.installed-dev

@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from . import api, errors, head, security, upload_limits, web
 from .api import openapi
+from .classes.service import lifespan
 from .paths import STATIC_DIR
 from .settings import Settings, get_settings
 from .web import page_cache
@@ -18,6 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="convstep",
         summary="Convolution, step by step: every window, every product, the weight matrix.",
         version="0.1.0",
+        lifespan=lifespan,  # closes the classroom's bus (Redis connections) when the server stops
     )
     app.state.settings = settings
     upload_limits.install(app)

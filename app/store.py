@@ -21,12 +21,15 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .problems import Problem
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .blobs import RedisBlobs
 
 ID_LENGTH = 32
 ID_PATTERN = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")
@@ -41,6 +44,15 @@ def image_id(pixels: np.ndarray) -> str:
     return digest.hexdigest()[:ID_LENGTH]
 
 
+image_id_of = image_id  # the name inside ImageStore, whose methods take an ``image_id`` argument
+
+
+def _npy(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, pixels, allow_pickle=False)
+    return buffer.getvalue()
+
+
 def check_id(value: str) -> str:
     if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise Problem(
@@ -50,8 +62,9 @@ def check_id(value: str) -> str:
 
 
 class ImageStore:
-    def __init__(self, root: Path, cap_bytes: int, memory_items: int = 32) -> None:
+    def __init__(self, root: Path, cap_bytes: int, memory_items: int = 32, remote: RedisBlobs | None = None) -> None:
         self.root = Path(root)
+        self.remote = remote  # Redis, shared by every host (app/blobs.py); this disk is then a cache
         self.root.mkdir(parents=True, exist_ok=True)
         self.cap_bytes = cap_bytes
         self.memory_items = memory_items
@@ -119,13 +132,17 @@ class ImageStore:
         pixels.flags.writeable = False
         key = image_id(pixels)
         path = self._path(key, ".npy")
+        data = None
         try:
             os.utime(path)  # already stored: mark it recently used
         except FileNotFoundError:  # not stored, or evicted by another worker a moment ago
             buffer = io.BytesIO()
             np.save(buffer, pixels, allow_pickle=False)
-            self._write_atomic(path, buffer.getvalue())
+            data = buffer.getvalue()
+            self._write_atomic(path, data)
             self.evict(keep=key)
+        if self.remote is not None:  # False when Redis is down: the upload still works on this host
+            self.remote.put(key, lambda: data if data is not None else _npy(pixels))
         self._remember(key, pixels)
         return key
 
@@ -141,6 +158,9 @@ class ImageStore:
             with open(path, "rb") as f:  # an open file survives eviction by another worker
                 pixels = np.load(f, allow_pickle=False)
         except FileNotFoundError:
+            pixels = self._fetch(image_id)
+            if pixels is not None:
+                return pixels
             raise Problem(
                 404, f"image {image_id} is not stored (it may have been evicted to make room):"
                 " upload it again", "image"
@@ -149,6 +169,23 @@ class ImageStore:
             raise Problem(404, f"image {image_id} is damaged on disk: upload it again", "image") from None
         with contextlib.suppress(FileNotFoundError):  # evicted since we opened it: the pixels read are still good
             os.utime(path)
+        pixels.flags.writeable = False
+        self._remember(image_id, pixels)
+        return pixels
+
+    def _fetch(self, image_id: str) -> np.ndarray | None:
+        """An upload another host stored, from Redis, kept on this disk from now on; None when not there."""
+        data = self.remote.get(image_id) if self.remote is not None else None
+        if data is None:
+            return None
+        try:
+            pixels = np.load(io.BytesIO(data), allow_pickle=False)
+        except ValueError:
+            return None
+        if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8 or image_id_of(pixels) != image_id:
+            return None  # not what the id names: never served
+        self._write_atomic(self._path(image_id, ".npy"), data)
+        self.evict(keep=image_id)
         pixels.flags.writeable = False
         self._remember(image_id, pixels)
         return pixels
@@ -224,5 +261,10 @@ def get_store(settings: Settings) -> ImageStore:
     with _stores_lock:
         store = _stores.get(root)
         if store is None:
-            store = _stores[root] = ImageStore(root, settings.store_cap_bytes, settings.memory_cache_items)
+            remote = None
+            if settings.redis_url:
+                from .blobs import RedisBlobs
+
+                remote = RedisBlobs(settings.redis_url, settings.redis_upload_ttl_s)
+            store = _stores[root] = ImageStore(root, settings.store_cap_bytes, settings.memory_cache_items, remote)
         return store

@@ -29,3 +29,14 @@ def app(settings):
 def client(app) -> TestClient:
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def redis_server():
+    """Debian's redis-server on a free loopback port (no persistence), stopped after the test."""
+    from scripts import redis_server as rs
+
+    if not rs.available():
+        pytest.skip("redis-server is not installed (apt-get install redis-server; make test installs it as root)")
+    with rs.redis_server() as server:
+        yield server

@@ -23,10 +23,18 @@ async def healthz() -> dict[str, str]:  # on the event loop: no thread needed, a
 def readyz(request: Request) -> JSONResponse:
     """Every check that must pass for uploads to work: the store is writable and has room.
 
-    Where Redis goes: once ``CONVSTEP_REDIS_URL`` is configured (the shared engine for several
-    hosts, see docs/architecture.md), a ``redis`` check that PINGs it joins ``checks`` here.
+    With ``CONVSTEP_REDIS_URL`` set, ``checks.redis`` says whether Redis answers (a PING). It is
+    reported, not required: with Redis down every host still serves pages, the API and the uploads
+    its disk holds (a load balancer must not take them all out), so the status is then ``degraded``
+    with 200, and classes wait for Redis (their streams say ``reconnecting``).
     """
     settings = request.app.state.settings
-    checks = {"store": get_store(settings).readiness(settings.min_free_bytes)}
+    store = get_store(settings)
+    checks = {"store": store.readiness(settings.min_free_bytes)}
     ready = all(check["ok"] for check in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+    status = "ready" if ready else "not ready"
+    if store.remote is not None:
+        checks["redis"] = {**store.remote.health(), "required": False}
+        if ready and not checks["redis"]["ok"]:
+            status = "degraded"
+    return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)

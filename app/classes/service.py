@@ -242,10 +242,25 @@ class Classroom:
 
 def make_bus(settings: Settings) -> ClassBus:
     if settings.redis_url:
-        raise NotImplementedError("CONVSTEP_REDIS_URL: the Redis class bus is not built yet")
+        from .redis_bus import RedisBus
+
+        return RedisBus(settings.redis_url)
     from .memory import InProcessBus
 
     return InProcessBus()
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """The app's lifespan: the classroom's bus is closed when the server stops (its Redis connections)."""
+    try:
+        yield
+    finally:
+        classroom = getattr(app.state, "classroom", None)
+        if classroom is not None:
+            app.state.classroom = None
+            with contextlib.suppress(BusUnavailable):
+                await classroom.bus.close()
 
 
 def get_classroom(app: Any) -> Classroom:

@@ -1,4 +1,4 @@
-"""The classes API, line by line as issue 14 writes it (in-process bus, one app)."""
+"""The classes API, line by line as issue 14 writes it (one app, on the in-process bus and on Redis)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ from app.classes.memory import InProcessBus
 from app.classes.service import Classroom
 from app.main import create_app
 from app.settings import Settings
+
+
+@pytest.fixture(params=["in-process", "redis"])
+def settings(request, tmp_path) -> Settings:
+    """Every test on the ``client`` runs on both buses (Redis: Debian's redis-server on loopback)."""
+    redis_url = request.getfixturevalue("redis_server").url if request.param == "redis" else ""
+    return Settings(data_dir=tmp_path / "data", htmx_source="none", redis_url=redis_url)
+
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -65,8 +73,13 @@ def test_codes_avoid_look_alikes_and_keys_carry_at_least_128_bits():
 
 def test_the_key_is_stored_only_as_a_digest(client, app):
     code, key, _ = started(client)
-    record = app.state.classroom.bus._classes[code]
+    record = client.portal.call(app.state.classroom.bus.get, code)
     assert key not in repr(record) and record.key_digest == codes.key_digest(key)
+    if app.state.settings.redis_url:
+        import redis
+
+        stored = redis.Redis.from_url(app.state.settings.redis_url).hgetall(f"convstep:class:{code}")
+        assert stored[b"key"] == codes.key_digest(key).encode() and key.encode() not in b"".join(stored.values())
 
 
 def test_put_state_204_and_get_gives_the_canonical_url_and_never_the_key(client):

@@ -1,0 +1,75 @@
+"""Uploads in Redis (``CONVSTEP_REDIS_URL``): content-addressed keys with a TTL, shared by every host.
+
+The store (app/store.py) keeps writing each upload to its local disk and also puts it here, under
+``convstep:image:<id>``, for ``CONVSTEP_REDIS_UPLOAD_TTL_S`` seconds after its last use. A host that
+is asked for an id its disk does not hold reads it from Redis and keeps a copy (the disk is a cache),
+so an image uploaded through one host is steppable through any other.
+
+Redis down never fails an upload or a page: a put or get that cannot reach it is skipped (and Redis
+is left alone for ``PAUSE_S`` so a page does not wait on a dead server each time); what the disk
+already holds keeps working.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+PREFIX = "convstep:image:"
+PAUSE_S = 2.0  # after a failure, Redis is not asked again for this long
+
+
+class RedisBlobs:
+    def __init__(self, url: str, ttl_s: int) -> None:
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2.0)
+        self.ttl_s = ttl_s
+        self._paused_until = 0.0
+        self._last_error = ""
+        self._lock = threading.Lock()
+
+    def _available(self) -> bool:
+        return time.monotonic() >= self._paused_until
+
+    def _failed(self, exc: Exception) -> None:
+        with self._lock:
+            self._paused_until = time.monotonic() + PAUSE_S
+            self._last_error = str(exc)
+        log.warning("Redis does not answer (%s): uploads stay on this host's disk for now", exc)
+
+    def put(self, key: str, data: Callable[[], bytes]) -> bool:
+        """Store ``data()`` under ``key`` unless Redis has it (then its TTL starts again); False when Redis is down."""
+        if not self._available():
+            return False
+        try:
+            if not self.client.expire(PREFIX + key, self.ttl_s):
+                self.client.set(PREFIX + key, data(), ex=self.ttl_s)
+            return True
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return False
+
+    def get(self, key: str) -> bytes | None:
+        """The bytes under ``key`` (its TTL starts again), or None when absent or Redis is down."""
+        if not self._available():
+            return None
+        try:
+            data = self.client.getex(PREFIX + key, ex=self.ttl_s)
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return None
+        return data if isinstance(data, bytes) else None
+
+    def health(self) -> dict[str, Any]:
+        try:
+            self.client.ping()
+        except (RedisError, OSError) as exc:
+            return {"ok": False, "detail": f"Redis does not answer ({exc}): pages, the API and uploads this host"
+                    " holds keep working; classes and other hosts' uploads wait for it"}
+        return {"ok": True, "detail": "Redis answers"}

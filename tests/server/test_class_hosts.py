@@ -1,0 +1,183 @@
+"""Two "hosts" sharing only Redis: two app processes with separate data directories and Debian's
+real redis-server on loopback. A teacher on host A reaches a follower on host B; an upload through A
+is stepped through B; killing and restarting Redis in the middle of a class gives no 5xx from a page,
+and every follower ends on the teacher's final state."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import ExitStack
+
+import httpx
+import numpy as np
+import pytest
+
+from app.engine.kernels import PRESETS
+from app.engine.trace import conv_step
+from scripts.local_server import running_server
+from tests.classes.sse import events
+from tests.server.workload import upload
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+
+def two_hosts(stack: ExitStack, redis_url: str):
+    return [stack.enter_context(running_server("uvicorn", workers=1, redis_url=redis_url, class_ping_s="1"))
+            for _ in range(2)]
+
+
+def start(base: str) -> dict:
+    r = httpx.post(f"{base}/api/classes", timeout=10)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def put(base: str, started: dict, url: str) -> httpx.Response:
+    return httpx.put(f"{base}/api/classes/{started['code']}/state", json={"url": url},
+                     headers={"X-Teacher-Key": started["teacher_key"]}, timeout=10)
+
+
+class Follower(threading.Thread):
+    """Follows a class on one host, reconnecting as a browser's EventSource does (with Last-Event-ID)."""
+
+    def __init__(self, base: str, code: str) -> None:
+        super().__init__(daemon=True)
+        self.base, self.code = base, code
+        self.seen: list[tuple[str, dict]] = []
+        self.connected = threading.Event()
+        self.stop = threading.Event()
+        self.statuses: list[int] = []
+
+    def run(self) -> None:
+        last = None
+        while not self.stop.is_set():
+            headers = {"Last-Event-ID": last} if last else {}
+            try:
+                with httpx.stream("GET", f"{self.base}/api/classes/{self.code}/events", headers=headers,
+                                  timeout=httpx.Timeout(10, read=3)) as r:
+                    self.statuses.append(r.status_code)
+                    if r.status_code != 200:
+                        time.sleep(0.3)
+                        continue
+                    for event in events(r.iter_lines()):
+                        self.seen.append((event.event, event.json))
+                        if event.event == "state":
+                            last = event.id
+                            self.connected.set()
+                        if self.stop.is_set():
+                            return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+
+    @property
+    def last_url(self) -> str | None:
+        states = [data["url"] for kind, data in self.seen if kind == "state"]
+        return states[-1] if states else None
+
+
+def wait_for(predicate, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_a_teacher_on_one_host_reaches_a_follower_on_the_other(redis_server):
+    with ExitStack() as stack:
+        a, b = two_hosts(stack, redis_server.url)
+        started = start(a.base)
+        assert httpx.get(f"{b.base}/api/classes/{started['code']}").status_code == 200  # known on B too
+        follower = Follower(b.base, started["code"])
+        follower.start()
+        assert follower.connected.wait(10)
+        assert wait_for(lambda: httpx.get(f"{a.base}/api/classes/{started['code']}").json()["followers"] == 1)
+        for i in range(1, 6):
+            assert put(a.base, started, f"/conv2d?step={i}").status_code == 204
+        assert wait_for(lambda: follower.last_url == "/conv2d?step=5")
+        follower.stop.set()
+        states = [data for kind, data in follower.seen if kind == "state"]
+        assert states == [{"url": "/", "seq": 0}, *({"url": f"/conv2d?step={i}", "seq": i} for i in range(1, 6))]
+
+
+def test_an_upload_through_one_host_is_stepped_through_the_other(redis_server, rng):
+    pixels = (rng.random((20, 24)) * 255).astype(np.uint8)
+    with ExitStack() as stack:
+        a, b = two_hosts(stack, redis_server.url)
+        r = upload(a.base, pixels)
+        assert r.status_code == 201, r.text
+        image_id = r.json()["id"]
+        assert not (b.data_dir / "images" / f"{image_id}.npy").exists()  # B's disk never saw it
+        trace = httpx.post(f"{b.base}/api/trace", json={"image_id": image_id, "kernel": "sharpen", "padding": 1,
+                                                         "step": 30}, timeout=10)
+        assert trace.status_code == 200, trace.text
+        expected = conv_step(pixels.astype(float), PRESETS["sharpen"].matrix, 30, padding=1)
+        assert trace.json()["sum"] == pytest.approx(expected.sum)
+        page = httpx.get(f"{b.base}/conv2d", params={"image": image_id, "kernel": "sharpen", "step": "3"},
+                         follow_redirects=True, timeout=10)
+        assert page.status_code == 200
+        assert (b.data_dir / "images" / f"{image_id}.npy").exists()  # now cached on B's disk
+        assert httpx.get(f"{b.base}/api/images/{image_id}.png", timeout=10).status_code == 200
+
+
+def test_redis_killed_and_restarted_mid_class(redis_server, rng):
+    pixels = (rng.random((16, 16)) * 255).astype(np.uint8)
+    with ExitStack() as stack:
+        a, b = two_hosts(stack, redis_server.url)
+        image_id = upload(a.base, pixels).json()["id"]
+        page = f"/conv2d?image={image_id}&kernel=sharpen&step=2"
+        assert httpx.get(b.base + page, follow_redirects=True, timeout=10).status_code == 200  # now cached on B too
+        started = start(a.base)
+        followers = [Follower(host.base, started["code"]) for host in (a, b, b)]
+        for follower in followers:
+            follower.start()
+        assert all(f.connected.wait(10) for f in followers)
+        assert put(a.base, started, "/conv2d?step=1").status_code == 204
+        assert wait_for(lambda: all(f.last_url == "/conv2d?step=1" for f in followers))
+
+        pages = [page, "/", "/conv2d?step=4", "/pool", "/healthz"]
+        page_statuses: list[tuple[str, int]] = []
+        stop_pages = threading.Event()
+
+        def browse() -> None:  # students and teachers keep using pages the whole time
+            while not stop_pages.is_set():
+                for host in (a, b):
+                    for path in pages:
+                        try:
+                            answer = httpx.get(host.base + path, timeout=10, follow_redirects=True)
+                            page_statuses.append((path, answer.status_code))
+                        except httpx.HTTPError as exc:
+                            page_statuses.append((path, f"{type(exc).__name__}"))
+
+        browser = threading.Thread(target=browse, daemon=True)
+        browser.start()
+        redis_server.stop()
+        assert wait_for(lambda: all(any(kind == "reconnecting" for kind, _ in f.seen) for f in followers))
+        down = put(a.base, started, "/conv2d?step=7")
+        assert down.status_code == 503 and "bus" in down.json()["detail"] and "retry-after" in down.headers
+        for host in (a, b):
+            ready = httpx.get(f"{host.base}/readyz", timeout=10)
+            assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+            assert ready.json()["checks"]["redis"]["ok"] is False
+            assert httpx.post(f"{host.base}/api/conv", json={"input": [[1, 2], [3, 4]], "kernel": [[1]]},
+                              timeout=10).status_code == 200
+        time.sleep(1.0)
+        redis_server.start()  # empty: no persistence
+        final = "/conv2d?kernel=box_blur&step=9"
+        assert wait_for(lambda: put(a.base, started, final).status_code == 204, timeout=20)
+        assert wait_for(lambda: all(f.last_url == final for f in followers), timeout=20), [f.seen[-3:] for f in followers]
+        stop_pages.set()
+        browser.join(30)
+        for follower in followers:
+            follower.stop.set()
+        for host in (a, b):
+            ready = httpx.get(f"{host.base}/readyz", timeout=10).json()
+            assert ready["status"] == "ready" and ready["checks"]["redis"]["ok"] is True
+    bad = [(path, status) for path, status in page_statuses if status != 200]
+    assert page_statuses and bad == []
+    for follower in followers:
+        kinds = [kind for kind, _ in follower.seen]
+        assert "reconnecting" in kinds and kinds[-1] == "state"
+        assert all(status in (200,) for status in follower.statuses)

@@ -1,0 +1,55 @@
+"""Uploads in Redis (app/blobs.py): two stores with separate disks share images through Redis only;
+Redis down never fails a put or a get of what the disk holds; what Redis returns is checked against its id."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import redis
+
+from app.blobs import PREFIX, RedisBlobs
+from app.problems import Problem
+from app.store import ImageStore
+
+
+def stores(tmp_path, url, ttl=3600):
+    return [ImageStore(tmp_path / name, 10**8, remote=RedisBlobs(url, ttl)) for name in ("a", "b")]
+
+
+def test_an_image_put_on_one_host_is_read_on_the_other(tmp_path, redis_server, rng):
+    a, b = stores(tmp_path, redis_server.url)
+    pixels = (rng.random((12, 9, 3)) * 255).astype(np.uint8)
+    key = a.put(pixels)
+    assert not (tmp_path / "b" / f"{key}.npy").exists()
+    got = b.get(key)
+    np.testing.assert_array_equal(got, pixels)
+    assert (tmp_path / "b" / f"{key}.npy").exists()  # B's disk is its cache now
+    ttl = redis.Redis.from_url(redis_server.url).ttl(PREFIX + key)
+    assert 3590 < ttl <= 3600
+
+
+def test_redis_down_keeps_puts_and_cached_gets_working(tmp_path, redis_server, rng):
+    a, b = stores(tmp_path, redis_server.url)
+    pixels = (rng.random((8, 8)) * 255).astype(np.uint8)
+    key = a.put(pixels)
+    redis_server.stop()
+    other = (rng.random((8, 8)) * 255).astype(np.uint8)
+    key2 = a.put(other)  # stored on A's disk; Redis is skipped
+    np.testing.assert_array_equal(ImageStore(tmp_path / "a", 10**8, remote=a.remote).get(key2), other)
+    with pytest.raises(Problem) as missing:
+        b.get(key)  # B never had it and Redis is down: a 404 saying so, not a crash
+    assert missing.value.status_code == 404
+    assert a.remote.health()["ok"] is False
+
+
+def test_bytes_in_redis_that_do_not_match_their_id_are_never_served(tmp_path, redis_server, rng):
+    a, b = stores(tmp_path, redis_server.url)
+    pixels = (rng.random((8, 8)) * 255).astype(np.uint8)
+    key = a.put(pixels)
+    other = a.put((rng.random((4, 4)) * 255).astype(np.uint8))
+    client = redis.Redis.from_url(redis_server.url)
+    for wrong in (client.get(PREFIX + other), b"junk"):  # a real image under another id, and not an image at all
+        client.set(PREFIX + key, wrong)
+        with pytest.raises(Problem):
+            b.get(key)
+    assert not (tmp_path / "b" / f"{key}.npy").exists()
