@@ -94,13 +94,15 @@ def test_flip_shows_both_results(client):
 
 def test_text_pipeline_numbers(client):
     sentence = "a truly wonderful film"
-    # the fixed seeded embeddings and weights give these (regression literals: ReLU zeroes step 0)
-    for step, expected in ((0, 0), (1, 4.5351)):
-        html = client.get(f"/text?sentence={sentence}&filter=1&step={step}").text
-        assert result(html) == pytest.approx(expected, abs=1e-3)
-    for p in ("0.992", "0.008"):
+    # by hand from VADER's valences (truly 1.9, wonderful 2.7; "a", "film" absent) / 4: the intensifier filter
+    # (4) on "truly wonderful" is 1 + 0.675 − 1 = 0.675; on "a truly" 0 + 0.475 − 1 < 0, so ReLU gives 0
+    for step, expected in ((0, 0), (1, 0.675)):
+        html = client.get(f"/text?sentence={sentence}&filter=4&step={step}").text
+        assert result(html) == pytest.approx(expected, abs=1e-12)
+    # pooled: positive 0.675, very_positive 0.675 → logits (0, 1.35) → softmax 1 / (1 + e^1.35) = 0.206
+    for p in ("0.206", "0.794"):
         assert p in html
-    assert "not learned" in html
+    assert "not trained" in html and "VADER" in html
 
 
 def test_text_never_echoes_user_markup(client):
