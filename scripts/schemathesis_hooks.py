@@ -35,7 +35,9 @@ RELATIONAL = [re.compile(p) for p in (
     r"needs \d+ value\(s\), one per axis",              # per-axis list vs the input's rank
     r"must have rank 1 or 2, got rank",                 # a trace of pooling: the input's rank vs the op
     r"step must be between",                            # step vs the number of output cells
-    r"at most half the (pool size|dilated pool's span)",  # pool padding vs pool size
+    r"at most half the (pool size|dilated pool's span)|smaller than the (pool size|dilated pool's span)",
+    # pool padding vs pool size (PyTorch's rule on the pages, ONNX's in the API)
+    r"covers padding only",                             # a dilated pool window left with no input cell
     r"give exactly one of|a trace needs exactly one kernel",  # input | image_id, kernel | kernels
     r"bias needs one value per filter|with one kernel, bias must be a single number",
     r"all kernels must have the same shape",
@@ -46,7 +48,8 @@ RELATIONAL = [re.compile(p) for p in (
     r"spatial_dims \d (needs|takes|does not fit|turns)|a pooling trace steps",  # spatial_dims vs the input's rank
     r"input must have rank \d+, got rank",              # the input's rank vs the kernels' (ranks 1–3 are in the schema)
     r"is stepped with a kernel \(kh, kw, C\)",          # a per-channel kernel cannot be stepped
-    r"but input_shape has \d+ axes|needs an input of shape|kernels need an input_shape|kernels must all have one shape",
+    r"but input_shape has \d+ axes|needs an input of shape|kernels need an input_shape|kernels must all have one shape"
+    r"|with spatial_dims 1 the kernel is",
     # /api/matrix: the kernel's or kernels' rank vs input_shape
     r"row_start must be below",                         # /api/matrix: rows vs the number of rows
     r"exactly one unknown|gives output",                # /api/shape/solve: one value left out; no solution

@@ -203,3 +203,16 @@ def test_several_channels_step_one_pair_and_add_the_shares(client):
     assert 'aria-current="true">y1 → out1</a>' in html and "Share of y channel 0" in html and "Output channel 1" in html
     assert "input 4×5×2 → output 2×2×2" in html
     assert client.get(f"/transpose?{query}&pair=1,1").status_code == 200
+
+
+@pytest.mark.parametrize(("spellings", "canonical"), [
+    (["/transpose?size=4x4", "/transpose?size=4X4&pair=0,0&dilation=1&channels=1", "/transpose?size=4×4"], "/transpose"),
+    (["/transpose?size=5x6&dilation=2", "/transpose?dilation=02&size=5,6"], "/transpose?size=5x6&dilation=2"),
+    (["/transpose?channels=2&kernel=1|2&padding=0&y=1,2;3,4", "/transpose?kernel=1.0|2&channels=2&padding=0"],
+     "/transpose?channels=2&kernel=1%7C2&padding=0"),
+])
+def test_the_new_fields_have_one_spelling(client, spellings, canonical):
+    for url in spellings:
+        r = client.get(url, follow_redirects=False)
+        assert r.status_code in (200, 302), (url, r.text[:200])
+        assert (r.headers["location"] if r.status_code == 302 else url) == canonical, url
