@@ -12,11 +12,13 @@ from markupsafe import escape
 
 from .. import htmx
 from ..paths import TEMPLATES_DIR
+from .hints import HINTS
 from .params import format_number, format_signed
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescapes .html
 templates.env.filters["num"] = format_number
 templates.env.filters["signed_num"] = format_signed
+templates.env.globals["hints"] = HINTS
 
 TOPICS = [  # the lecture in the notes' order; the home page and the nav both read this
     ("/conv1d", "1-D convolution"),
