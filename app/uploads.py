@@ -130,6 +130,7 @@ class Upload:
     decoded: DecodedImage | None = None
     image_id: str | None = None
     problem: Problem | None = None
+    filename: str = ""  # the file's name as the browser sent it (Content-Disposition), unchecked: see state.conv2d
 
 
 def _decode_and_store(stream: UploadStream, settings: Settings, gate: DecodeGate) -> tuple[DecodedImage, str]:
@@ -155,6 +156,7 @@ class _FormReader:
         self._name = ""
         self._text = bytearray()
         self._text_parts = 0
+        self.filename = ""
 
     def on_part_begin(self) -> None:
         self._disposition, self._in_file, self._name = b"", False, ""
@@ -177,6 +179,8 @@ class _FormReader:
         if b"name" not in options:
             raise Problem(400, MALFORMED, "file")
         self._name = options[b"name"].decode("utf-8", "replace")
+        if self._name == "file":
+            self.filename = options.get(b"filename", b"")[:1000].decode("utf-8", "replace")
         if self._name != "file":
             self._text_parts += 1
             if self._text_parts > MAX_FORM_FIELDS:
@@ -259,7 +263,7 @@ async def receive_upload(request: Request) -> Upload:
             if not form.file_ended and not _failed(form.decoding):
                 raise Problem(400, MALFORMED, "file")
             decoded, image_id = await form.decoding
-            return Upload(form.fields, decoded, image_id)
+            return Upload(form.fields, decoded, image_id, filename=form.filename)
     except FormParserError:
         return Upload(form.fields, problem=Problem(400, MALFORMED, "file"))
     except Problem as exc:

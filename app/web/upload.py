@@ -28,7 +28,7 @@ async def upload(request: Request) -> Response:
     decoded, projector = received.decoded, received.fields.get("projector", "")
     assert decoded is not None and received.image_id is not None  # no problem: the image was stored
     orig = f"{decoded.original_width}x{decoded.original_height}" if decoded.downsized else ""
-    query = {"image": received.image_id, "orig": orig, "kernel": kernel, "projector": projector}
+    query = {"image": received.image_id, "orig": orig, "name": received.filename, "kernel": kernel, "projector": projector}
     try:
         target = Conv2dState.parse(query, request.app.state.settings).url()
     except ParameterError as exc:  # a kernel the form should never send: the stepper's page says so
