@@ -146,4 +146,4 @@ def spell_matrix(rows: Iterable[Iterable[float]]) -> str:
 
 
 def as_matrix(array: np.ndarray) -> Matrix:
-    return tuple(tuple(float(v) for v in row) for row in np.atleast_2d(array))
+    return tuple(tuple(row) for row in np.atleast_2d(np.asarray(array, dtype=np.float64)).tolist())

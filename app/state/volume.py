@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Self
 
 import numpy as np
@@ -130,9 +131,10 @@ def parse_volume(text: str, name: str, max_side: int, max_channels: int) -> Volu
     return tuple(out)
 
 
+@lru_cache(maxsize=64)  # /network links every filter of a layer over the same input volume
 def spell_volume(v: Volume) -> str:
     return ";".join(",".join(":".join(spell_number(c) for c in cell) for cell in row) for row in v)
 
 
 def _volume(a: np.ndarray) -> Volume:
-    return tuple(tuple(tuple(float(c) for c in cell) for cell in row) for row in a)
+    return tuple(tuple(tuple(cell) for cell in row) for row in np.asarray(a, dtype=np.float64).tolist())
