@@ -7,8 +7,8 @@ under the title, the lines below, and returns plain rectangles and texts in pixe
 
 >>> f = Frame("Step 0", [Grid("Input", [["1", "2"]], [["win", ""]], "input")], ["1·2 = 2"])
 >>> box = lay_out(f)
->>> box.width > 0 and box.height > 0, [t.text for t in box.texts][:3]
-(True, ['Step 0', 'Input', '1'])
+>>> box.width > 0 and box.height > 0, [t.text for t in box.texts][:2], [c.text for c in box.cells]
+(True, ['Step 0', 'Input'], ['1', '2'])
 """
 
 from __future__ import annotations
@@ -69,12 +69,34 @@ class Text:
     bold: bool = False
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One grid cell: a square box and its centred text (the raster draws each distinct one once and pastes it)."""
+
+    x: int
+    y: int
+    size: int
+    fill: str
+    stroke: str
+    stroke_width: int
+    text: str
+    text_size: int
+    color: str
+    bold: bool
+
+    @property
+    def look(self) -> tuple[object, ...]:
+        """Everything but the position: equal looks draw the same pixels."""
+        return (self.size, self.fill, self.stroke, self.stroke_width, self.text, self.text_size, self.color, self.bold)
+
+
 @dataclass
 class Layout:
     width: int
     height: int
     rects: list[Rect] = field(default_factory=list)
     texts: list[Text] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
 
 
 def text_width(text: str, size: int) -> int:
@@ -154,10 +176,8 @@ def lay_out(frame: Frame, *, measure_only: bool = False, size: tuple[int, int] |
             for c, (text, role) in enumerate(zip(row, roles, strict=True)):
                 fill, stroke, sw, ink = _cell_style(role, g.kind)
                 cx, cy = x + c * (CELL + GAP), y0 + r * (CELL + GAP)
-                box.rects.append(Rect(cx, cy, CELL, CELL, fill, stroke, sw))
-                if text:
-                    fit = NUMBER if len(text) <= 4 else max(10, NUMBER * 4 // len(text) + 3)
-                    box.texts.append(Text(cx + CELL // 2, cy + CELL // 2, text, fit, ink, "middle", role in ("cur", "winner")))
+                fit = NUMBER if len(text) <= 4 else max(10, NUMBER * 4 // len(text) + 3)
+                box.cells.append(Cell(cx, cy, CELL, fill, stroke, sw, text, fit, ink, role in ("cur", "winner")))
         x += w + BETWEEN
     y = top + grids_h + 20
     for part, line_size, big in lines:

@@ -25,6 +25,14 @@ def svg(box: Layout, title: str = "") -> str:
         stroke = f' stroke={quoteattr(r.stroke)} stroke-width="{r.stroke_width}"' if r.stroke_width else ""
         radius = ' rx="4"' if r.w < 200 else ""
         parts.append(f'<rect x="{r.x}" y="{r.y}" width="{r.w}" height="{r.h}"{radius} fill={quoteattr(r.fill)}{stroke}/>')
+    for c in box.cells:
+        stroke = f' stroke={quoteattr(c.stroke)} stroke-width="{c.stroke_width}"' if c.stroke_width else ""
+        parts.append(f'<rect x="{c.x}" y="{c.y}" width="{c.size}" height="{c.size}" rx="4" fill={quoteattr(c.fill)}{stroke}/>')
+        if c.text:
+            weight = ' font-weight="700"' if c.bold else ""
+            parts.append(f'<text x="{c.x + c.size // 2}" y="{c.y + c.size // 2}" text-anchor="middle"'
+                         f' dominant-baseline="central" font-size="{c.text_size}" fill={quoteattr(c.color)}{weight}>'
+                         f"{escape(c.text)}</text>")
     for t in box.texts:
         weight = ' font-weight="700"' if t.bold else ""
         if t.anchor == "middle":

@@ -207,7 +207,7 @@ def export(request: Request, path: str, fmt: str) -> Response:
         if canvas[0] * canvas[1] > settings.export_max_pixels:
             raise ParameterError(field, f"the frames need a {canvas[0]}×{canvas[1]} canvas; the limit is"
                                  f" {settings.export_max_pixels} pixels (CONVSTEP_EXPORT_MAX_PIXELS)")
-        return animation([lay_out(f, size=canvas) for f in frames], fmt, FRAME_MS, LAST_MS)
+        return animation((lay_out(f, size=canvas) for f in frames), fmt, FRAME_MS, LAST_MS)
 
     return immutable_response(request, make, key, MEDIA[fmt], f"{name}-steps-{start}-{stop}.{'png' if fmt == 'apng' else fmt}")
 
