@@ -6,8 +6,8 @@ the event stream (sse-starlette) and the QR code (segno).
 
 from __future__ import annotations
 
+import functools
 import io
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -19,6 +19,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ..classes import get_classroom, iso
 from ..classes.codes import CODE_SCHEMA_PATTERN
+from ..classes.service import Event
 from ..classes.urls import MAX_URL_LENGTH, URL_SCHEMA_PATTERN
 from ..settings import Settings
 from .schemas import ERROR_RESPONSES, ProblemBody
@@ -78,6 +79,19 @@ CLASS_LINKS: dict[str, Any] = {
     "TheClassQrCode": {"operationId": "class_qr_api_classes__code__qr_svg_get",
                        "parameters": {"path.code": "$response.body#/code"}, "description": "The join URL as a QR code"},
 }
+
+
+def encode(event: Event) -> bytes:
+    return ServerSentEvent(event.text, event=event.event, id=event.id).encode()
+
+
+_encoded_states = functools.lru_cache(maxsize=1024)(encode)
+
+
+def encoded(event: Event) -> bytes:
+    """An event on the wire. A state's event is one object per worker (service.state_event), so it is
+    encoded once for all the worker's followers; the rare others each time."""
+    return _encoded_states(event) if event.event == "state" else encode(event)
 
 
 def join_url(request: Request, code: str) -> str:
@@ -159,9 +173,9 @@ async def follow_class(request: Request, code: Code,
     if request.scope.get("convstep.head"):  # HEAD: the headers a GET would have, not an endless body
         return Response(media_type="text/event-stream", headers=headers)
 
-    async def events() -> AsyncIterator[ServerSentEvent]:
+    async def events() -> AsyncIterator[bytes]:
         async for event in classroom.events(code):
-            yield ServerSentEvent(json.dumps(event.data, separators=(",", ":")), event=event.event, id=event.id)
+            yield encoded(event)
 
     settings: Settings = request.app.state.settings
     return EventSourceResponse(events(), ping=settings.class_ping_s, headers=headers, send_timeout=30)

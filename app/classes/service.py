@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -54,14 +56,25 @@ class Started:
     expires_at: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: state_event() makes one per state
 class Event:
     """One event of a class stream: ``state`` (``data`` = {"url", "seq"}, ``id`` = seq),
-    ``reconnecting`` (the bus is down; the stream goes on) or ``ended`` (the class is over)."""
+    ``reconnecting`` (the bus is down; the stream goes on) or ``ended`` (the class is over).
+    ``text`` is ``data`` as compact JSON."""
 
     event: str
     data: dict[str, Any]
     id: str | None = None
+
+    @property
+    def text(self) -> str:
+        return json.dumps(self.data, separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=1024)
+def state_event(url: str, seq: int) -> Event:
+    """The ``state`` event of one state, made once per worker however many students receive it."""
+    return Event("state", {"url": url, "seq": seq}, str(seq))
 
 
 def _unavailable(exc: BusUnavailable) -> Problem:
@@ -204,7 +217,7 @@ class Classroom:
                         self._remember(record)
                         await self.bus.join(code, connection, self.clock())
                         down = False
-                        yield Event("state", {"url": record.url, "seq": record.seq}, str(record.seq))
+                        yield state_event(record.url, record.seq)
                         sent = record.seq
                         refresh_at = self.clock() + REFRESH_S
                         while True:
@@ -212,7 +225,7 @@ class Classroom:
                             wait = max(0.0, min(refresh_at, record.expires_at) - now)
                             change = await subscription.next(wait)
                             if change is not None and change.seq > sent:
-                                yield Event("state", {"url": change.url, "seq": change.seq}, str(change.seq))
+                                yield state_event(change.url, change.seq)
                                 sent = change.seq
                             now = self.clock()
                             if now >= refresh_at or now >= record.expires_at:
@@ -224,7 +237,7 @@ class Classroom:
                                         return
                                 record = self._remember(latest)
                                 if record.seq > sent:  # a change this subscription missed
-                                    yield Event("state", {"url": record.url, "seq": record.seq}, str(record.seq))
+                                    yield state_event(record.url, record.seq)
                                     sent = record.seq
                                 await self.bus.join(code, connection, now)
                                 refresh_at = now + REFRESH_S

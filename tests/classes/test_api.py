@@ -249,3 +249,13 @@ def test_the_classes_api_is_in_openapi_with_real_schemas(client):
     schemas = doc["components"]["schemas"]
     assert set(schemas["ClassStarted"]["required"]) == {"code", "teacher_key", "join_url", "expires_at"}
     assert set(schemas["ClassState"]["properties"]) == {"code", "url", "followers", "expires_at"}
+
+
+def test_a_state_is_rendered_once_per_worker_not_once_per_student():
+    from app.api.classes import encoded
+    from app.classes.service import state_event
+
+    first, second = state_event("/conv2d?step=3", 3), state_event("/conv2d?step=3", 3)
+    assert first is second  # every follower's stream yields the same event object ...
+    assert encoded(first) is encoded(second)  # ... whose bytes are encoded once
+    assert encoded(first) == b'id: 3\r\nevent: state\r\ndata: {"url":"/conv2d?step=3","seq":3}\r\n\r\n'
