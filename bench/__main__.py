@@ -8,10 +8,10 @@ import os
 import platform
 from pathlib import Path
 
-from . import engine, layers, load, networks, render, stepping, upload
+from . import class_load, engine, layers, load, networks, render, stepping, upload
 
 SECTIONS = {"engine": engine.run, "layers": layers.run, "stepping": stepping.run, "load": load.run, "upload": upload.run,
-            "render": render.run, "networks": networks.run}
+            "render": render.run, "networks": networks.run, "class": class_load.run}
 
 
 def machine() -> str:
@@ -36,7 +36,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes and short runs (smoke test)")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
     parser.add_argument("--output", type=Path, default=None, help="write the markdown here (default: print only)")
+    parser.add_argument("--class-seconds", type=float, default=class_load.SECONDS,
+                        help="how long the teacher steps in the class section (default 60)")
+    parser.add_argument("--class-followers", type=int, default=class_load.FOLLOWERS,
+                        help="followers in the class section (default 200)")
     args = parser.parse_args()
+    class_load.SECONDS, class_load.FOLLOWERS = args.class_seconds, args.class_followers
     parts = ["# Benchmark results", machine()]
     for name, run in SECTIONS.items():
         if args.only and name not in args.only:

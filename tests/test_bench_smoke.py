@@ -30,3 +30,11 @@ def test_networks_section_runs():
 
     text = networks.run(quick=True)
     assert "digits forward" in text and "ONNX read" in text
+
+
+@pytest.mark.server
+def test_class_section_runs_and_every_follower_ends_on_the_final_state():
+    from bench import class_load
+
+    text = class_load.run(quick=True)
+    assert "| in-process | 1 | 20 | 20 |" in text and "| 20/20 | 0 |" in text
