@@ -172,7 +172,7 @@ def test_three_students_follow_the_teacher_break_away_and_rejoin(tabs, class_ser
 
 
 def test_a_burst_of_steps_ends_every_student_on_the_last_one(tabs, class_server):
-    """Autoplay at its fastest and held-down keys: PUTs coalesce (one in flight, the newest next), and
+    """Held-down keys and autoplay at its fastest: PUTs coalesce (one in flight, the newest next), and
     every student ends on the teacher's final step."""
     base = class_server
     teacher = tabs.open(1280, 720)
@@ -186,6 +186,14 @@ def test_a_burst_of_steps_ends_every_student_on_the_last_one(tabs, class_server)
     final = student_url(teacher.url)
     all_on(students, final, step=30)
     assert len(puts) <= 31, puts  # never more than one per state shown (fewer when they coalesce)
+
+    # autoplay at its fastest on the notes' grid: every student ends on the last step
+    teacher.evaluate("sessionStorage.setItem('convstep-speed', '60')")
+    teacher.goto(base + "/conv2d?projector=1")
+    all_on(students, f"{base}/conv2d", step=0)
+    teacher.keyboard.press(" ")
+    expect(teacher.locator("#workspace")).to_have_attribute("data-step", "15")
+    all_on(students, f"{base}/conv2d?step=15", step=15)
 
 
 def test_end_class_stops_publishing(tabs, class_server):
