@@ -117,14 +117,20 @@ async function pump() {
   pump();
 }
 
+let starting = false; // a double click starts one class
+
 async function startClass() {
   if (teach) { setHidden(false); return; }
+  if (starting) return;
+  starting = true;
   let response;
   try {
     response = await fetch("/api/classes", { method: "POST" }); // it starts on "/": this page is published next
   } catch {
     showError("Cannot reach the server to start a class.");
     return;
+  } finally {
+    starting = false;
   }
   if (response.status !== 201 && !response.ok) {
     showError(`No class started: ${await detail(response, `the server answered ${response.status}`)}`);
@@ -136,6 +142,7 @@ async function startClass() {
   pub.sent = null;
   showTeacher();
   publish(location.href);
+  pollFollowers();
 }
 
 function showError(text) {
@@ -172,7 +179,6 @@ function showTeacher() {
   const qr = $("[data-class-qr]");
   const src = `/api/classes/${teach.code}/qr.svg`;
   if (qr && qr.getAttribute("src") !== src) qr.setAttribute("src", src);
-  pollFollowers();
 }
 
 function showFollowers(count) {
@@ -435,6 +441,7 @@ if (joined) {
 if (teach) {
   showTeacher();
   publish(location.href);
+  pollFollowers();
 }
 if (follow) {
   showFollower();
