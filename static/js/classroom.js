@@ -123,21 +123,23 @@ async function startClass() {
   if (teach) { setHidden(false); return; }
   if (starting) return;
   starting = true;
-  let response;
   try {
-    response = await fetch("/api/classes", { method: "POST" }); // it starts on "/": this page is published next
-  } catch {
-    showError("Cannot reach the server to start a class.");
-    return;
+    let response;
+    try {
+      response = await fetch("/api/classes", { method: "POST" }); // it starts on "/": this page is published next
+    } catch {
+      showError("Cannot reach the server to start a class.");
+      return;
+    }
+    if (!response.ok) {
+      showError(`No class started: ${await detail(response, `the server answered ${response.status}`)}`);
+      return;
+    }
+    const body = await response.json();
+    teach = { code: body.code, key: body.teacher_key, join: body.join_url, hidden: false };
   } finally {
     starting = false;
   }
-  if (response.status !== 201 && !response.ok) {
-    showError(`No class started: ${await detail(response, `the server answered ${response.status}`)}`);
-    return;
-  }
-  const body = await response.json();
-  teach = { code: body.code, key: body.teacher_key, join: body.join_url, hidden: false };
   save(TEACH, teach);
   pub.sent = null;
   showTeacher();

@@ -301,3 +301,27 @@ def test_axe_finds_nothing_on_the_classroom_views(tabs, class_server, axe, width
         student.goto(base + path)
         assert violations(student, axe) == []
     tabs.errors.clear()  # the 404 is logged by the browser
+
+
+def test_refusals_are_said_on_screen(tabs, class_server):
+    """A class the server will not start (429 past the hour's limit), and one that has ended while the
+    teacher steps (404): the teacher reads why, and the tab stops being a class."""
+    base = class_server
+    teacher = tabs.open()
+    teacher.goto(base + "/conv2d?projector=1")
+    limit = {"detail": "this address started more than 20 classes this hour (CONVSTEP_CLASSES_PER_ADDRESS_HOUR):"
+                       " use one of them, or wait"}
+    teacher.route("**/api/classes", lambda route: route.fulfill(status=429, json=limit, headers={"Retry-After": "60"}))
+    teacher.keyboard.press("c")
+    error = teacher.locator("[data-class-error]")
+    expect(error).to_have_text(f"No class started: {limit['detail']}")
+    expect(teacher.locator("[data-class-panel]")).to_be_hidden()
+    teacher.unroute("**/api/classes")
+    code = start_class(teacher, base)
+    gone = {"detail": f"the class {code} has ended"}
+    teacher.route("**/state", lambda route: route.fulfill(status=404, json=gone))
+    teacher.keyboard.press("ArrowRight")
+    expect(error).to_contain_text("This class has ended")
+    expect(teacher.locator("[data-class-panel]")).to_be_hidden()
+    assert teacher.evaluate("sessionStorage.getItem('convstep-class-teach')") is None
+    tabs.errors.clear()  # the 404 is logged by the browser
