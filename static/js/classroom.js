@@ -20,7 +20,7 @@ const TEACH = "convstep-class-teach";
 const FOLLOW = "convstep-class-follow";
 const SINGLE_KEYS = "convstep-single-keys"; // stepper.js's switch for single-character shortcuts
 const FOLLOWERS_EVERY = { teacher: 3000, student: 15000 }; // ms between follower counts
-const STEP_KEYS = new Set(["ArrowLeft", "ArrowRight", "Home", "End", " "]);
+const STEP_KEYS = new Set(["ArrowLeft", "ArrowRight", "Home", "End", " ", "k", "K"]); // stepper.js: steps, play, kernel
 
 const $ = (selector) => document.querySelector(selector);
 const $$ = (selector) => [...document.querySelectorAll(selector)];
