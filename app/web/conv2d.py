@@ -226,7 +226,9 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         "toggle_flip_tpl": state.url(flip=not state.flip, step="STEP"),  # steplinks.js puts in the step on screen
         "toggle_symbols_tpl": state.url(symbols=not state.symbols, step="STEP"),
         "sum_n": step_data.scaled(trace.sum, denominator),
-        "matrix": stepper.matrix_panel(view.x, view.kernel, g, trace, symbols=state.symbols),
+        # an image step sends W's rows as HTML: the one before, this one and the next (numbers mode: two either side)
+        "matrix": stepper.matrix_panel(view.x, view.kernel, g, trace, symbols=state.symbols,
+                                       around=step_data.MATRIX_AROUND if view.numbers else 1),
         "nav": stepper.nav_links(here, step, last, row=out_w),
         "mapping_text": mapping_description(view.mapping),
         "toggle_projector": state.url(projector=not state.projector),
@@ -262,9 +264,6 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
     else:
         ctx["magnifier"] = stepper.magnifier(view.x, trace)
         ctx["magnifier_origin"] = tuple(int(v) - 2 for v in trace.positions.reshape(-1, 2).min(axis=0))  # its margin: 2
-        # what an image step changes, as data (the step-parts fragment; computed only when rendered)
-        ctx["step_now"] = lambda: step_data.image_step(view.x, trace, g, ctx["magnifier"], ctx["magnifier_origin"], here,
-                                                       denominator, names, state.flip)
         ctx["image_query"] = {k: v for k, v in canonical.items() if k not in ("step", "projector", "mapping", "orig")}
     return ctx
 
@@ -298,5 +297,5 @@ PAGE = Page(Conv2dState, "pages/conv2d.html",
              "default": "partials/conv2d_app.html"},
             build, context, data, fallback,
             error_fragments={"workspace": "partials/error_panel.html", "default": "partials/conv2d_app.html"},
-            resolve=resolve)
+            resolve=resolve, compressed=frozenset({"step-parts"}))
 add_page(router, PAGE)

@@ -15,6 +15,7 @@ redirected but told the canonical URL to push (``HX-Push-Url``).
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,7 @@ class Page:
     # a state that needs its input to be settled (a form's "keep my step", clamped to the new last step): the
     # settled state is the one redirected to, rendered and linked
     resolve: Callable[[Any, Settings], Any] | None = None
+    compressed: frozenset[str] = frozenset()  # htmx targets whose answers go gzip-compressed (see ``compress``)
 
     @property
     def path(self) -> str:
@@ -98,13 +100,28 @@ def html_answer(request: Request, page: Page) -> Response:
     key = page_cache.key(request, state)
     kept = pages.get(key) if key else None
     if kept is not None:
-        return HTMLResponse(kept, headers={"Vary": "HX-Request", "X-Convstep-Cache": "hit", **headers})
-    view = page.build(state, settings)
-    response = render(request, page.template, page.fragments, {**common_context(state), **page.context(state, view, settings)})
-    if key and response.status_code == 200:
-        pages.put(key, bytes(response.body))
-    response.headers.update(headers)
+        response = HTMLResponse(kept, headers={"Vary": "HX-Request", "X-Convstep-Cache": "hit", **headers})
+    else:
+        view = page.build(state, settings)
+        context = {**common_context(state), **page.context(state, view, settings)}
+        response = render(request, page.template, page.fragments, context)
+        if key and response.status_code == 200:
+            pages.put(key, bytes(response.body))
+        response.headers.update(headers)
+    if fragment and request.headers.get("HX-Target") in page.compressed:
+        compress(request, response)
     return response
+
+
+def compress(request: Request, response: Response) -> None:
+    """gzip an answer sent on every step (an image step's out-of-band panels: W's rows are shifted copies
+    of one another, so its HTML shrinks about six times) when the browser accepts it; every browser does."""
+    response.headers["Vary"] = "HX-Request, Accept-Encoding"
+    if "gzip" not in request.headers.get("Accept-Encoding", ""):
+        return
+    response.body = gzip.compress(bytes(response.body), compresslevel=6, mtime=0)
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Length"] = str(len(response.body))
 
 
 def json_answer(request: Request, page: Page) -> JSONResponse:

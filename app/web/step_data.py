@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 from markupsafe import Markup
@@ -43,9 +43,6 @@ from ..engine.trace import ConvStep, PoolStep, conv_steps, pool_step
 from ..settings import Settings
 from .params import format_signed
 from .stride_picture import step_fields as stride_fields
-
-if TYPE_CHECKING:  # stepper imports MATRIX_AROUND from here
-    from .stepper import Cell
 
 MATRIX_AROUND = 2  # rows of W shown either side of the current one when W is too big to show whole
 
@@ -377,56 +374,3 @@ def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.
             block.add_step(values, win=window_cells(trace, g), current=[SEES_ROW + n])
     block.outputs = [format_signed(v) for m in range(filters) for v in output[..., m].reshape(-1).tolist()]
     return embed(block.as_dict())
-
-
-def image_step(x: np.ndarray, trace: ConvStep, g: Geometry, magnifier: list[list[Cell]], magnifier_origin: tuple[int, int],
-               here: Callable[..., str], denominator: int = 1, symbols: np.ndarray | None = None, flip: bool = False) -> Markup:
-    """One step of an image page: what changes from step to step, as the same kind of block with
-    one row of values (``at`` names its step). An image step asks the server for this (about 2 KB)
-    instead of the whole workspace; stepper.js applies it as it applies an embedded step."""
-    last = g.steps - 1
-    out_h, out_w = g.out_shape
-    r, c = trace.out_index
-    values: dict[str, object] = {"status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace, denominator),
-                                 "sum": format_signed(trace.sum), "result": format_signed(trace.result),
-                                 "win@x": str(trace.origin[1]), "win@y": str(trace.origin[0]),
-                                 "aim@transform": f"translate({trace.origin[1]} {trace.origin[0]})",
-                                 "cell": f"[{r}, {c}]",
-                                 "rest@x": str(c + 1), "rest@y": str(r), "rest@width": str(out_w - c - 1),
-                                 "below@y": str(r + 1), "below@height": str(out_h - r - 1),
-                                 "cur@x": str(c), "cur@y": str(r),
-                                 "outimg@aria-label": f"Output image, computed up to row {r}, column {c}",
-                                 "dsum": double_sum(trace, g, flip)}
-    r0, c0 = magnifier_origin
-    for i in range(len(magnifier)):
-        values[f"mr{i}"] = format_signed(r0 + i)
-    for j in range(len(magnifier[0])):
-        values[f"mc{j}"] = format_signed(c0 + j)
-    for k, cell in enumerate(cell for row in magnifier for cell in row):
-        values[f"m{k}"] = format_signed(0.0 if cell.value is None else cell.value)
-        values[f"mpad{k}"] = "pad" in cell.classes.split()
-    block = StepBlock(here, last, out_w)
-    block.add_step(values)
-    out = block.as_dict()
-    out["at"] = trace.index
-    out["matrix"] = _matrix_around(x, trace, g, symbols)
-    return embed(out)
-
-
-def _matrix_around(x: np.ndarray, trace: ConvStep, g: Geometry, symbols: np.ndarray | None = None) -> dict[str, Any]:
-    """The rows of W around the step (as the page lays them out), keyed by row, with the labels and
-    x values of the columns they show."""
-    width, n_cols = g.in_shape[-1], x.size
-    ids = [r for r in range(trace.index - MATRIX_AROUND, trace.index + MATRIX_AROUND + 1) if 0 <= r < g.steps]
-    sparse = matrix_rows(g.in_shape, trace.kernel if symbols is None else symbols, ids, stride=g.stride, padding=g.padding,
-                         dilation=g.dilation)
-    texts: dict[float, str] = {}
-    rows = {}
-    for r, (cols, vals) in zip(ids, sparse, strict=True):
-        rows[r] = [cols.tolist(), [texts.setdefault(v, format_signed(v)) for v in vals.tolist()] if symbols is None
-                   else _names(vals.tolist())]
-    shown = sorted({c + d for cols, _ in rows.values() for c in cols for d in (-1, 0, 1) if 0 <= c + d < n_cols})
-    return {"whole": False, "around": MATRIX_AROUND, "n": g.steps, "cols": n_cols, "rows": rows,
-            "labels": {c: f"x{c // width},{c % width}" for c in shown},
-            "x": {c: format_signed(float(x[np.unravel_index(c, x.shape)])) for c in shown},
-            "bias": format_signed(trace.bias) if trace.bias else None}

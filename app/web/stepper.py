@@ -132,8 +132,8 @@ def _text(texts: dict[float, str], value: float) -> str:
 
 
 def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep, full_limit: int = 400,
-                 symbols: bool = False) -> dict[str, Any]:
-    """The rows of W around the current step (all of W when it is small), aligned with x.
+                 symbols: bool = False, around: int = MATRIX_AROUND) -> dict[str, Any]:
+    """The rows of W around the current step (``around`` either side; all of W when it is small), aligned with x.
 
     Returns header columns (None = elided zero run), rows of cells, the current row's y = W·x
     terms, and whether the whole matrix is shown. ``kernel``: as given (a :class:`ConvGeometry`
@@ -147,8 +147,8 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
         return float(x[np.unravel_index(c, x.shape)])
 
     whole = n_rows * n_cols <= full_limit * full_limit // 4 and n_cols <= 64
-    around = range(trace.index - MATRIX_AROUND, trace.index + MATRIX_AROUND + 1)
-    row_ids = list(range(n_rows)) if whole else [r for r in around if 0 <= r < n_rows]
+    near = range(trace.index - around, trace.index + around + 1)
+    row_ids = list(range(n_rows)) if whole else [r for r in near if 0 <= r < n_rows]
     # the trace already holds its own row of W: build only the others, on the geometry it was traced on
     others = [r for r in row_ids if r != trace.index or trace.w_row is None or symbols]
     entries_of = weight_numbers(kernel.shape) if symbols else kernel  # 1 + each weight's index: W says which weight
@@ -220,7 +220,7 @@ def magnifier(x: np.ndarray, trace: ConvStep, margin: int = 2) -> list[list[Cell
             row.append(
                 Cell(
                     float(x[r, c]) if inside else 0.0,
-                    ("in" if inside else "pad") + (" win" if (r, c) in window else ""),
+                    " ".join(c for c in ("" if inside else "pad", "win" if (r, c) in window else "") if c),
                     title=f"row {r}, column {c}",
                 )
             )

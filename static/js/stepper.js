@@ -5,10 +5,11 @@
 //
 // Small configurations embed every step (<div id="step-data" data-json='…'>, not a script: htmx drops
 // scripts from what it swaps in; built by
-// app/web/step_data.py from the engine's traces): stepping then makes no request at all. An image
-// page (data-remote) asks the server for one step at a time, and gets the same kind of data for just
-// that step (#step-now, swapped out of band). This file only copies those values into the page and
-// moves the URL; it never computes a number.
+// app/web/step_data.py from the engine's traces): stepping then makes no request at all, and this file
+// copies those values into the page. An image page (data-remote) asks the server for one step at a
+// time: the answer is the panels that change, as HTML that htmx swaps out of band by id
+// (conv2d_step_parts.html); this file only asks, moves the URL and drops stale answers. It never
+// computes a number.
 // Every limit and default comes from the page (data attributes, the selected option), never from here.
 
 document.documentElement.classList.add("js");
@@ -60,12 +61,20 @@ function visit(url, source) {
 // ---------------------------------------------------------------- stepping in the page
 let client = null; // {data, ws, remote, binds, cells, orders, marked}
 
+// An image page steps through its links: the step URL pattern, the first and last step and the row
+// length come from the workspace's data attributes; the step on screen from the swapped-in status.
+function remoteData(ws) {
+  const at = Number(document.getElementById("status")?.dataset.step ?? ws.dataset.step);
+  return { url: ws.dataset.stepUrl, first: ws.dataset.firstUrl, last: Number(ws.dataset.last),
+           row: Number(ws.dataset.outWidth), at, marks: {}, fields: [] };
+}
+
 function initClient() {
   const ws = document.querySelector("[data-client]");
   const remote = ws?.hasAttribute("data-remote");
-  const script = document.getElementById(remote ? "step-now" : "step-data");
-  if (!ws || !script) { client = null; return; }
-  const data = JSON.parse(script.getAttribute("data-json"));
+  const script = remote ? null : document.getElementById("step-data");
+  if (!ws || (!remote && !script)) { client = null; return; }
+  const data = remote ? remoteData(ws) : JSON.parse(script.getAttribute("data-json"));
   const group = (selector, key) => { // data-b may name several fields: "pad3 win3 wv3"
     const map = new Map();
     for (const el of ws.querySelectorAll(selector)) {
@@ -76,7 +85,7 @@ function initClient() {
     }
     return map;
   };
-  const asked = client && client.ws === ws ? { pending: client.pending, how: client.how, latest: client.latest } : {}; // an image step in flight
+  const asked = client && client.ws === ws ? { pending: client.pending, latest: client.latest } : {}; // an image step in flight
   client = { ...asked, data, ws, remote, binds: group("[data-b]", "b"), cells: group("[data-cell]", "cell"),
              orders: [...ws.querySelectorAll("[data-order]")], marked: {} };
   for (const name of Object.keys(data.marks)) client.marked[name] = [...ws.querySelectorAll(`[data-cell].${name}`)];
@@ -294,18 +303,29 @@ function drawMatrix(step) {
   }
 }
 
-// An image page asks for one step's data (#step-parts: only #step-now comes back, out of band).
-// The step links move on at once, so quick presses go on from the step asked for; hx-sync on #app
-// ("queue last") sends one request at a time and keeps only the latest waiting, so answers never
-// arrive out of order.
+// An image page asks for one step (#step-parts, hx-swap none): the answer's panels are swapped out
+// of band. Every press is one history entry (back goes back one step), pushed when it is asked for;
+// the step links move on at once, so quick presses go on from the step asked for. An answer for any
+// step but the latest asked is stale and never swapped (htmx:beforeSwap below): htmx.ajax may send
+// quick presses side by side, so step 4's answer can arrive after step 5's.
 function requestStep(step, how = "push") {
   step = Math.max(0, Math.min(client.data.last, step));
   client.pending = step;
-  client.latest = step; // answers for any other step are stale: htmx.ajax may send without waiting for hx-sync
-  client.how = how; // the URL moves when the step's data has arrived and is on screen
+  client.latest = step;
   syncControls(step);
-  window.htmx.ajax("GET", stepUrl(step), { source: client.ws, target: "#step-parts", swap: "none" });
+  const url = stepUrl(step);
+  if (how === "push") history.pushState({ convstep: true }, "", url);
+  else if (how === "replace") history.replaceState({ convstep: true }, "", url);
+  followProjectorLink(url);
+  window.htmx.ajax("GET", url, { source: client.ws, target: "#step-parts", swap: "none" });
 }
+
+function stepOf(url) { return Number(new URL(url, location.href).searchParams.get("step") || 0); }
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (!client?.remote || event.detail.target?.id !== "step-parts") return;
+  if (stepOf(event.detail.requestConfig?.path ?? location.href) !== client.latest) event.detail.shouldSwap = false;
+});
 
 // Go to a step of this configuration: in the page, or (image pages with htmx) by asking for its data.
 function go(step, how = "push") {
@@ -602,9 +622,9 @@ let focusKey = null;
 document.addEventListener("htmx:beforeSwap", () => { focusKey = document.activeElement?.dataset?.key || null; });
 document.addEventListener("htmx:afterSettle", () => {
   initClient();
-  if (client?.remote && (client.latest === undefined || client.data.at === client.latest)) { // an image step's data has arrived
-    const how = client.pending === client.data.at ? client.how : "none";
-    showStep(client.data.at, how);
+  if (client?.remote && client.data.at === client.latest) { // the latest image step asked for is on screen
+    client.pending = undefined;
+    syncControls(client.data.at);
   }
   showKeySwitch();
   const ws = document.querySelector("#workspace");

@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 from PIL import Image
 
 from app import htmx
@@ -29,7 +30,7 @@ def shown_step(page) -> int:
 def wait_for_step(page, step: int) -> None:
     """htmx pushes the URL, swaps, then settles: for 20 ms the swapped-in #workspace keeps the old
     element's attributes, so wait for its data-step rather than reading it as soon as the URL moves."""
-    page.wait_for_function(f"document.querySelector('#workspace')?.dataset.step === '{step}'")
+    expect(page.locator("#workspace")).to_have_attribute("data-step", str(step))  # no eval: the page's CSP forbids it
 
 
 def check_numbers(page, step: int, kernel: str = "sharpen", **geo) -> None:

@@ -246,28 +246,60 @@ def test_screenshots_after_stepping(browser, server, name, size, path):
     context.close()
 
 
-def test_image_steps_ask_only_for_their_data_and_quick_presses_add_up(page, server):
+IMAGE_STATUS = "Step {} of 9215 · output cell (row 0, column {}) · window starts at (row -1, column {}), partly on zero padding"
+
+
+def test_image_steps_swap_only_the_changed_panels_and_quick_presses_add_up(page, server):
     page.goto(server + "/conv2d?image=shapes&kernel=edge")
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url))
-    for _ in range(5):  # faster than the answers come
+    page.locator("svg[data-click=input] image").evaluate("image => image.dataset.kept = 'yes'")  # gone if re-swapped
+    for _ in range(10):  # faster than the answers come
         page.keyboard.press("ArrowRight")
-    expect(page.locator("#workspace")).to_have_attribute("data-step", "5")
-    assert re.search(r"step=5\b", page.url)
-    assert asked and all("/conv2d?" in url for url in asked)  # step data only: no PNG, no page
-    status = "Step 5 of 9215 · output cell (row 0, column 5) · window starts at (row -1, column 4), partly on zero padding"
-    # expect() waits: under load the last answer may still be applying when data-step has moved
-    expect(page.locator("#status")).to_have_text(status)
-    expect(page.locator("#announcer")).to_have_text(status)
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "10")
+    assert re.search(r"step=10\b", page.url)
+    assert asked and all("/conv2d?image=shapes&kernel=edge&step=" in url for url in asked)  # step answers only: no PNG
+    # expect() waits: under load the last answer may still be swapping in when data-step has moved
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(10, 10, 9))
+    expect(page.locator("#announcer")).to_have_text(IMAGE_STATUS.format(10, 10, 9))
     # the shapes sample's background is 30; the top row of the window is padding: only −1·30 and 1·30 remain
     expect(page.locator("table.products .p")).to_have_text(["0", "0", "0", "0", "0", "0", "−30", "0", "30"])
-    expect(page.locator("svg .window-box")).to_have_attribute("x", "4")
-    expect(page.locator("table.matrix tr.current th")).to_have_text(re.compile(r"5$"))
-    page.go_back()  # presses answered together share an entry: back lands on an earlier step, the one its URL names
-    page.wait_for_url(lambda url: "step=5" not in url)
-    earlier = re.search(r"step=(\d+)", page.url)
-    expect(page.locator("#workspace")).to_have_attribute("data-step", earlier.group(1) if earlier else "0")
+    expect(page.locator("svg .window-box")).to_have_attribute("x", "9")
+    expect(page.locator("#out-marks .current-box")).to_have_attribute("x", "10")
+    expect(page.locator("#cell-value")).to_have_text("y[0, 10] = 0")
+    expect(page.locator("table.matrix tr.current th")).to_have_text(re.compile(r"10$"))
+    expect(page.locator("#magnifier th[scope=col]:not(.corner)")).to_have_text(["7", "8", "9", "10", "11", "12", "13"])
+    expect(page.locator("#json-twin")).to_have_attribute("href", "/conv2d.json?image=shapes&kernel=edge&step=10")
+    expect(page.locator("svg[data-click=input] image")).to_have_attribute("data-kept", "yes")  # the picture stays
+    page.go_back()  # one history entry per press: back is the step before
+    page.wait_for_url(re.compile(r"step=9\b"))
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "9")
+    expect(page.locator("svg .window-box")).to_have_attribute("x", "8")
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(9, 9, 8))
+    page.go_back()
+    page.wait_for_url(re.compile(r"step=8\b"))
+    expect(page.locator("svg .window-box")).to_have_attribute("x", "7")
     page.go_forward()
-    expect(page.locator("#workspace")).to_have_attribute("data-step", "5")
+    page.go_forward()
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "10")
+    expect(page.locator("svg .window-box")).to_have_attribute("x", "9")
     page.reload()
-    expect(page.locator("#workspace")).to_have_attribute("data-step", "5")
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "10")
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(10, 10, 9))
+    shot(page, "image-step-oob")
+
+
+def test_image_steps_without_htmx_are_plain_links(page, server):
+    page.route(re.compile(r"htmx[^/]*\.js"), lambda route: route.abort())
+    page.goto(server + "/conv2d?image=shapes&kernel=edge&step=9")
+    page.keyboard.press("ArrowRight")  # stepper.js without htmx: the next step's link, a whole page
+    page.wait_for_url(re.compile(r"step=10\b"))
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(10, 10, 9))
+    expect(page.locator("svg .window-box")).to_have_attribute("x", "9")
+    page.locator("table.matrix tr.current + tr th a").click()  # W's next row is a link to step 11
+    page.wait_for_url(re.compile(r"step=11\b"))
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(11, 11, 10))
+    page.go_back()
+    page.wait_for_url(re.compile(r"step=10\b"))
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(10, 10, 9))
+    page.console_errors.clear()  # the aborted script is reported as a console error
