@@ -625,6 +625,8 @@ document.addEventListener("htmx:afterSettle", () => {
   if (client?.remote && client.data.at === client.latest) { // the latest image step asked for is on screen
     client.pending = undefined;
     syncControls(client.data.at);
+    followKernelSwitch(client.data.at);
+    shown(stepUrl(client.data.at));
   }
   showKeySwitch();
   const ws = document.querySelector("#workspace");

@@ -7,8 +7,8 @@ import re
 
 import numpy as np
 import pytest
-from playwright.sync_api import expect
 from PIL import Image
+from playwright.sync_api import expect
 
 from app import htmx
 from app.engine.kernels import PRESETS
@@ -143,6 +143,7 @@ def test_upload_an_image_and_step_it(page, server, rng):
     assert shown_result(page) == trace.result
     page.keyboard.press("ArrowRight")
     page.wait_for_url(re.compile(r"step=1"))
+    wait_for_step(page, 1)  # the URL moves when the step is asked for; the panels when its answer arrives
     assert shown_result(page) == conv_step(pixels.astype(float), PRESETS["sharpen"].matrix, 1, padding=1).result
 
 

@@ -31,16 +31,17 @@ def test_an_image_step_sends_only_the_panels_that_change(client):
     assert r.status_code == 200 and "Content-Encoding" not in r.headers
     # each changing panel as HTML, swapped out of band by its id, and the head's link to the step's JSON twin
     assert oob_ids(r.text) == ["status", "win-box", "out-marks", "magnifier", "products", "sum", "cell-value", "w-row",
-                               "w-table", "wx", "json-twin"]
+                               "w-table", "wx", "dsum", "json-twin"]
     assert r.text.endswith('<link id="json-twin" rel="alternate" type="application/json"'
                            ' href="/conv2d.json?image=shapes&amp;kernel=edge&amp;step=4000" hx-swap-oob="true">')
-    assert len(r.content) <= 8_500  # 44 % of the old fragment as plain HTML (docs/performance.md)
+    assert len(r.content) <= 8_800  # 46 % of the old fragment as plain HTML (docs/performance.md)
     # 4000 = 41·96 + 64: output cell (41, 64); padding 1 puts the window's corner at (40, 63)
     status = "Step 4000 of 9215 · output cell (row 41, column 64) · window starts at (row 40, column 63)"
     assert f'data-step="4000" hx-swap-oob="true">{status}</p>' in r.text
     assert '<rect id="win-box" hx-swap-oob="true" class="window-box" x="63" y="40" width="3" height="3"/>' in r.text
     assert '<rect class="current-box" x="64" y="41" width="1" height="1"/>' in r.text
     assert "y[41, 64] = <strong>0</strong>" in part(r.text, "cell-value")
+    assert "Σₘ Σₙ x[40 + m, 63 + n]·k[m, n] = x[40, 63]·k[0, 0] + x[40, 64]·k[0, 1]" in part(r.text, "dsum")
     magnifier = part(r.text, "magnifier")  # two pixels around the window: rows 38–44, columns 61–67
     assert re.findall(r'<th scope="row">([^<]*)</th>', magnifier) == ["38", "39", "40", "41", "42", "43", "44"]
     assert re.findall(r'<th scope="col">([^<]*)</th>', magnifier) == ["61", "62", "63", "64", "65", "66", "67"]
@@ -60,7 +61,7 @@ def test_an_image_step_sends_only_the_panels_that_change(client):
 def test_the_step_answer_goes_compressed_within_30_percent(client):
     r = client.get("/conv2d?image=shapes&kernel=edge&step=4000", headers={**STEP_PARTS, "Accept-Encoding": "gzip"})
     assert r.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in r.headers["Vary"]
-    assert int(r.headers["Content-Length"]) <= 0.3 * BEFORE  # ≈ 1.3 KB on the wire
+    assert int(r.headers["Content-Length"]) <= 0.3 * BEFORE  # ≈ 1.4 KB on the wire
     assert oob_ids(r.text)[0] == "status"  # the same answer, decoded
     page = client.get("/conv2d?image=shapes&kernel=edge&step=4000", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in page.headers  # only the step answers are compressed here
@@ -71,7 +72,7 @@ def test_the_page_has_the_step_target_and_draws_the_same_panels(client):
     assert 'id="step-parts"' in html and 'hx-target="#step-parts"' in html and 'hx-swap="none"' in html
     assert 'data-first-url="/conv2d?image=shapes&amp;kernel=edge"' in html
     for element_id in ("status", "win-box", "out-marks", "magnifier", "products", "sum", "cell-value", "w-row", "w-table",
-                       "wx"):
+                       "wx", "dsum"):
         assert html.count(f'id="{element_id}"') == 1, element_id
     assert "hx-swap-oob" not in html[html.index('id="workspace"'):]
     assert 'data-step="7"' in part(html, "status")
@@ -117,3 +118,4 @@ def test_the_live_region_is_outside_what_htmx_swaps(client):
     assert 'aria-live="polite"' in html[region - 120:region + 120]
     assert region < html.index('id="app"')  # #app and #workspace are swapped; the region stays
     assert "aria-live" not in html[html.index('id="workspace"'):]
+
