@@ -61,7 +61,7 @@ def test_result_images_enlarge_by_keyboard_and_close_with_escape(page, server):
 
 def test_the_window_stays_findable_on_a_picture(page, server):
     page.goto(server + "/conv2d?image=shapes&kernel=sobel_x")
-    aim = page.locator("[data-b='aim@transform']")
+    aim = page.locator("#aim")
     expect(aim).to_have_attribute("transform", "translate(-1 -1)")
     page.locator(".input-panel").scroll_into_view_if_needed()
     page.keyboard.press("ArrowRight")

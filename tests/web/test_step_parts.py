@@ -30,11 +30,11 @@ def test_an_image_step_sends_only_the_panels_that_change(client):
     r = client.get("/conv2d?image=shapes&kernel=edge&step=4000", headers={**STEP_PARTS, "Accept-Encoding": "identity"})
     assert r.status_code == 200 and "Content-Encoding" not in r.headers
     # each changing panel as HTML, swapped out of band by its id, and the head's link to the step's JSON twin
-    assert oob_ids(r.text) == ["status", "win-box", "out-marks", "magnifier", "products", "sum", "cell-value", "w-row",
+    assert oob_ids(r.text) == ["status", "win-box", "aim", "out-marks", "magnifier", "products", "sum", "cell-value", "w-row",
                                "w-table", "wx", "dsum", "json-twin"]
     assert r.text.endswith('<link id="json-twin" rel="alternate" type="application/json"'
                            ' href="/conv2d.json?image=shapes&amp;kernel=edge&amp;step=4000" hx-swap-oob="true">')
-    assert len(r.content) <= 8_800  # 46 % of the old fragment as plain HTML (docs/performance.md)
+    assert len(r.content) <= 9_200  # 48 % of the old fragment as plain HTML (docs/performance.md)
     # 4000 = 41·96 + 64: output cell (41, 64); padding 1 puts the window's corner at (40, 63)
     status = "Step 4000 of 9215 · output cell (row 41, column 64) · window starts at (row 40, column 63)"
     assert f'data-step="4000" hx-swap-oob="true">{status}</p>' in r.text
@@ -71,7 +71,7 @@ def test_the_page_has_the_step_target_and_draws_the_same_panels(client):
     html = client.get("/conv2d?image=shapes&kernel=edge&step=7").text
     assert 'id="step-parts"' in html and 'hx-target="#step-parts"' in html and 'hx-swap="none"' in html
     assert 'data-first-url="/conv2d?image=shapes&amp;kernel=edge"' in html
-    for element_id in ("status", "win-box", "out-marks", "magnifier", "products", "sum", "cell-value", "w-row", "w-table",
+    for element_id in ("status", "win-box", "aim", "out-marks", "magnifier", "products", "sum", "cell-value", "w-row", "w-table",
                        "wx", "dsum"):
         assert html.count(f'id="{element_id}"') == 1, element_id
     assert "hx-swap-oob" not in html[html.index('id="workspace"'):]
