@@ -368,7 +368,7 @@ def context(state: NetworkState, view: dict[str, Any], settings: Settings) -> di
 def fallback(raw: Any, settings: Settings) -> dict[str, Any]:
     return {"card": card() if raw.get("model", "digits") == "digits" else None, "hidden": {}, "samples": None, "pad": PAD,
             "drawable": raw.get("model", "digits") == "digits", "model_id": raw.get("model", "digits"),
-            "max_bytes": settings.model_max_bytes, "input": None, "model": None}
+            "max_bytes": settings.model_max_bytes, "input": None, "model": None, "layers": []}
 
 
 @router.post("/network/upload")
