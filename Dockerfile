@@ -5,7 +5,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     CONVSTEP_DATA_DIR=/data \
-    CONVSTEP_WORKERS=2
+    CONVSTEP_WORKERS=1
+# One worker: a class's in-process bus lives in one process. For N workers (or N hosts) set
+# CONVSTEP_REDIS_URL as well (docs/deploy.md, deploy/compose.yaml).
 
 WORKDIR /srv/convstep
 
