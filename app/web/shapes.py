@@ -12,10 +12,11 @@ from fastapi import APIRouter
 
 from ..engine.errors import ParameterError
 from ..engine.layers import PRESET_STACKS, Conv, Dense, Pool, summarize
-from ..engine.shapes import conv_params, geometry
+from ..engine.shapes import Geometry, conv_params, geometry
 from ..engine.solve import solve
 from ..settings import Settings
 from ..state.shapes import UNKNOWNS, ShapesState
+from . import stride_picture
 from .page import Page, add_page, canonical_href
 
 router = APIRouter()
@@ -28,6 +29,9 @@ EXAMPLES = [
     ("Parameters: 11×11×3, 96 filters", "input=227&kernel=11&stride=4&channels=3&filters=96"),
     ("Parameters: 5×5×96, 256 filters", "input=27&kernel=5&padding=2&channels=96&filters=256"),
 ]
+
+
+MAX_PICTURE_CELLS = 40  # padded columns drawn on /shapes (Ex2's 288 are not)
 
 
 def build(state: ShapesState, settings: Settings) -> dict[str, Any]:
@@ -49,6 +53,8 @@ def build(state: ShapesState, settings: Settings) -> dict[str, Any]:
         n, k, s, p = values["input"], values["kernel"], values["stride"], values["padding"]  # type: ignore[assignment]
     g = geometry((n, n), (k, k), s, p, d)
     ctx.update(g=g, axis=g.axes[0], depth=f, channels=c, params=conv_params(k, c, f), n=n, k=k, s=s, p=p)
+    # one axis (the other is the same) as a picture, when its cells can be drawn legibly
+    ctx["stride"] = stride_picture.picture(Geometry(g.axes[1:]), None, "column", max_cells=MAX_PICTURE_CELLS)
     if state.pool:
         size = state.pool
         ctx["pooled"] = geometry(g.out_shape, (size, size), state.pool_stride or size, 0)

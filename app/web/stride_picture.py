@@ -68,18 +68,22 @@ def _signed(v: int) -> str:
     return f"−{-v}" if v < 0 else str(v)
 
 
-def picture(g: Geometry, step: int) -> dict[str, Any] | None:
-    """What the template draws, or None when there are too many windows to draw (an image)."""
+def picture(g: Geometry, step: int | None, what: str = "cell", max_cells: int | None = None) -> dict[str, Any] | None:
+    """What the template draws, or None when there are too many windows (an image) or, with ``max_cells``,
+    padded cells along an axis to draw legibly. ``step`` None: no current or previous window (a page
+    that does not step, /shapes); ``what``: a 1-D axis's cells by name ("cell", or "column" on /shapes)."""
     if not g.steps or g.steps > MAX_WINDOWS:
         return None
+    if max_cells is not None and max(a.padded for a in g.axes) > max_cells:
+        return None
     if len(g.axes) == 1:
-        axes = [_axis(Axis(1, 1, name="height"), "row"), _axis(g.axes[0], "cell")]
+        axes = [_axis(Axis(1, 1, name="height"), "row"), _axis(g.axes[0], what)]
     else:
         axes = [_axis(g.axes[0], "row"), _axis(g.axes[1], "column")]
     rows, cols = axes
     return {"axes": axes, "one_d": len(g.axes) == 1,
             "windows": [(r, c) for r in rows["starts"] for c in cols["starts"]],
-            **step_fields(g, step)}
+            **(step_fields(g, step) if step is not None else {})}
 
 
 def step_fields(g: Geometry, step: int) -> dict[str, str]:

@@ -95,7 +95,7 @@ def test_words_name_gaps_and_padding():
 
 
 def svg(html: str) -> str:
-    m = re.search(r'<section class="stride-picture".*?</section>', html, re.S)
+    m = re.search(r'<section class="stride-picture[^"]*".*?</section>', html, re.S)
     assert m, "no stride picture"
     return m.group(0)
 
@@ -126,3 +126,13 @@ def test_image_pages_have_no_picture(client):
     r = client.get("/conv2d?image=shapes")
     assert r.status_code == 200, r.text[:300]
     assert "stride-picture" not in r.text
+
+
+def test_shapes_draws_one_axis_when_it_fits(client):
+    part = svg(client.get("/shapes?input=5&kernel=3&padding=1&stride=3").text)
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", part)))
+    assert "(5 + 2·1 − 3) / 3 + 1 = 4/3 + 1 = 7/3 → 2 windows, starting at columns −1, 2 (stride 3)" in text
+    assert "Never covered: last column (column 5, padding)." in text
+    assert "cur@transform" not in part and "previous step" not in part  # /shapes does not step
+    # Ex2 a (288 columns) is too wide to draw
+    assert "stride-picture" not in client.get("/shapes?input=288&stride=2&padding=0&output=143&unknown=kernel").text
