@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     max_transpose_padding: int = Field(3, description="largest padding on /transpose")
     export_max_frames: int = Field(64, description="most steps in one GIF or APNG export (/conv2d.gif?from=…&to=…)")
     export_max_pixels: int = Field(1_500_000, description="largest exported frame or slide, width × height pixels")
+    export_concurrency: int = Field(2, description="GIF/APNG exports drawn at once per worker (more: 503 + Retry-After)")
     max_transpose_dilation: int = Field(3, description="largest dilation on /transpose")
     max_transpose_channels: int = Field(3, description="most input channels C and most kernels N on /transpose")
     # /shapes only does arithmetic: its bounds keep numbers readable, not pages small

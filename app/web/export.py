@@ -14,6 +14,7 @@ so it is sent immutable with an ETag.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..engine.trace import conv_step, pool_step
 from ..export.layout import Frame, Grid, frame_size, lay_out
 from ..export.raster import animation
 from ..export.svg import svg
+from ..problems import Problem
 from ..responses import immutable_response
 from ..settings import Settings
 from ..state.base import PageState
@@ -44,6 +46,29 @@ FRAME_MS, LAST_MS = 1100, 2500
 MEDIA = {"gif": "image/gif", "apng": "image/apng", "svg": "image/svg+xml"}
 
 Steps = tuple[int, Callable[[int], Frame]]  # the last step, and the frame of step i
+_drawing: dict[int, threading.BoundedSemaphore] = {}  # per worker, per configured limit: animations being drawn
+_lock = threading.Lock()
+
+
+def _slots(settings: Settings) -> threading.BoundedSemaphore:
+    with _lock:
+        return _drawing.setdefault(settings.export_concurrency, threading.BoundedSemaphore(settings.export_concurrency))
+
+
+def _drawn_one_at_a_time(settings: Settings, make: Callable[[], bytes]) -> Callable[[], bytes]:
+    """``make`` run only while fewer than CONVSTEP_EXPORT_CONCURRENCY animations are drawn in this worker, else 503."""
+
+    def guarded() -> bytes:
+        slots = _slots(settings)
+        if not slots.acquire(blocking=False):
+            raise Problem(503, f"{settings.export_concurrency} animation(s) are being drawn in this worker, the limit"
+                          " (CONVSTEP_EXPORT_CONCURRENCY): try again in a few seconds", "to", {"Retry-After": "3"})
+        try:
+            return make()
+        finally:
+            slots.release()
+
+    return guarded
 
 
 def _num(v: float) -> str:
@@ -209,7 +234,8 @@ def export(request: Request, path: str, fmt: str) -> Response:
                                  f" {settings.export_max_pixels} pixels (CONVSTEP_EXPORT_MAX_PIXELS)")
         return animation((lay_out(f, size=canvas) for f in frames), fmt, FRAME_MS, LAST_MS)
 
-    return immutable_response(request, make, key, MEDIA[fmt], f"{name}-steps-{start}-{stop}.{'png' if fmt == 'apng' else fmt}")
+    filename = f"{name}-steps-{start}-{stop}.{'png' if fmt == 'apng' else fmt}"
+    return immutable_response(request, _drawn_one_at_a_time(settings, make), key, MEDIA[fmt], filename)
 
 
 def _route(path: str, fmt: str) -> Callable[[Request], Response]:

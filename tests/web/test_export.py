@@ -152,3 +152,20 @@ def test_the_animation_matches_the_engine(client):
     words = texts(client.get("/conv1d.svg?step=5").content)
     shown = [w for w in words if w.lstrip("−").isdigit()]
     assert [str(int(v)).replace("-", "−") for v in expected] == shown[-len(expected):]
+
+
+def test_animations_drawn_at_once_are_bounded(tmp_path):
+    """With every slot taken, the next animation answers 503 with Retry-After; an SVG slide (one frame) still draws."""
+    from app.web import export
+
+    with TestClient(create_app(Settings(data_dir=tmp_path, htmx_source="none", export_concurrency=1))) as c:
+        slots = export._slots(c.app.state.settings)
+        assert slots.acquire(blocking=False)
+        try:
+            r = c.get("/conv1d.gif")
+            assert r.status_code == 503 and r.headers["retry-after"] == "3"
+            assert "CONVSTEP_EXPORT_CONCURRENCY" in r.json()["detail"]
+            assert c.get("/conv1d.svg").status_code == 200
+        finally:
+            slots.release()
+        assert c.get("/conv1d.gif").status_code == 200
