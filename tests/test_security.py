@@ -22,12 +22,10 @@ def test_framing_allowed_only_for_listed_origins(tmp_path):
         assert "x-frame-options" not in h
 
 
-def test_body_limit_stops_reading_a_stream(tmp_path):
+def test_body_limit_stops_reading_a_stream(tmp_path, drive_upload):
     """Drive the ASGI app directly: a streamed body with no Content-Length is cut off early."""
-    import asyncio
-
     app = create_app(Settings(data_dir=tmp_path, max_upload_bytes=100_000))
-    consumed, sent = [], []
+    consumed = []
 
     head = b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n'
 
@@ -36,17 +34,7 @@ def test_body_limit_stops_reading_a_stream(tmp_path):
         chunk = head if len(consumed) == 1 else b"x" * 65536
         return {"type": "http.request", "body": chunk, "more_body": len(consumed) < 1000}
 
-    async def send(message):
-        sent.append(message)
-
-    scope = {"type": "http", "method": "POST", "path": "/api/images", "raw_path": b"/api/images", "query_string": b"",
-             "headers": [(b"content-type", b"multipart/form-data; boundary=x")], "http_version": "1.1",
-             "scheme": "http", "server": ("test", 80), "client": ("test", 1), "root_path": "", "app": app}
-    import threading  # a thread of its own: other tests may leave an event loop running here
-
-    worker = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
-    worker.start()
-    worker.join(30)
+    sent = drive_upload(app, receive, boundary="x", timeout=30)
     assert sent[0]["status"] == 413
     assert len(consumed) < 10  # stopped after the cap, not after 65 MB
 

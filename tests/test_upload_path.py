@@ -77,7 +77,7 @@ def test_decoding_from_a_file_equals_decoding_bytes(rng):
     assert (a.format, a.original_width, a.original_height) == (b.format, b.original_width, b.original_height)
 
 
-def test_decoding_starts_while_the_body_is_still_arriving(tmp_path, rng):
+def test_decoding_starts_while_the_body_is_still_arriving(tmp_path, rng, drive_upload):
     """Drive the ASGI app directly: the rest of the body is only sent once the decoder has begun."""
     app = create_app(Settings(data_dir=tmp_path))
     body = multipart([("file", "p.jpg", photo(rng))])
@@ -89,7 +89,7 @@ def test_decoding_starts_while_the_body_is_still_arriving(tmp_path, rng):
         started.set()
         return real(*args)
 
-    sent, messages, waited = [], [], []
+    sent, waited = [], []
 
     async def receive():
         if len(sent) == 2:  # the file part has begun: hold back the rest until the decoder runs
@@ -100,17 +100,9 @@ def test_decoding_starts_while_the_body_is_still_arriving(tmp_path, rng):
         sent.append(1)
         return {"type": "http.request", "body": chunks[len(sent) - 1], "more_body": len(sent) < len(chunks)}
 
-    async def send(message):
-        messages.append(message)
-
-    scope = {"type": "http", "method": "POST", "path": "/api/images", "raw_path": b"/api/images", "query_string": b"",
-             "headers": [(b"content-type", b"multipart/form-data; boundary=xyzzy")], "http_version": "1.1",
-             "scheme": "http", "server": ("test", 80), "client": ("test", 1), "root_path": "", "app": app}
     uploads._decode_and_store = spy
-    try:  # a thread of its own: other tests may leave an event loop running here
-        worker = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
-        worker.start()
-        worker.join(60)
+    try:
+        messages = drive_upload(app, receive)
     finally:
         uploads._decode_and_store = real
     assert waited == [True] and len(chunks) > 3
@@ -222,10 +214,10 @@ def test_uploads_per_client_and_per_worker_are_capped(tmp_path, rng):
         assert c.post("/api/images", files={"file": ("a.png", png, "image/png")}).status_code == 201
 
 
-def _drive(app, chunks, delay_after: int | None = None, delay: float = 0.0, trickle: float = 0.0):
+def _driven(drive_upload, app, chunks, delay_after: int | None = None, delay: float = 0.0, trickle: float = 0.0):
     """Send ``chunks`` to the ASGI app as one upload (a pause after chunk ``delay_after``, ``trickle``
     seconds before each chunk after it); return the messages sent and how many chunks the app asked for."""
-    sent, messages = [], []
+    sent = []
 
     async def receive():
         if delay_after is not None and len(sent) == delay_after:
@@ -237,34 +229,25 @@ def _drive(app, chunks, delay_after: int | None = None, delay: float = 0.0, tric
         sent.append(1)
         return {"type": "http.request", "body": chunks[len(sent) - 1], "more_body": len(sent) < len(chunks)}
 
-    async def send(message):
-        messages.append(message)
-
-    scope = {"type": "http", "method": "POST", "path": "/api/images", "raw_path": b"/api/images", "query_string": b"",
-             "headers": [(b"content-type", b"multipart/form-data; boundary=xyzzy")], "http_version": "1.1",
-             "scheme": "http", "server": ("test", 80), "client": ("test", 1), "root_path": "", "app": app}
-    worker = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
-    worker.start()
-    worker.join(60)
-    return messages, len(sent)
+    return drive_upload(app, receive), len(sent)
 
 
-def test_a_body_that_does_not_arrive_in_time_is_408(tmp_path, rng):
+def test_a_body_that_does_not_arrive_in_time_is_408(tmp_path, rng, drive_upload):
     app = create_app(Settings(data_dir=tmp_path, upload_deadline_seconds=0.3))
     body = multipart([("file", "p.jpg", photo(rng, (200, 300, 3)))])
-    messages, _ = _drive(app, [body[:2000], body[2000:]], delay_after=1, delay=5)
+    messages, _ = _driven(drive_upload, app, [body[:2000], body[2000:]], delay_after=1, delay=5)
     assert messages[0]["status"] == 408
     detail = messages[1]["body"].decode()
     assert "within 0.3 s" in detail and "CONVSTEP_UPLOAD_DEADLINE_SECONDS" in detail and '"field":"file"' in detail
     assert app.state.upload_limits.in_flight == 0
 
 
-def test_an_image_refused_from_its_header_ends_the_reading_early(tmp_path):
+def test_an_image_refused_from_its_header_ends_the_reading_early(tmp_path, drive_upload):
     app = create_app(Settings(data_dir=tmp_path, max_image_pixels=1_000_000, max_upload_bytes=30_000_000))
     bomb = badfiles.striped_png(3000, 3000)
     body = multipart([("file", "big.png", bomb + b"\x00" * 8_000_000)])
     chunks = [body[i:i + 65536] for i in range(0, len(body), 65536)]
     # the decoder reads the header meanwhile; the rest trickles in (over 3 s) as from a real network
-    messages, asked = _drive(app, chunks, delay_after=2, delay=0.3, trickle=0.025)
+    messages, asked = _driven(drive_upload, app, chunks, delay_after=2, delay=0.3, trickle=0.025)
     assert messages[0]["status"] == 413 and b"CONVSTEP_MAX_IMAGE_PIXELS" in messages[1]["body"]
     assert asked < len(chunks) // 2, (asked, len(chunks))

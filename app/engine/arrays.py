@@ -43,11 +43,6 @@ def as_array(value: object, name: str, ranks: Sequence[int] = (1, 2, 3)) -> np.n
     return array
 
 
-def flip_spatial(kernel: np.ndarray, spatial_ndim: int) -> np.ndarray:
-    """Reverse the kernel's spatial axes (not its channel axis): convolution = flipped correlation."""
-    return kernel[(slice(None, None, -1),) * spatial_ndim]
-
-
 def shifted(x: np.ndarray, rows: int = 0, cols: int = 0) -> np.ndarray:
     """``x`` moved by ``rows`` down and ``cols`` right (negative: up, left), zeros filling in.
 

@@ -24,7 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._fast_conv import accumulate, depthwise_interleaved, work_dtype
-from .arrays import as_array, flip_spatial
+from .arrays import as_array
 from .errors import ParameterError
 from .geometry import ConvGeometry, conv_geometry, given_or_built, sequence_as_rows
 from .shapes import MAX_SIDE, PaddingSpec
@@ -34,8 +34,7 @@ __all__ = ["ConvGeometry", "conv_geometry", "correlate", "correlate_many"]
 
 def _correlate(x: np.ndarray, w: np.ndarray, g: ConvGeometry, bias: float) -> np.ndarray:
     """The correlation of checked arrays (``w`` not yet flipped) on their checked geometry."""
-    if g.flip:
-        w = flip_spatial(w, len(g.axes))
+    w = g.applied(w)
     dtype = work_dtype(x, w)
     w = w.astype(dtype, copy=False)
     if g.kind == "depthwise" and g.stride[1] == 1 and x.flags.c_contiguous and x.shape[1] * x.shape[2] <= MAX_SIDE:

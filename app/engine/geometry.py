@@ -24,6 +24,8 @@ from functools import cached_property
 from math import prod
 from typing import Literal
 
+import numpy as np
+
 from .errors import ParameterError
 from .shapes import Axis, Geometry, PaddingSpec, as_tuple, geometry, resolve_padding
 
@@ -120,6 +122,19 @@ class ConvGeometry(Geometry):
             return Geometry(self.axes)
         a = self.axes[0]
         return Geometry((Axis(1, 1, 1, (0, 0), 1, "height"), Axis(a.n, a.k, a.stride, a.pad, a.dilation, "width")))
+
+    def applied(self, kernel: np.ndarray, leading: int = 0) -> np.ndarray:
+        """The kernel as this correlation applies it: its spatial axes reversed when ``flip`` (true
+        convolution), never its channel axis; ``leading`` axes before them (N kernels) stay as they are.
+        The one place the flip is written (the correlation, its trace and W all use it).
+
+        >>> g = conv_geometry((3, 3), (2, 2), flip=True)
+        >>> g.applied(np.array([[1, 2], [3, 4]])).tolist()
+        [[4, 3], [2, 1]]
+        """
+        if not self.flip:
+            return kernel
+        return kernel[(slice(None),) * leading + (slice(None, None, -1),) * len(self.axes)]
 
     def check(self, x_shape: Sequence[int], w_shape: Sequence[int], name: str = "kernel") -> None:
         """Refuse arrays other than those this geometry was built for (cheap: it compares shapes)."""

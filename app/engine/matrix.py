@@ -36,7 +36,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .arrays import as_array, flip_spatial
+from .arrays import as_array
 from .errors import ParameterError
 from .geometry import ConvGeometry, conv_geometry, given_or_built
 from .shapes import Geometry, PaddingSpec
@@ -61,7 +61,7 @@ def _setup(
         )
     w = as_array(kernel, "kernel", ranks=(1, 2, 3))
     g = given_or_built(geometry, shape, w.shape, stride, padding, dilation, flip)
-    return g, (flip_spatial(w, w.ndim) if g.flip else w)
+    return g, g.applied(w)
 
 
 def _rows_of(g: Geometry, rows: range | slice | Sequence[int] | None) -> np.ndarray:
@@ -229,8 +229,7 @@ def weight_matrix_many(
     n = ks.shape[0]
     if n % groups:
         raise ParameterError("groups", f"groups {groups} must divide the number of kernels, {n}")
-    if flip:
-        ks = ks[:, ::-1, ::-1, :]
+    ks = g.applied(ks, leading=1)  # each of the N kernels flipped as the correlation flips one
     channels, cg, per = g.channels, ks.shape[3], n // groups
     n_rows, n_cols = g.steps * n, int(np.prod(g.x_shape))
     if n_rows * n_cols > max_cells:

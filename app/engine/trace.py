@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .arrays import as_array, flip_spatial
+from .arrays import as_array
 from .errors import ParameterError
 from .geometry import ConvGeometry, given_or_built
 from .matrix import sparse_rows
@@ -133,7 +133,7 @@ def _conv_setup(
             "kernel", f"a volume input (H, W, C) is stepped with a kernel (kh, kw, C); got rank {w.ndim}"
             " — to step one channel, pass that channel as a 2-D input"
         )
-    return x_arr, (flip_spatial(w, len(g.axes)) if g.flip else w), g
+    return x_arr, g.applied(w), g
 
 
 def conv_step(
