@@ -14,6 +14,10 @@ each layer's output, so a page can show every feature map and the stepper can ex
 - :class:`Relu`, :class:`Flatten` (channel-major, ``(C, H, W)`` order, as PyTorch and ONNX
   flatten NCHW), :class:`Dense` (``y = x W + b``, W ``(K, M)``), :class:`Softmax`,
   :class:`GlobalAvgPool`, :class:`Bias` (a constant added to a vector).
+- Graphs that are not a chain: :class:`Sum` adds the outputs of two or more earlier layers (a
+  residual connection), :class:`Concat` stacks them along the channels. ``Network.sources`` says
+  which earlier outputs each layer reads (0 is the input, ``k + 1`` layer ``k``'s output); empty
+  means a chain. Layers are in topological order, so :func:`forward` is one pass.
 
 >>> net = Network((2, 2, 1), (Conv(np.ones((1, 2, 2, 1)), np.zeros(1)), Relu(), Flatten(), Softmax()))
 >>> [o.shape for o in forward(net, np.ones((1, 2, 2, 1)))]
@@ -168,7 +172,34 @@ class Softmax:
         return shape
 
 
-Layer = Conv | ConvTranspose | Pool | GlobalAvgPool | Relu | Flatten | Dense | Bias | Softmax
+@dataclass(frozen=True, eq=False)
+class Sum:
+    """The element-wise sum of several earlier outputs of one shape (a residual Add)."""
+
+    op: str = field(default="sum", init=False)
+    params: int = field(default=0, init=False)
+
+    def out_shapes(self, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+        if len(set(shapes)) != 1:
+            raise ParameterError("input", f"sum needs inputs of one shape, got {shapes}")
+        return shapes[0]
+
+
+@dataclass(frozen=True, eq=False)
+class Concat:
+    """Earlier H×W×C outputs stacked along the channels (ONNX Concat on axis 1 of NCHW)."""
+
+    op: str = field(default="concat", init=False)
+    params: int = field(default=0, init=False)
+
+    def out_shapes(self, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+        if any(len(s) != 3 for s in shapes) or len({s[:2] for s in shapes}) != 1:
+            raise ParameterError("input", f"concat needs H×W×C inputs of one H×W, got {shapes}")
+        return (*shapes[0][:2], sum(s[2] for s in shapes))
+
+
+Merge = Sum | Concat
+Layer = Conv | ConvTranspose | Pool | GlobalAvgPool | Relu | Flatten | Dense | Bias | Softmax | Sum | Concat
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,21 +209,36 @@ class Network:
     input_shape: tuple[int, ...]
     layers: tuple[Layer, ...]
     names: tuple[str, ...] = ()
+    sources: tuple[tuple[int, ...], ...] = ()  # per layer, the outputs it reads (0 = the input); () = a chain
 
     def __post_init__(self) -> None:
         if not self.names:
             object.__setattr__(self, "names", tuple(f"{layer.op}{i}" for i, layer in enumerate(self.layers, 1)))
+        if not self.sources:
+            object.__setattr__(self, "sources", tuple((k,) for k in range(len(self.layers))))
+        for k, (layer, src) in enumerate(zip(self.layers, self.sources, strict=True)):
+            if not src or any(not 0 <= i <= k for i in src) or (len(src) > 1) != isinstance(layer, Sum | Concat):
+                raise ParameterError("model", f"layer {self.names[k]} reads {list(src)}: a layer reads one earlier"
+                                              " output, a sum or concat two or more")
+
+    @property
+    def is_chain(self) -> bool:
+        """Every layer reads the one before it (the pages' cell selection and receptive fields need this)."""
+        return all(src == (k,) for k, src in enumerate(self.sources))
 
     def shapes(self) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-        """(input shape, output shape) of every layer, per sample; raises ParameterError on a mismatch."""
-        out, shape = [], tuple(self.input_shape)
-        for name, layer in zip(self.names, self.layers, strict=True):
+        """(input shape, output shape) of every layer, per sample (a merge's first input shape); raises
+        ParameterError on a mismatch."""
+        out: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+        known = [tuple(self.input_shape)]
+        for name, layer, src in zip(self.names, self.layers, self.sources, strict=True):
             try:
-                nxt = layer.out_shape(shape)
+                ins = [known[i] for i in src]
+                nxt = layer.out_shapes(ins) if isinstance(layer, Sum | Concat) else layer.out_shape(ins[0])
             except ParameterError as exc:
                 raise ParameterError("model", f"layer {name} ({layer.op}): {exc.message}") from None
-            out.append((shape, nxt))
-            shape = nxt
+            out.append((ins[0], nxt))
+            known.append(nxt)
         return out
 
     @property
@@ -247,7 +293,7 @@ def pool_forward(layer: Pool, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | N
     return out, wins
 
 
-def apply(layer: Layer, x: np.ndarray) -> np.ndarray:
+def apply(layer: Layer, x: np.ndarray) -> np.ndarray:  # one input (a Sum or Concat: see forward)
     """One layer on a batch (B, *shape)."""
     out: np.ndarray = _apply(layer, x)
     return out
@@ -273,6 +319,8 @@ def _apply(layer: Layer, x: np.ndarray) -> Any:
         return x @ layer.weight + layer.bias
     if isinstance(layer, Bias):
         return x + layer.value
+    if isinstance(layer, Sum | Concat):
+        raise ParameterError("model", f"{layer.op} reads several outputs: run it through forward()")
     return softmax(x)
 
 
@@ -292,11 +340,15 @@ def forward(net: Network, x: np.ndarray) -> list[np.ndarray]:
     x = np.asarray(x, dtype=np.float64)
     if x.shape[1:] != tuple(net.input_shape):
         raise ParameterError("input", f"the model expects input of shape {tuple(net.input_shape)}, got {x.shape[1:]}")
-    outs = []
-    for layer in net.layers:
-        x = apply(layer, x)
-        outs.append(x)
-    return outs
+    values = [x]
+    for layer, src in zip(net.layers, net.sources, strict=True):
+        if isinstance(layer, Sum):
+            values.append(np.sum([values[i] for i in src], axis=0))
+        elif isinstance(layer, Concat):
+            values.append(np.concatenate([values[i] for i in src], axis=-1))
+        else:
+            values.append(apply(layer, values[src[0]]))
+    return values[1:]
 
 
 def predict(net: Network, x: np.ndarray) -> np.ndarray:

@@ -38,11 +38,15 @@ class Field:
 
 
 def receptive_fields(net: Network) -> list[Field | None]:
-    """Each layer's receptive field on the network's input; ``None`` once a layer sees the whole input."""
+    """Each layer's receptive field on the network's input; ``None`` once a layer sees the whole input
+    (or, in a graph with branches, after a sum or concat of branches whose fields differ)."""
     out: list[Field | None] = []
-    field: Field | None = Field((1, 1), (1, 1), (0, 0))
-    for layer in net.layers:
-        if field is not None and isinstance(layer, Conv | Pool):
+    of_value: list[Field | None] = [Field((1, 1), (1, 1), (0, 0))]  # value 0 is the input
+    for layer, src in zip(net.layers, net.sources, strict=True):
+        field = of_value[src[0]]
+        if len(src) > 1:
+            field = field if all(of_value[i] == field for i in src) else None
+        elif field is not None and isinstance(layer, Conv | Pool):
             k = layer.weight.shape[1:3] if isinstance(layer, Conv) else layer.size
             field = Field(
                 tuple(field.size[a] + layer.dilation[a] * (k[a] - 1) * field.jump[a] for a in (0, 1)),
@@ -52,6 +56,7 @@ def receptive_fields(net: Network) -> list[Field | None]:
         elif not isinstance(layer, Relu):
             field = None
         out.append(field)
+        of_value.append(field)
     return out
 
 
@@ -59,7 +64,11 @@ def cell_field(net: Network, k: int, row: int, col: int) -> tuple[int, int, int,
     """Input rows ``r0..r1`` and columns ``c0..c1`` (inclusive) that layer ``k``'s cell (row, col) reads."""
     shapes = net.shapes()
     span = [[row, row], [col, col]]
-    for layer, (shape, _) in zip(reversed(net.layers[: k + 1]), reversed(shapes[: k + 1]), strict=True):
+    while k >= 0:  # back along each layer's (first) input
+        layer, (shape, _) = net.layers[k], shapes[k]
+        if len(net.sources[k]) > 1:
+            return 0, net.input_shape[0] - 1, 0, net.input_shape[1] - 1
+        k = net.sources[k][0] - 1
         if isinstance(layer, Conv | Pool):
             kk = layer.weight.shape[1:3] if isinstance(layer, Conv) else layer.size
             for a in (0, 1):

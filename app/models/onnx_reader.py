@@ -10,11 +10,12 @@ so kernels ``(N, C/g, kh, kw)`` become ``(N, kh, kw, C/g)`` and Flatten keeps ON
 BatchNormalization is folded into the convolution before it; an Add of a per-channel constant
 after a convolution joins its bias. ``auto_pad`` SAME_UPPER / SAME_LOWER on Conv and pools becomes
 explicit padding by the spec's rule (output = ceil(n / s); the odd cell at the end or the start);
-a graph that is not a chain (a residual Add of two branches, a Concat) is refused naming the node.
+a residual Add of two branches and a Concat on channels run (topological order, one pass).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from math import prod
 from typing import Any
@@ -24,6 +25,7 @@ import numpy as np
 from app.engine.errors import ParameterError
 from app.engine.network import (
     Bias,
+    Concat,
     Conv,
     ConvTranspose,
     Dense,
@@ -34,13 +36,14 @@ from app.engine.network import (
     Pool,
     Relu,
     Softmax,
+    Sum,
 )
 from app.problems import Problem
 
 from .files import Limits, ModelFile, summarize
 
-SUPPORTED = ("Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Relu", "MaxPool", "AveragePool", "GlobalAveragePool",
-             "Flatten", "Reshape", "Softmax", "BatchNormalization", "Constant")
+SUPPORTED = ("Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sum", "Concat", "Relu", "MaxPool", "AveragePool",
+             "GlobalAveragePool", "Flatten", "Reshape", "Softmax", "BatchNormalization", "Constant")
 
 
 def _bad(detail: str, status: int = 422) -> Problem:
@@ -149,12 +152,13 @@ def _pair(a: dict[str, Any], key: str, default: int = 1) -> tuple[int, int]:
 
 
 def _convert(node: Any, a: dict[str, Any], const: dict[str, Any], shape: tuple[int, ...],
-             layers: list[Layer]) -> Layer | None:
-    """The engine layer for one node (None when the node was folded into the previous layer)."""
+             layers: list[Layer], can_fold: bool = True) -> Layer | None:
+    """The engine layer for one node (None when the node was folded into the previous layer; ``can_fold``:
+    the node reads the previous layer's output and nothing else does)."""
     op, label = node.op_type, node.name or node.op_type
     if any(name and name not in const for name in node.input[1:]):
-        raise _bad(f"node {label!r} ({op}): its inputs after the first must be constants (weights) in a chain of"
-                   " layers")
+        raise _bad(f"node {label!r} ({op}): its inputs after the first must be constants (weights); only Add, Sum"
+                   " and Concat join two branches")
     args = [const[name] for name in node.input[1:] if name]
     if op in ("Conv", "ConvTranspose"):
         w = np.asarray(args[0], dtype=np.float64)
@@ -174,7 +178,7 @@ def _convert(node: Any, a: dict[str, Any], const: dict[str, Any], shape: tuple[i
             return Conv(kernels, bias, stride, padding, dilation, groups)
         return ConvTranspose(kernels, bias, stride, padding, dilation, groups, _pair(a, "output_padding", 0))
     if op == "BatchNormalization":
-        prev = layers[-1] if layers else None
+        prev = layers[-1] if layers and can_fold else None
         if not isinstance(prev, Conv):
             raise _bad(f"node {label!r}: BatchNormalization is folded into the convolution before it; here none is")
         scale, beta, mean, var = (np.asarray(x, dtype=np.float64) for x in args[:4])
@@ -224,7 +228,7 @@ def _convert(node: Any, a: dict[str, Any], const: dict[str, Any], shape: tuple[i
         return Dense(w, np.array(bias))
     if op == "Add":
         value = np.asarray(args[0], dtype=np.float64)
-        prev = layers[-1] if layers else None
+        prev = layers[-1] if layers and can_fold else None
         if len(shape) == 3 and isinstance(prev, Conv) and value.size == shape[2] and value.shape[-2:] in ((1, 1), ()):
             layers[-1] = replace(prev, bias=prev.bias + value.ravel())
             return None
@@ -255,24 +259,46 @@ def read_onnx(data: bytes, limits: Limits) -> ModelFile:
     _check_order(graph, set(const) | {name})
     layers: list[Layer] = []
     names: list[str] = []
-    current = name
+    sources: list[tuple[int, ...]] = []
+    where = {name: 0}  # tensor name → value index (0 the input, k + 1 layer k's output)
+    shapes = [shape]  # value index → shape per sample
+    readers = Counter(n for node in graph.node for n in node.input if n)
     for i, node in enumerate(graph.node, 1):
         if node.op_type == "Constant":
             continue
-        if not node.input or node.input[0] != current:
-            first = node.input[0] if node.input else None
-            raise _bad(f"node {node.name or node.op_type!r} reads {first!r}, not the previous layer's output"
-                       f" {current!r}: only a chain of layers is supported")
+        label = node.name or node.op_type
+        feeds: list[str] = [str(t) for t in node.input if t and t not in const]
+        if not feeds or feeds[0] != node.input[0]:
+            raise _bad(f"node {label!r} ({node.op_type}): its first input must be a layer's output or the model's input")
         try:
-            layer = _convert(node, _attrs(node), const, shape, layers)
-            if layer is not None:
-                shape = layer.out_shape(shape)
-                layers.append(layer)
-                names.append(node.name or f"{node.op_type.lower()}{i}")
-            # else: folded into the layer before (BatchNormalization, a bias Add): the shape stays
+            if node.op_type in ("Add", "Sum", "Concat") and (len(feeds) > 1 or node.op_type == "Concat"):
+                if len(feeds) != len([t for t in node.input if t]):
+                    raise _bad(f"node {label!r} ({node.op_type}): joins branches and constants together")
+                if node.op_type == "Concat" and int(_attrs(node).get("axis", 1)) not in (1, -3):
+                    raise _bad(f"node {label!r}: Concat is supported on the channel axis (1) only")
+                layer: Layer | None = Concat() if node.op_type == "Concat" else Sum()
+                src = tuple(where[t] for t in feeds)
+                assert isinstance(layer, Sum | Concat)
+                out_shape = layer.out_shapes([shapes[k] for k in src])
+            else:
+                src = (where[feeds[0]],)
+                can_fold = src[0] == len(layers) and readers[feeds[0]] == 1
+                layer = _convert(node, _attrs(node), const, shapes[src[0]], layers, can_fold)
+                assert not isinstance(layer, Sum | Concat)
+                out_shape = layer.out_shape(shapes[src[0]]) if layer is not None else shapes[src[0]]
         except ParameterError as exc:
-            raise _bad(f"node {node.name or node.op_type!r} ({node.op_type}): {exc.message}") from None
-        current = node.output[0]
-    net = Network(_input_shape(graph, const)[1], tuple(layers), tuple(names))
+            raise _bad(f"node {label!r} ({node.op_type}): {exc.message}") from None
+        if layer is None:  # folded into the layer before (BatchNormalization, a bias Add): same value
+            where[node.output[0]] = src[0]
+            continue
+        layers.append(layer)
+        names.append(node.name or f"{node.op_type.lower()}{i}")
+        sources.append(src)
+        shapes.append(out_shape)
+        where[node.output[0]] = len(layers)
+    outputs = [o.name for o in graph.output]
+    if len(outputs) != 1 or where.get(outputs[0]) != len(layers):
+        raise _bad(f"the graph's output {outputs[:1]} must be its last layer's ({names[-1] if names else 'none'})")
+    net = Network(_input_shape(graph, const)[1], tuple(layers), tuple(names), tuple(sources))
     return ModelFile("onnx", summarize(net), net.total_params, net)
 

@@ -126,10 +126,12 @@ def build(state: NetworkState, settings: Settings) -> dict[str, Any]:
     fields = receptive_fields(net)
     maps_at = spatial(net, outs)
     marks: dict[int, dict[tuple[int, int, int], str]] = {k: {} for k in [-1, *maps_at]}  # layer → (map, row, col) → classes
+    if state.at and not net.is_chain:
+        raise ParameterError("at", "this model has branches (a sum or concat): its cells are shown, not selected")
     selection = select(state, net, outs, x, maps_at, marks) if state.at else None
     for k in maps_at:  # every pool's winners, marked in the layer it pooled
         layer = net.layers[k]
-        if isinstance(layer, Pool) and layer.kind == "max" and k:
+        if isinstance(layer, Pool) and layer.kind == "max" and k and net.is_chain:
             _, wins = pool_forward(layer, outs[k - 1])
             assert wins is not None
             for (_, _, c), (r, col) in zip(np.ndindex(wins.shape[1:4]), wins[0].reshape(-1, 2), strict=True):
@@ -139,7 +141,7 @@ def build(state: NetworkState, settings: Settings) -> dict[str, Any]:
     for k, (name, layer, out) in enumerate(zip(net.names, net.layers, outs, strict=True)):
         entry: dict[str, Any] = {"name": name, "op": layer.op, "shape": list(out.shape[1:]), "output": out[0], "row": table[k]}
         if k in maps_at and out.shape[3] <= MAX_MAPS:
-            before = outs[k - 1] if k else x
+            before = ([x, *outs])[net.sources[k][0]]
             scale = float(np.abs(out).max())
             negative = layer.op == "relu"
             entry["maps"] = map_tables(name, out[0], before[0] < 0 if negative else None, scale, marks[k])
@@ -165,7 +167,7 @@ def build(state: NetworkState, settings: Settings) -> dict[str, Any]:
             "bars": None if probabilities is None or len(probabilities) > MAX_BARS else
                     [{"y": 4 + 26 * c, "width": round(float(p) * BAR, 2), "p": float(p)} for c, p in enumerate(probabilities)],
             "kernel_links": kernel_links(net, outs, settings, x)}
-    view.update(dense_view(state, net, outs, prediction))
+    view.update(dense_view(state, net, outs, prediction) if net.is_chain else {"contributions": [], "dense_bias": None})
     return view
 
 
@@ -215,8 +217,8 @@ def kernel_links(net: Network, outs: list[np.ndarray] | None, settings: Settings
     for k, (name, layer) in enumerate(zip(net.names, net.layers, strict=True)):
         if not isinstance(layer, Conv) or layer.weight.shape[0] > MAX_KERNEL_LINKS:
             continue
-        if outs is not None:
-            inp = (outs[k - 1] if k else x)[0]  # type: ignore[index]
+        if outs is not None and x is not None:
+            inp = ([x, *outs])[net.sources[k][0]][0]  # the layer's own input (a graph's branch too)
         else:
             h, w, c = shapes[k][0]
             inp = rng.integers(0, 3, (min(h, settings.max_volume_size), min(w, settings.max_volume_size), c)).astype(float)

@@ -102,15 +102,65 @@ def test_unknown_auto_pad_and_same_on_conv_transpose_are_refused_by_name(client)
         assert r.status_code == 422 and node.name in r.json()["detail"] and "auto_pad" in r.json()["detail"]
 
 
-def test_graphs_that_are_not_a_chain_are_refused_naming_the_node(client):
-    """A residual Add of two branches and a Concat on channels: not run (only chains are), refused by node name."""
+def residual_and_concat(rng):
+    """A residual block (conv → BN → ReLU → conv, + the block's input, → ReLU) and two conv branches joined by
+    Concat on channels, then max pool → flatten → Gemm → softmax: a graph, not a chain."""
+    t = lambda name, shape: numpy_helper.from_array(rng.normal(size=shape).astype(np.float32), name)  # noqa: E731
+    inits = [t("w1", (2, 2, 3, 3)), t("b1", (2,)), t("s", (2,)), t("bb", (2,)), t("m", (2,)),
+             numpy_helper.from_array(rng.uniform(0.5, 2, 2).astype(np.float32), "v"), t("w2", (2, 2, 3, 3)),
+             t("wa", (3, 2, 1, 1)), t("wb", (2, 2, 3, 3)), t("wd", (4, 5 * 2 * 2)), t("bd", (4,))]
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1], name="c1"),
+             helper.make_node("BatchNormalization", ["c1", "s", "bb", "m", "v"], ["n1"], name="bn"),
+             helper.make_node("Relu", ["n1"], ["r1"], name="r1"),
+             helper.make_node("Conv", ["r1", "w2"], ["c2"], auto_pad="SAME_UPPER", name="c2"),
+             helper.make_node("Add", ["c2", "x"], ["res"], name="skip"),
+             helper.make_node("Relu", ["res"], ["r2"], name="r2"),
+             helper.make_node("Conv", ["r2", "wa"], ["ba"], name="branch_a"),
+             helper.make_node("Conv", ["r2", "wb"], ["bb2"], pads=[1, 1, 1, 1], name="branch_b"),
+             helper.make_node("Concat", ["ba", "bb2"], ["cat"], axis=1, name="join"),
+             helper.make_node("MaxPool", ["cat"], ["p"], kernel_shape=[2, 2], strides=[2, 2], name="pool"),
+             helper.make_node("Flatten", ["p"], ["f"], name="flat"),
+             helper.make_node("Gemm", ["f", "wd", "bd"], ["z"], transB=1, name="dense"),
+             helper.make_node("Softmax", ["z"], ["y"], axis=1, name="softmax")]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 5, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_a_residual_add_and_a_concat_run_like_the_reference(client):
+    rng = np.random.default_rng(31)
+    model = residual_and_concat(rng)
+    r = client.post("/api/models", files={"file": ("res.onnx", model.SerializeToString())})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    ops = [layer["op"] for layer in body["layers"]]
+    assert ops == ["conv", "relu", "conv", "sum", "relu", "conv", "conv", "concat", "pool", "flatten", "dense", "softmax"]
+    assert body["layers"][7]["output_shape"] == [5, 4, 5]  # 3 + 2 channels
+    for seed in range(3):
+        x = np.random.default_rng(seed).normal(size=(1, 2, 5, 4)).astype(np.float32)
+        run = client.post(f"/api/models/{body['id']}/run", json={"input": x[0].transpose(1, 2, 0).tolist()}).json()
+        expected = ReferenceEvaluator(model).run(None, {"x": x})[0][0]
+        np.testing.assert_allclose(run["probabilities"], expected, rtol=1e-4, atol=1e-6)
+        # an inner layer too: the concat, against the reference evaluator's intermediate
+        inner = helper.make_graph(model.graph.node[:9], "g", list(model.graph.input),
+                                  [helper.make_tensor_value_info("cat", TensorProto.FLOAT, None)], list(model.graph.initializer))
+        cat = ReferenceEvaluator(helper.make_model(inner, opset_imports=[helper.make_opsetid("", 17)])).run(None, {"x": x})[0]
+        np.testing.assert_allclose(run["layers"][7]["output"], cat[0].transpose(1, 2, 0), rtol=1e-4, atol=1e-5)
+    page = client.get("/network", params={"model": body["id"]})
+    assert page.status_code == 200 and "concat" in page.text
+    twin = client.get("/network.json", params={"model": body["id"]}).json()
+    fields = [r["receptive_field"] for r in twin["summary"]]
+    assert fields[:3] == [[3, 3], [3, 3], [5, 5]] and fields[3] is None  # the sum joins fields 5×5 and 1×1
+    assert client.get("/network.json", params={"model": body["id"], "at": "c1,0,0,0"}).status_code == 422
+
+
+def test_what_the_graph_reader_still_refuses_names_the_node(client):
     w = numpy_helper.from_array(np.ones((2, 2, 3, 3), dtype=np.float32), "w")
-    residual = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1], name="branch"),
-                helper.make_node("Relu", ["c"], ["r"], name="relu"),
-                helper.make_node("Add", ["r", "x"], ["y"], name="skip")]
-    concat = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1], name="branch"),
-              helper.make_node("Concat", ["c", "x"], ["y"], axis=1, name="join")]
-    for nodes, name in ((residual, "skip"), (concat, "join")):
+    wrong_axis = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1], name="branch"),
+                  helper.make_node("Concat", ["c", "x"], ["y"], axis=2, name="join_rows")]
+    mismatch = [helper.make_node("Conv", ["x", "w"], ["c"], name="shrink"),
+                helper.make_node("Add", ["c", "x"], ["y"], name="bad_skip")]
+    for nodes, name in ((wrong_axis, "join_rows"), (mismatch, "bad_skip")):
         g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 5, 5])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
         model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
