@@ -13,7 +13,7 @@ from typing import Self
 
 from ..settings import Settings
 from .base import PageState
-from .fields import parse_int, parse_padding, parse_vector, spell_vector
+from .fields import parse_choice, parse_int, parse_padding, parse_vector, spell_vector
 
 MAX_STEP = 10**9  # a step past the last one is refused once the geometry is known
 
@@ -21,13 +21,14 @@ MAX_STEP = 10**9  # a step past the last one is refused once the geometry is kno
 @dataclass(frozen=True)
 class Conv1dState(PageState):
     PATH = "/conv1d"
-    ORDER = ("input", "kernel", "stride", "padding", "step")
+    ORDER = ("input", "kernel", "stride", "padding", "step", "symbols")
 
     input: tuple[float, ...] = (2.0, 4.0, 6.0, 8.0, 7.0, 5.0, 3.0, 1.0)
     kernel: tuple[float, ...] = (1.0, 0.0, -1.0)
     stride: int = 1
     padding: int | str = 0
     step: int = 0
+    symbols: bool = False  # W shows the weights' names (w₀ w₁ …) instead of their values
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
@@ -38,6 +39,7 @@ class Conv1dState(PageState):
             stride=parse_int(q.get("stride"), "stride", 1, 1, lim["stride"]),
             padding=parse_padding(q.get("padding"), hi=lim["padding"], default=0),  # type: ignore[arg-type]
             step=parse_int(q.get("step"), "step", 0, 0, MAX_STEP),
+            symbols=parse_choice(q.get("symbols"), "symbols", ("0", "1"), "0") == "1",
         )
 
     @staticmethod
@@ -48,4 +50,4 @@ class Conv1dState(PageState):
 
     def fields(self) -> dict[str, str]:
         return {"input": spell_vector(self.input), "kernel": spell_vector(self.kernel), "stride": str(self.stride),
-                "padding": str(self.padding), "step": str(self.step)}
+                "padding": str(self.padding), "step": str(self.step), "symbols": "1" if self.symbols else ""}

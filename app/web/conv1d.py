@@ -45,14 +45,18 @@ def build(state: Conv1dState, settings: Settings) -> dict[str, Any]:
         "input_rows": stepper.padded_input(x, g, stepper.window_set(trace), input_href),
         "output_rows": stepper.output_cells(out, step, lambda i: here(step=i)),
         "computation": stepper.computation_rows(trace),
-        "matrix": stepper.matrix_panel(x, trace.kernel, g, trace),
+        "matrix": stepper.matrix_panel(x, trace.kernel, g, trace, symbols=state.symbols),
+        "weight_names": [[step_data.weight_name(i) for i in range(k.size)]] if state.symbols else None,
+        "toggle_symbols": state.url(symbols=not state.symbols),
+        "toggle_symbols_tpl": state.url(symbols=not state.symbols, step="STEP"),  # steplinks.js puts in the step
         "stride": stride_picture.picture(g, step),
         "nav": stepper.nav_links(here, step, last, row=None),  # one row: no row buttons (Shift+arrow goes to the ends)
         "action": "/conv1d", "hx_target": "#app",
         "fragment_query": {k: v for k, v in state.canonical().items() if k != "step"},
         "notes_rows": notes_row_count(a),
         "status": step_data.conv1d_status(trace, last),
-        "steps": step_data.conv1d(x, k, g, out, here, settings),
+        "steps": step_data.conv1d(x, k, g, out, here, settings,
+                                  step_data.weight_numbers(k.shape) if state.symbols else None),
         "limits": Conv1dState.limits(settings),
     }
 

@@ -273,8 +273,8 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: 
 
 
 def conv1d(x: np.ndarray, kernel: np.ndarray, g: Geometry, output: np.ndarray, here: Callable[..., str],
-           settings: Settings) -> Markup | None:
-    """Every step of /conv1d: the Y_n line's terms, the window, the output, W."""
+           settings: Settings, symbols: np.ndarray | None = None) -> Markup | None:
+    """Every step of /conv1d: the Y_n line's terms, the window, the output, W (``symbols``: by the weights' names)."""
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
@@ -288,7 +288,7 @@ def conv1d(x: np.ndarray, kernel: np.ndarray, g: Geometry, output: np.ndarray, h
         values.update(stride_fields(g, trace.index))
         block.add_step(values, win=window_cells(trace, g))
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
-    block.matrix = matrix_data(x, kernel, g, True)
+    block.matrix = matrix_data(x, kernel, g, True, symbols)
     block.matrix["bias"] = None
     return embed(block.as_dict())
 

@@ -69,3 +69,12 @@ def test_the_window_stays_findable_on_a_picture(page, server):
     halo = page.locator("svg.picture .window-halo").bounding_box()
     assert halo["width"] >= 14  # at least ~4.5% of the picture on screen, however small the window
     shot(page, "picture-window", full_page=False)
+
+
+def test_conv1d_names_stay_while_stepping_and_the_toggle_keeps_the_step(page, server):
+    page.goto(server + "/conv1d?input=1,2,3,4,5&kernel=1,2,3&symbols=1")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("[data-wx]")).to_contain_text("w₀·2 + w₁·3 + w₂·4")
+    page.locator("#w-view a").click()  # back to numbers, on the step on screen
+    expect(page).to_have_url(re.compile(r"/conv1d\?input=1,2,3,4,5&kernel=1,2,3&step=1#w-view$"))
+    expect(page.locator("[data-wx]")).to_contain_text("1·2 + 2·3 + 3·4")

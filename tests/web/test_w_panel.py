@@ -111,3 +111,14 @@ def test_the_dense_w_of_a_fully_connected_layer(client):
     # sharpen's 5 non-zero taps: a corner window keeps 3 on the input, an edge window 4, an inner one 5: 4·3 + 8·4 + 4·5
     assert "W has 64 non-zero entries of 256" in text
     assert dense.count("<sub>") == 8 * 10
+
+
+def test_conv1d_names_the_weights_as_the_notes_do(client):
+    html = client.get("/conv1d?input=1,2,3,4,5&kernel=1,2,3&stride=2&symbols=1").text
+    rows = step_data(html)["matrix"]["rows"]
+    assert rows == [[[0, 1, 2], ["w₀", "w₁", "w₂"]], [[2, 3, 4], ["w₀", "w₁", "w₂"]]]  # rows jump 2 columns
+    assert text_of(html, "names") == "w₀ w₁ w₂"
+    wx = text_of(client.get("/conv1d?input=1,2,3,4,5&kernel=1,2,3&stride=2&symbols=1&step=1").text, "wx")
+    assert wx == "y 1 = W 1 · x = w₀ · 3 + w₁ · 4 + w₂ · 5 = 26"  # 3 + 8 + 15
+    assert 'href="/conv1d?input=1,2,3,4,5&amp;kernel=1,2,3&amp;stride=2#w-view"' in html  # back to numbers
+    assert client.get("/conv1d.json?symbols=1").json()["state"]["symbols"] is True
