@@ -330,3 +330,16 @@ def test_refusals_are_said_on_screen(tabs, class_server):
     expect(teacher.locator("[data-class-panel]")).to_be_hidden()
     assert teacher.evaluate("sessionStorage.getItem('convstep-class-teach')") is None
     tabs.errors.clear()  # the 404 is logged by the browser
+
+
+@pytest.mark.parametrize("path", ["/pool", "/conv1d", "/volume", "/transpose?projector=1", "/network?projector=1"])
+def test_a_class_starts_from_every_stepping_page(tabs, class_server, path):
+    base = class_server
+    teacher = tabs.open(1280, 720)
+    code = start_class(teacher, base, path)
+    shot(teacher, "class-start-" + path.strip("/").split("?")[0], full_page=False)
+    student = join(tabs, base, code)
+    all_on([student], student_url(teacher.url))
+    teacher.keyboard.press("ArrowRight")
+    expect(teacher).not_to_have_url(re.compile(r"/(pool|conv1d|volume|transpose|network)(\?projector=1)?$"))
+    all_on([student], student_url(teacher.url))

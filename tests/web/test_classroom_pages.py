@@ -90,11 +90,13 @@ def test_the_code_box(client):
     assert "code: a class code is 6 letters and digits (no 0, O, 1, I or L)" in bad.text
 
 
-def test_start_a_class_is_in_the_projector_toolbar(client):
+def test_start_a_class_is_in_the_projector_toolbar_of_every_stepping_page(client):
     button = 'data-class-start aria-keyshortcuts="C">Start a class <kbd>C</kbd>'
-    assert button in client.get("/conv2d?projector=1").text
-    assert button in client.get("/transpose?projector=1").text
-    assert button not in client.get("/conv2d").text
+    for path in ("/conv2d?projector=1", "/transpose?projector=1", "/network?projector=1",
+                 "/conv1d", "/pool", "/volume", "/flip"):  # the last four have no projector mode: always there
+        assert button in client.get(path).text, path
+    for path in ("/conv2d", "/transpose", "/network"):
+        assert button not in client.get(path).text, path
     for path in ("/conv2d", "/join", "/"):  # the panels (filled by classroom.js) are on every page, hidden
         html = client.get(path).text
         assert 'id="class-panel"' in html and '<script type="module" src="/static/js/classroom.js">' in html
