@@ -129,7 +129,10 @@ def test_non_square_dilated_on_phone_and_projector(browser, server):
                                  NON_SQUARE + "&step=2&projector=1"),
                                 ("transpose-channels", {"width": 1400, "height": 1000},
                                  "/transpose?size=4x5&channels=2&kernel=1,0;0,1%7C0,1;1,0%7C1,1;1,1%7C1,-1;-1,1"
-                                 "&padding=0&pair=1,1")]:
+                                 "&padding=0&pair=1,1"),
+                                ("transpose-channels-phone", {"width": 390, "height": 900},
+                                 "/transpose?size=4x5&channels=2&kernel=1,0;0,1%7C0,1;1,0%7C1,1;1,1%7C1,-1;-1,1"
+                                 "&padding=0&pair=0,1")]:
         context = browser.new_context(viewport=viewport)
         page = context.new_page()
         page.goto(server + url)
