@@ -13,9 +13,14 @@ from typing import Self
 
 from ..settings import Settings
 from .base import PageState
-from .fields import parse_choice, parse_int, parse_padding, parse_vector, spell_vector
+from .fields import parse_choice, spell_vector
+from .specs import PAGE_STRIDE, Padding, Schema, Vector, Whole
 
 MAX_STEP = 10**9  # a step past the last one is refused once the geometry is known
+INPUT = Vector("input", "max_conv1d_input")
+KERNEL = Vector("kernel", "max_conv1d_kernel")
+PADDING = Padding("max_page_padding", default=0)
+STEP = Whole("step", 0, MAX_STEP, 0)
 
 
 @dataclass(frozen=True)
@@ -32,15 +37,28 @@ class Conv1dState(PageState):
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
-        q, d, lim = query, cls(), cls.limits(settings)
+        q, d = query, cls()
         return cls(
-            input=parse_vector(q["input"], "input", lim["input"]) if q.get("input") else d.input,
-            kernel=parse_vector(q["kernel"], "kernel", lim["kernel"]) if q.get("kernel") else d.kernel,
-            stride=parse_int(q.get("stride"), "stride", 1, 1, lim["stride"]),
-            padding=parse_padding(q.get("padding"), hi=lim["padding"], default=0),  # type: ignore[arg-type]
-            step=parse_int(q.get("step"), "step", 0, 0, MAX_STEP),
+            input=INPUT.parse(q["input"], settings) if q.get("input") else d.input,
+            kernel=KERNEL.parse(q["kernel"], settings) if q.get("kernel") else d.kernel,
+            stride=PAGE_STRIDE.parse(q.get("stride"), settings),
+            padding=PADDING.parse(q.get("padding"), settings),  # type: ignore[arg-type]
+            step=STEP.parse(q.get("step"), settings),
             symbols=parse_choice(q.get("symbols"), "symbols", ("0", "1"), "0") == "1",
         )
+
+    @classmethod
+    def query_schema(cls, settings: Settings) -> dict[str, tuple[Schema, str]]:
+        """Each query parameter's JSON Schema and meaning, in ``ORDER`` (the /conv1d.json operation), from the
+        specs ``parse`` uses."""
+        return {
+            "input": (INPUT.query_schema(settings), "The input vector: numbers separated by ,"),
+            "kernel": (KERNEL.query_schema(settings), "The kernel vector; it must fit the padded input"),
+            "stride": (PAGE_STRIDE.schema(settings), "Step of the window"),
+            "padding": (PADDING.schema(settings), "Zero padding on both ends"),
+            "step": (STEP.schema(settings), "0-based step (below the number of output cells)"),
+            "symbols": ({"type": "string", "enum": ["0", "1"]}, "1: W shows the weights' names"),
+        }
 
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:

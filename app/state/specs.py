@@ -25,7 +25,7 @@ from ..engine.shapes import MAX_SIDE
 from ..samples import SAMPLES
 from ..settings import Settings
 from ..store import ID_PATTERN
-from .fields import Matrix, parse_int, parse_named_or_matrix, parse_padding
+from .fields import Matrix, parse_int, parse_named_or_matrix, parse_padding, parse_vector
 
 Limit = int | str  # a number, or the name of the Settings attribute that holds it
 Schema = dict[str, Any]
@@ -123,9 +123,25 @@ class Kernel:
     def query_schema(self, settings: Settings) -> Schema:
         """A page's form: a preset name, or a matrix ``1,0;0,1`` of at most ``side`` rows of ``side`` numbers."""
         n = bound(self.side, settings) - 1
-        number = r"-?[0-9]{1,6}(\.[0-9]{1,6})?"
-        row = rf"{number}(,{number}){{0,{n}}}"
+        row = rf"{NUMBER}(,{NUMBER}){{0,{n}}}"
         return {"anyOf": [self.preset_schema(), {"type": "string", "pattern": rf"^{row}(;{row}){{0,{n}}}$"}]}
+
+
+NUMBER = r"-?[0-9]{1,6}(\.[0-9]{1,6})?"  # the canonical spelling of a page's number, as a pattern
+
+
+@dataclass(frozen=True)
+class Vector:
+    """Numbers ``1,2,3`` (at most ``length``) in a page's query."""
+
+    name: str
+    length: Limit
+
+    def parse(self, text: str, settings: Settings) -> tuple[float, ...]:
+        return parse_vector(text, self.name, bound(self.length, settings))
+
+    def query_schema(self, settings: Settings) -> Schema:
+        return {"type": "string", "pattern": rf"^{NUMBER}(,{NUMBER}){{0,{bound(self.length, settings) - 1}}}$"}
 
 
 # the API's geometry: bounded only by the engine's largest side (cost limits are checked from the geometry)

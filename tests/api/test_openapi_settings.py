@@ -83,3 +83,18 @@ def test_the_twin_parameters_follow_the_state_order_and_defaults(client):
     kernel = _param(doc, "/conv2d.json", "kernel")["schema"]["anyOf"][0]
     assert "sharpen" in kernel["enum"] and "edge" in kernel["enum"]
     assert set(operation["responses"]) == {"200", "404", "422"}
+
+
+def test_the_conv1d_twin_is_described_from_its_state_with_the_settings(tmp_path):
+    from app.state.conv1d import Conv1dState
+
+    settings = Settings(data_dir=tmp_path / "data", htmx_source="none", max_conv1d_kernel=3)
+    with TestClient(create_app(settings)) as c:
+        doc = c.get("/openapi.json").json()
+        assert [p["name"] for p in doc["paths"]["/conv1d.json"]["get"]["parameters"]] == list(Conv1dState.ORDER)
+        kernel = re.compile(_param(doc, "/conv1d.json", "kernel")["schema"]["pattern"])
+        assert kernel.fullmatch("1,0,-1") and not kernel.fullmatch("1,0,0,-1")
+        assert c.get("/conv1d.json?kernel=1,0,-1").status_code == 200
+        r = c.get("/conv1d.json?kernel=1,0,0,-1")
+        assert r.status_code == 422
+        assert r.json() == {"detail": "kernel has 4 values; at most 3 fit on the page", "field": "kernel"}
