@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast lint bench soak burst browser-deps redis-deps htmx clean lock audit train
+.PHONY: run test test-fast lint bench soak burst browser-deps redis-deps htmx swagger clean lock audit train
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,11 +42,16 @@ audit: $(VENV)/.installed-dev
 # network it says so and the app loads htmx from the CDN when reachable, or works without it.
 run: $(VENV)/.installed
 	-@$(PY) scripts/fetch_htmx.py
+	-@$(PY) scripts/fetch_swagger.py
 	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT) --timeout-keep-alive 65 --no-server-header
 
 # The pinned htmx, fetched from the npm registry into the git-ignored static/vendor/.
 htmx: $(VENV)/.installed
 	$(PY) scripts/fetch_htmx.py
+
+# The pinned Swagger UI (swagger-ui-dist), fetched from the npm registry into static/vendor/, so /docs works offline.
+swagger: $(VENV)/.installed
+	$(PY) scripts/fetch_swagger.py
 
 # Debian's chromium for the browser tests (needs root; skipped politely otherwise).
 browser-deps:
@@ -57,7 +62,7 @@ redis-deps:
 	@scripts/ensure_redis.sh
 
 # The bench extras too, so the benchmark harness's smoke test runs (it never asserts timings).
-test: $(VENV)/.installed-bench browser-deps redis-deps htmx
+test: $(VENV)/.installed-bench browser-deps redis-deps htmx swagger
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.installed-dev

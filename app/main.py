@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import api, errors, head, security, upload_limits, web
+from . import api, docs, errors, head, security, upload_limits, web
 from .api import openapi
 from .classes.service import lifespan
 from .paths import STATIC_DIR
@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Convolution, step by step: every window, every product, the weight matrix.",
         version="0.1.0",
         lifespan=lifespan,  # closes the classroom's bus (Redis connections) when the server stops
+        docs_url=None,  # app/docs.py: Swagger UI from this server's own copy when it was fetched
     )
     app.state.settings = settings
     upload_limits.install(app)
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     openapi.install(app, settings)
+    docs.install(app)
     app.include_router(web.router)
     page_cache.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

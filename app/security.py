@@ -13,27 +13,29 @@ import json
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import htmx
+from . import htmx, swagger
 from .settings import Settings
 
 SLACK = 64 * 1024  # room for multipart headers and form fields around the file itself
-DOCS_PATHS = ("/docs", "/redoc")  # Swagger UI and ReDoc load their assets from a CDN
+DOCS_PATHS = ("/docs", "/redoc")  # Swagger UI (local copy when fetched) and ReDoc (from a CDN)
 
 
-def content_security_policy(settings: Settings, docs: bool = False) -> str:
+def content_security_policy(settings: Settings, docs: bool = False, cdn: bool = True) -> str:
+    """``docs``: Swagger UI and ReDoc (an inline start-up script, inline styles); ``cdn``: their files come from
+    the CDN (False: /docs with the local copy of Swagger UI, app/swagger.py, so nothing leaves this origin)."""
     script = htmx.script(settings.htmx_source)
     scripts = ["'self'"]
     if docs:
-        scripts += ["https://cdn.jsdelivr.net", "'unsafe-inline'"]
+        scripts += ["https://cdn.jsdelivr.net", "'unsafe-inline'"] if cdn else ["'unsafe-inline'"]
     elif script and script.cross_origin:
         scripts.append(script.src)  # the one pinned htmx file (with SRI), not the whole CDN
     ancestors = settings.frame_ancestors.strip() or "'none'"
-    styles = "'self' https://cdn.jsdelivr.net 'unsafe-inline'" if docs else "'self'"
+    styles = ("'self' https://cdn.jsdelivr.net 'unsafe-inline'" if cdn else "'self' 'unsafe-inline'") if docs else "'self'"
     return "; ".join([
         "default-src 'self'",
         f"script-src {' '.join(scripts)}",
         f"style-src {styles}",
-        "img-src 'self' data: blob:" + (" https://fastapi.tiangolo.com" if docs else ""),
+        "img-src 'self' data: blob:" + (" https://fastapi.tiangolo.com" if docs and cdn else ""),
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
@@ -71,7 +73,9 @@ class SecurityMiddleware:
         self.app = app
         self.limit = settings.max_upload_bytes + SLACK
         self.csp = content_security_policy(settings)
-        self.docs_csp = content_security_policy(settings, docs=True)
+        self.docs_csp = content_security_policy(settings, docs=True)  # /redoc: ReDoc from the CDN
+        # /docs: Swagger UI from this server when make run / make test fetched it (app/swagger.py), else the CDN
+        self.swagger_csp = content_security_policy(settings, docs=True, cdn=False)
         self.headers = response_headers(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -83,7 +87,11 @@ class SecurityMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await self._too_large(send)
             return
-        csp = self.docs_csp if scope["path"].startswith(DOCS_PATHS) else self.csp
+        path = scope["path"]
+        if path == "/docs" and swagger.local():  # asked each time: the files may be fetched while the server runs
+            csp = self.swagger_csp
+        else:
+            csp = self.docs_csp if path.startswith(DOCS_PATHS) else self.csp
         received = 0
         refused = False
 

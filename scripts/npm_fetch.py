@@ -17,6 +17,13 @@ from pathlib import Path
 def npm_file(package: str, member: str) -> bytes | None:
     """The bytes of ``member`` (e.g. ``package/dist/htmx.min.js``) in ``package``; None with a
     printed note when npm is missing or cannot fetch (callers decide whether that is fatal)."""
+    files = npm_files(package, [member])
+    return None if files is None else files[member]
+
+
+def npm_files(package: str, members: list[str]) -> dict[str, bytes] | None:
+    """Several members of one package, from one download; None (with a note) when npm cannot fetch it
+    or a member is missing."""
     npm = shutil.which("npm")
     if npm is None:
         print(f"note: npm is not installed, so {package} was not fetched")
@@ -31,6 +38,15 @@ def npm_file(package: str, member: str) -> bytes | None:
         tarball = next(Path(tmp).glob("*.tgz"), None)
         if tarball is None:
             return None
+        found = {}
         with tarfile.open(tarball, mode="r:gz") as tar:
-            extracted = tar.extractfile(member)
-            return extracted.read() if extracted else None
+            for member in members:
+                try:
+                    extracted = tar.extractfile(member)
+                except KeyError:
+                    extracted = None
+                if extracted is None:
+                    print(f"note: {package} has no {member}")
+                    return None
+                found[member] = extracted.read()
+        return found

@@ -81,8 +81,17 @@ class Links:
 
 
 def parse(page: Page, query: Mapping[str, str], settings: Settings) -> Any:
+    if query.get("goto") and "step" in page.state.ORDER:
+        query = {**{k: v for k, v in query.items() if k != "goto"}, "step": str(one_based(query["goto"]) - 1)}
     state = page.state.parse(query, settings)
     return page.resolve(state, settings) if page.resolve else state
+
+
+def one_based(text: str) -> int:
+    """The step box's ``goto``: steps are shown 1-based ("Step 1 of 16"), URLs keep ``step`` 0-based."""
+    if not text.strip().isdigit() or int(text) < 1 or len(text) > 10:
+        raise ParameterError("goto", f"goto (the step box) must be a whole number from 1, got {text[:20]!r}")
+    return int(text)
 
 
 def html_answer(request: Request, page: Page) -> Response:

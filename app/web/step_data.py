@@ -203,7 +203,7 @@ def double_sum(trace: ConvStep, g: Geometry, flip: bool = False, most: int = 9) 
 def conv_status(trace: ConvStep, last: int) -> str:
     """The status line of a 2-D step, shown on the page and read out by the live region."""
     r, c = trace.out_index
-    text = (f"Step {trace.index} of {last} · output cell (row {r}, column {c}) · window starts at"
+    text = (f"Step {trace.index + 1} of {last + 1} · output cell (row {r}, column {c}) · window starts at"
             f" (row {trace.origin[0]}, column {trace.origin[1]})")
     return text + (", partly on zero padding" if not trace.inside.all() else "")
 
@@ -295,13 +295,13 @@ def conv1d(x: np.ndarray, kernel: np.ndarray, g: Geometry, output: np.ndarray, h
 
 def conv1d_status(trace: ConvStep, last: int) -> str:
     first = int(trace.origin[0])
-    text = f"Step {trace.index} of {last} · output Y{trace.index} · window starts at x[{first}]"
+    text = f"Step {trace.index + 1} of {last + 1} · output Y{trace.index} · window starts at x[{first}]"
     return text + (", partly on zero padding" if not trace.inside.all() else "")
 
 
 def pool_status(trace: PoolStep, last: int) -> str:
     r, c = trace.out_index
-    text = (f"Step {trace.index} of {last} · pooled cell (row {r}, column {c}) · window starts at"
+    text = (f"Step {trace.index + 1} of {last + 1} · pooled cell (row {r}, column {c}) · window starts at"
             f" (row {trace.origin[0]}, column {trace.origin[1]})")
     return text + (", partly on zero padding" if not trace.inside.all() else "")
 
@@ -336,7 +336,7 @@ def pool(x: np.ndarray, op: str, g: PoolGeometry, count_include_pad: bool, count
 
 def volume_status(n: int, trace: ConvStep, step: int, last: int) -> str:
     r, c = trace.out_index
-    return f"Step {step} of {last} · filter {n} · output cell (row {r}, column {c}) of feature map {n}"
+    return f"Step {step + 1} of {last + 1} · filter {n} · output cell (row {r}, column {c}) of feature map {n}"
 
 
 SEES_ROW = 9000  # data-cell id of /volume's "filter n sees channels" row n

@@ -87,7 +87,9 @@ def nav_links(here: Callable[..., str], step: int, last: int, row: int | None) -
              "last": here(step=last)}
     if row is not None:
         links.update(prev_row=here(step=max(0, step - row)), next_row=here(step=min(last, step + row)))
-    return links
+    # without JS each step is a page load: land on the stepper, not the page top (stepper.js moves the links on
+    # without the fragment)
+    return {k: f"{v}{STEPPER}" for k, v in links.items()}
 
 
 def window_set(trace: ConvStep) -> set[tuple[int, ...]]:
@@ -120,6 +122,8 @@ def _column_runs(columns: list[int], n_cols: int, context: int = 1) -> list[int 
         shown.append(c)
     return shown
 
+
+STEPPER = "#workspace"  # the fragment step links carry: a page load lands on the stepper
 
 ELIDED = ("elided", "…")  # a run of zero columns left out of a W row
 

@@ -162,7 +162,7 @@ def scatter_step(j: int, y: np.ndarray, k: np.ndarray, w: np.ndarray, out: np.nd
     partial = conv_transpose(so_far, k, **geo)  # the output after the first j + 1 stamps
     n_rows, n_cols = out.shape
     values: dict[str, Any] = {
-        "status": f"Step {j} of {y.size - 1} · input y{a},{b} = {format_signed(y[a, b])} stamps y × kernel at output"
+        "status": f"Step {j + 1} of {y.size} · input y{a},{b} = {format_signed(y[a, b])} stamps y × kernel at output"
                   f" (row {format_signed(a * s - p)}, column {format_signed(b * s - p)})"
                   f"{f', taps {d} apart' if d > 1 else ''}; overlaps add",
         "yv": format_signed(y[a, b]), "at": f"row {format_signed(a * s - p)}, column {format_signed(b * s - p)}",
@@ -190,7 +190,7 @@ def gather_step(i: int, grid: np.ndarray, source: np.ndarray, k: np.ndarray, wt:
     r, c = trace.out_index
     width = grid.shape[1]
     values: dict[str, Any] = {
-        "status": f"Step {i} of {out.size - 1} · output x{r},{c} · the flipped kernel over the stuffed y at"
+        "status": f"Step {i + 1} of {out.size} · output x{r},{c} · the flipped kernel over the stuffed y at"
                   f" (row {trace.origin[0]}, column {trace.origin[1]})",
         "sum": format_signed(trace.sum),
         "wty": f"x{r},{c} = row {i} of Wᵀ · y = {_terms(wt[i], y.reshape(-1))} = {format_signed(out[r, c])}",

@@ -146,9 +146,15 @@ function showStep(step, how = "push") {
     }
   });
   for (const [name, perStep] of Object.entries(data.marks)) {
-    for (const el of client.marked[name]) el.classList.remove(name);
+    for (const cell of client.marked[name]) {
+      cell.classList.remove(name);
+      if (name === "win") cell.removeAttribute("aria-label");
+    }
     client.marked[name] = perStep[step].flatMap((id) => client.cells.get(String(id)) || []);
-    for (const el of client.marked[name]) el.classList.add(name);
+    for (const cell of client.marked[name]) {
+      cell.classList.add(name);
+      if (name === "win") cell.setAttribute("aria-label", `${cell.textContent.trim()}, in window`); // not only by colour
+    }
   }
   for (const cell of client.orders) {
     const order = Number(cell.dataset.order);
@@ -161,6 +167,7 @@ function showStep(step, how = "push") {
     else if (order <= step && was) holder.textContent = data[cell.closest("[data-values]")?.dataset.values || "outputs"][order];
   }
   if (data.matrix) drawMatrix(step);
+  roveTo(ws, step);
   ws.dataset.step = String(step);
   if (client.pending === step) client.pending = undefined;
   syncControls(client.pending ?? step);
@@ -221,7 +228,7 @@ function syncControls(step) {
   const scrubber = client.ws.querySelector("[data-scrubber]");
   if (scrubber) { scrubber.value = String(step); scrubber.setAttribute("aria-valuetext", `step ${step + 1} of ${last + 1}`); }
   const box = client.ws.querySelector("[data-step-input]");
-  if (box) box.value = String(step);
+  if (box) box.value = String(step + 1); // shown 1-based ("Step 1 of 16"); URLs keep step 0-based
 }
 
 function el(tag, attrs = {}, text = null) {
@@ -354,7 +361,7 @@ document.addEventListener("submit", (event) => {
   event.preventDefault();
   event.stopPropagation();
   const box = event.target.querySelector("[data-step-input]");
-  const step = Number(box.value);
+  const step = Number(box.value) - 1; // the box is 1-based
   if (Number.isInteger(step)) go(step);
 }, true);
 
@@ -419,8 +426,35 @@ window.addEventListener("popstate", (event) => {
 });
 
 // ---------------------------------------------------------------- keyboard
+// The output grid is one Tab stop (roving tabindex): its current cell. Arrow keys move among its cells (they
+// do not step while focus is in the grid), Enter follows the focused cell's link: the window moves there.
+function gridLinks(table) { return [...table.querySelectorAll("td[data-order] a[href]")]; }
+
+function roveTo(ws, step) {
+  for (const table of ws.querySelectorAll("table.grid.output")) {
+    if (table.contains(document.activeElement)) continue; // someone is moving in it: the tab stop is theirs
+    for (const a of gridLinks(table)) a.tabIndex = Number(a.closest("td").dataset.order) === step ? 0 : -1;
+  }
+}
+
+function moveInGrid(event) {
+  const table = event.target.closest?.("table.grid.output");
+  if (!table || !event.target.matches("a[href]")) return false;
+  const links = gridLinks(table);
+  const width = table.querySelector("tr:has(td)")?.querySelectorAll("td").length || 1;
+  const at = links.indexOf(event.target);
+  const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: width, ArrowUp: -width, Home: -at, End: links.length - 1 - at };
+  if (!(event.key in moves) || event.shiftKey) return false;
+  const to = links[Math.max(0, Math.min(links.length - 1, at + moves[event.key]))];
+  event.preventDefault();
+  for (const a of links) a.tabIndex = a === to ? 0 : -1;
+  to.focus();
+  return true;
+}
+
 document.addEventListener("keydown", (event) => {
   if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+  if (moveInGrid(event)) return;
   if (SINGLE.has(event.key) && !singleKeysOn()) return;
   const name = KEYS[(event.shiftKey && event.key.startsWith("Arrow") ? "Shift+" : "") + event.key];
   if (name) {
@@ -503,7 +537,7 @@ document.addEventListener("change", (event) => {
     scrubPushed = false;
     if (client && !client.remote) return; // already shown while dragging
     const number = event.target.form.querySelector("[data-step-input]");
-    number.value = event.target.value;
+    number.value = String(Number(event.target.value) + 1); // the box is 1-based, the scrubber 0-based like the URL
     event.target.form.requestSubmit();
   }
 });
@@ -511,7 +545,7 @@ document.addEventListener("change", (event) => {
 document.addEventListener("input", (event) => {
   if (event.target.matches("[data-scrubber]")) {
     const number = event.target.form.querySelector("[data-step-input]");
-    number.value = event.target.value;
+    number.value = String(Number(event.target.value) + 1); // the box is 1-based, the scrubber 0-based like the URL
     if (client && !client.remote) { showStep(Number(event.target.value), scrubPushed ? "replace" : "push"); scrubPushed = true; }
   }
   if (event.target.matches("[data-matrix]")) checkMatrix(event.target);

@@ -195,7 +195,7 @@ def test_without_javascript(browser, bare_server):
     page.locator('[data-key="next"]').click()
     page.wait_for_url(re.compile(r"step=1"))
     assert shown_result(page) == conv_step(GRID, PRESETS["sharpen"].matrix, 1, padding=1).result
-    page.fill("input[data-step-input]", "7")
+    page.fill("input[data-step-input]", "8")  # 1-based: "step 8 of 16" is step=7 in the URL
     page.click("form.jump button[type=submit]")
     page.wait_for_url(re.compile(r"step=7"))
     assert shown_result(page) == conv_step(GRID, PRESETS["sharpen"].matrix, 7, padding=1).result

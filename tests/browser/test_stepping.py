@@ -51,7 +51,7 @@ def test_thirty_presses_make_no_request_and_land_on_step_30(page, server):
     assert page.locator("table.grid.output td.done").count() == 30
     assert page.locator("table.grid.output td.todo").count() == 5
     assert page.locator("table.grid.output td.todo").first.inner_text() == "·"
-    status = "Step 30 of 35 · output cell (row 5, column 0) · window starts at (row 5, column 0)"
+    status = "Step 31 of 36 · output cell (row 5, column 0) · window starts at (row 5, column 0)"
     assert page.locator("#status").inner_text() == status
     assert page.locator("#announcer").inner_text() == status  # the live region outside #workspace
     assert page.locator("#announcer").evaluate("e => !e.closest('#workspace') && e.getAttribute('aria-live')") == "polite"
@@ -92,7 +92,7 @@ def test_buttons_cells_scrubber_and_box_step_in_the_page(page, server):
         assert page.locator("[data-b=result]").first.inner_text() == "28"
         page.locator("table.matrix tbody th a", has_text=re.compile(r"^12$")).click()
         assert step_of(page) == "12"
-        page.fill("[data-step-input]", "20")
+        page.fill("[data-step-input]", "21")  # the box is 1-based: step 21 of 36 is step=20
         page.click("form.jump button[type=submit]")
         assert step_of(page) == "20" and page.locator("[data-b=result]").first.inner_text() == "56"  # (3, 2): 25 + 31
         page.locator("[data-scrubber]").fill("6")
@@ -149,7 +149,7 @@ def test_lecture_pages_step_with_no_request(page, server, path, presses, step, r
     assert requests_during(page, press) == []
     assert step_of(page) == str(step) and re.search(rf"step={step}\b", page.url)
     assert page.locator("#workspace [data-b=result]").last.inner_text() == result
-    assert page.locator("#announcer").inner_text().startswith(f"Step {step} of ")
+    assert page.locator("#announcer").inner_text().startswith(f"Step {step + 1} of ")  # shown 1-based
 
 
 def test_single_key_shortcuts_can_be_switched_off(page, server):
@@ -246,7 +246,8 @@ def test_screenshots_after_stepping(browser, server, name, size, path):
     context.close()
 
 
-IMAGE_STATUS = "Step {} of 9215 · output cell (row 0, column {}) · window starts at (row -1, column {}), partly on zero padding"
+# steps shown 1-based: step s (URL) is "Step s + 1 of 9216"
+IMAGE_STATUS = "Step {} of 9216 · output cell (row 0, column {}) · window starts at (row -1, column {}), partly on zero padding"
 
 
 def test_image_steps_swap_only_the_changed_panels_and_quick_presses_add_up(page, server):
@@ -260,8 +261,8 @@ def test_image_steps_swap_only_the_changed_panels_and_quick_presses_add_up(page,
     assert re.search(r"step=10\b", page.url)
     assert asked and all("/conv2d?image=shapes&kernel=edge&step=" in url for url in asked)  # step answers only: no PNG
     # expect() waits: under load the last answer may still be swapping in when data-step has moved
-    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(10, 10, 9))
-    expect(page.locator("#announcer")).to_have_text(IMAGE_STATUS.format(10, 10, 9))
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(11, 10, 9))
+    expect(page.locator("#announcer")).to_have_text(IMAGE_STATUS.format(11, 10, 9))
     # the shapes sample's background is 30; the top row of the window is padding: only −1·30 and 1·30 remain
     expect(page.locator("table.products .p")).to_have_text(["0", "0", "0", "0", "0", "0", "−30", "0", "30"])
     expect(page.locator("svg .window-box")).to_have_attribute("x", "9")
@@ -275,7 +276,7 @@ def test_image_steps_swap_only_the_changed_panels_and_quick_presses_add_up(page,
     page.wait_for_url(re.compile(r"step=9\b"))
     expect(page.locator("#workspace")).to_have_attribute("data-step", "9")
     expect(page.locator("svg .window-box")).to_have_attribute("x", "8")
-    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(9, 9, 8))
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(10, 9, 8))
     page.go_back()
     page.wait_for_url(re.compile(r"step=8\b"))
     expect(page.locator("svg .window-box")).to_have_attribute("x", "7")
@@ -285,7 +286,7 @@ def test_image_steps_swap_only_the_changed_panels_and_quick_presses_add_up(page,
     expect(page.locator("svg .window-box")).to_have_attribute("x", "9")
     page.reload()
     expect(page.locator("#workspace")).to_have_attribute("data-step", "10")
-    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(10, 10, 9))
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(11, 10, 9))
     shot(page, "image-step-oob")
 
 
@@ -294,12 +295,12 @@ def test_image_steps_without_htmx_are_plain_links(page, server):
     page.goto(server + "/conv2d?image=shapes&kernel=edge&step=9")
     page.keyboard.press("ArrowRight")  # stepper.js without htmx: the next step's link, a whole page
     page.wait_for_url(re.compile(r"step=10\b"))
-    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(10, 10, 9))
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(11, 10, 9))
     expect(page.locator("svg .window-box")).to_have_attribute("x", "9")
     page.locator("table.matrix tr.current + tr th a").click()  # W's next row is a link to step 11
     page.wait_for_url(re.compile(r"step=11\b"))
-    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(11, 11, 10))
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(12, 11, 10))
     page.go_back()
     page.wait_for_url(re.compile(r"step=10\b"))
-    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(10, 10, 9))
+    expect(page.locator("#status")).to_have_text(IMAGE_STATUS.format(11, 10, 9))
     page.console_errors.clear()  # the aborted script is reported as a console error

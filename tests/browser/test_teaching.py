@@ -76,9 +76,9 @@ def test_the_step_box_fits_the_largest_step(page, server):
     last = int(page.locator("#workspace").get_attribute("data-last"))
     assert last >= 100_000
     box = page.locator("[data-step-input]")
-    box.fill(str(last))
+    box.fill(str(last + 1))  # shown 1-based
     assert box.evaluate("e => e.scrollWidth <= e.clientWidth")
-    expect(page.locator(".jump .of")).to_have_text(f"of {last}")
+    expect(page.locator(".jump .of")).to_have_text(f"of {last + 1}")
 
 
 PANELS = ".panels > .panel"
@@ -303,3 +303,107 @@ def test_the_phone_first_screen_holds_the_whole_step(browser, server):
     assert step_of(page) == "6"
     expect(page.locator(".sum .result").first).to_have_text("−27")
     context.close()
+
+
+def test_steps_are_shown_one_based_while_urls_keep_step_zero_based(page, server):
+    page.goto(server + SEVEN)
+    expect(page.locator("#status")).to_contain_text("Step 1 of 36 ·")
+    assert page.locator("[data-scrubber]").get_attribute("aria-valuetext") == "step 1 of 36"
+    assert page.locator("[data-step-input]").input_value() == "1"
+    expect(page.locator(".jump .of")).to_have_text("of 36")
+    page.keyboard.press("ArrowRight")
+    assert step_of(page) == "1" and re.search(r"[?&]step=1(&|$)", page.url)
+    expect(page.locator("#status")).to_contain_text("Step 2 of 36 ·")
+    assert page.locator("[data-scrubber]").get_attribute("aria-valuetext") == "step 2 of 36"
+    assert page.locator("[data-step-input]").input_value() == "2"
+    page.fill("[data-step-input]", "36")
+    page.click("form.jump button[type=submit]")
+    assert step_of(page) == "35" and re.search(r"[?&]step=35(&|$)", page.url)
+    expect(page.locator("#status")).to_contain_text("Step 36 of 36 ·")
+
+
+def test_output_grid_arrow_keys_and_enter_move_the_window(page, server):
+    page.goto(server + SEVEN)
+    out = page.locator("table.grid.output")
+    # one Tab stop in the grid: the current cell
+    assert out.locator("a[tabindex='0']").count() == 1
+    assert out.locator("td.cur a").get_attribute("tabindex") == "0"
+    out.locator("td.cur a").focus()
+    page.keyboard.press("ArrowRight")  # moves focus in the grid, does not step
+    page.keyboard.press("ArrowDown")
+    assert step_of(page) == "0"
+    focused = page.evaluate("document.activeElement.closest('td').dataset.order")
+    assert focused == "7"  # (1, 1) of the 6×6 output
+    assert out.locator("a[tabindex='0']").count() == 1
+    page.keyboard.press("Enter")  # the window moves there
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "7")
+    assert re.search(r"[?&]step=7(&|$)", page.url)
+    assert page.locator("[data-b=result]").first.inner_text() == "26"  # 14 + 2 + 10
+    # window cells say "in window" to screen readers, not only by colour; stepping moves it
+    win = page.locator("table.grid.input td.win")
+    labels = sorted(win.evaluate_all("cells => cells.map(c => c.getAttribute('aria-label'))"))
+    assert labels == ["10, in window", "16, in window", "17, in window", "9, in window"]  # x[1,1], x[1,2], x[2,1], x[2,2]
+    assert page.locator("table.grid.input td:not(.win)[aria-label]").count() == 0
+
+
+def test_key_presses_20_ms_apart_never_drop_a_step(page, server):
+    page.goto(server + SEVEN)
+    # like key auto-repeat: 30 keydowns 20 ms apart, dispatched in the page
+    page.evaluate("""() => new Promise(done => {
+        let n = 0;
+        const tick = () => {
+            document.body.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true}));
+            if (++n < 30) setTimeout(tick, 20); else done();
+        };
+        tick();
+    })""")
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "30")
+    assert re.search(r"[?&]step=30(&|$)", page.url)
+    assert page.locator("[data-b=result]").first.inner_text() == "80"  # (5, 0): 14·5 + 10
+
+
+def test_key_presses_20_ms_apart_on_an_image_page(page, server):
+    page.goto(f"{server}/conv2d?image=shapes")  # each step asked of the server: quick presses must add up
+    for _ in range(12):
+        page.keyboard.press("ArrowRight", delay=0)
+        page.evaluate("() => new Promise(r => setTimeout(r, 20))")
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "12", timeout=15000)
+    page.wait_for_url(re.compile(r"[?&]step=12(&|$)"))
+    expect(page.locator("#status")).to_contain_text("Step 13 of ")
+
+
+def test_no_js_step_links_land_on_the_stepper(browser, bare_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{bare_server}/conv2d?step=5")
+    assert page.evaluate("window.scrollY") == 0
+    page.locator('a[data-key="next"]').click()
+    page.wait_for_url(re.compile(r"step=6#workspace$"))
+    top = page.locator("#workspace").bounding_box()["y"]
+    assert abs(top) < 5 and page.evaluate("window.scrollY") > 0  # the stepper at the top of the screen, not the page
+    page.fill("input[data-step-input]", "10")  # the step box (1-based) lands there too
+    page.locator("form.jump button[type=submit]").click()
+    page.wait_for_url(re.compile(r"step=9#workspace$"))
+    assert abs(page.locator("#workspace").bounding_box()["y"]) < 5
+    context.close()
+
+
+def test_docs_work_with_no_cdn(page, server):
+    from app import swagger
+
+    if not swagger.local():
+        pytest.skip("Swagger UI not fetched (make swagger; make test fetches it)")
+    outside: list[str] = []
+
+    def only_here(route):
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_here)
+    page.goto(f"{server}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("convstep")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    assert outside == []

@@ -39,7 +39,7 @@ def test_scatter_stamps_add_up_with_no_request(page, server):
     assert page.locator("table.grid.input td.win").inner_text() == "3"
     assert page.locator("table.matrix tr.current th").inner_text() == "y1,0"  # row 2 of W
     assert page.locator("table.matrix td.tcol").count() == 16  # column 2 of Wᵀ
-    assert page.locator("#announcer").inner_text().startswith("Step 2 of 3 · input y1,0 = 3")
+    assert page.locator("#announcer").inner_text().startswith("Step 3 of 4 · input y1,0 = 3")  # 1-based; URL step=2
     page.keyboard.press("ArrowRight")
     assert [out.nth(i).inner_text() for i in (5, 6, 9, 10, 15)] == ["36", "24", "34", "20", "36"]  # 4 adds in
     shot(page, "transpose-scatter")

@@ -76,3 +76,14 @@ def test_the_settings_form_carries_the_step_and_projector_mode_has_a_quick_switc
     # every preset, its link on step 7 (the 5×5 one clamped to its last step, 3), the K key's link: the next preset
     assert 'href="/conv2d?kernel=gaussian_blur_5&amp;step=3&amp;projector=1"' in projector
     assert 'data-key="next-kernel"' in projector and "Next: Box blur" in projector  # sharpen → box blur
+
+
+def test_the_step_box_is_one_based_without_script_too(client):
+    r = client.get("/conv2d?goto=8", follow_redirects=False)  # the box's field: "step 8 of 16" is step=7
+    assert r.status_code == 302 and r.headers["location"] == "/conv2d?step=7"
+    bad = client.get("/conv2d?goto=0")
+    assert bad.status_code == 422 and "goto" in bad.text
+    assert client.get("/pool?goto=2", follow_redirects=False).headers["location"].endswith("step=1")
+    page = client.get("/conv2d?step=7").text
+    assert 'name="goto" min="1" max="16" value="8"' in page and '<span class="of">of 16</span>' in page
+    assert "Step 8 of 16 · output cell (row 1, column 3)" in page

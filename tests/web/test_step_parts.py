@@ -36,7 +36,7 @@ def test_an_image_step_sends_only_the_panels_that_change(client):
                            ' href="/conv2d.json?image=shapes&amp;kernel=edge&amp;step=4000" hx-swap-oob="true">')
     assert len(r.content) <= 9_200  # 48 % of the old fragment as plain HTML (docs/performance.md)
     # 4000 = 41·96 + 64: output cell (41, 64); padding 1 puts the window's corner at (40, 63)
-    status = "Step 4000 of 9215 · output cell (row 41, column 64) · window starts at (row 40, column 63)"
+    status = "Step 4001 of 9216 · output cell (row 41, column 64) · window starts at (row 40, column 63)"
     assert f'data-step="4000" hx-swap-oob="true">{status}</p>' in r.text
     assert '<rect id="win-box" hx-swap-oob="true" class="window-box" x="63" y="40" width="3" height="3"/>' in r.text
     assert '<rect class="current-box" x="64" y="41" width="1" height="1"/>' in r.text
