@@ -97,7 +97,7 @@ def test_links_carry_every_parameter_that_is_not_a_default(client):
     query = "grid=1,2,3;4,5,6;7,8,9&kernel=1,0;0,-1&bias=0.5&stride=2&padding=2&dilation=2&step=1&projector=1"
     html = client.get(f"/conv2d?{query}").text
     nxt = unescape(re.search(r'href="([^"]+)"[^>]*data-key="next"', html).group(1))
-    assert nxt == "/conv2d?" + query.replace("step=1", "step=2")  # the canonical order, , and ; kept
+    assert nxt == "/conv2d?" + query.replace("step=1", "step=2") + "#workspace"  # the canonical order, , and ; kept
     got = {k: v[0] for k, v in parse_qs(urlparse(nxt).query).items()}
     assert got == {
         "grid": "1,2,3;4,5,6;7,8,9",
@@ -111,7 +111,7 @@ def test_links_carry_every_parameter_that_is_not_a_default(client):
     }
     defaults = client.get("/conv2d?grid=1,2;3,4&padding=1&dilation=1&stride=1&step=1&kernel=sharpen").text
     nxt = unescape(re.search(r'href="([^"]+)"[^>]*data-key="next"', defaults).group(1))
-    assert nxt == "/conv2d?grid=1,2;3,4&step=2"
+    assert nxt == "/conv2d?grid=1,2;3,4&step=2#workspace"  # a page load lands on the stepper
     assert 'class="projector"' in html
 
 

@@ -141,7 +141,7 @@ def test_fragment_and_vary(client, path):
 def test_lecture_links_round_trip_state(client):
     html = client.get("/pool?input=1,2;3,4&size=1&stride=1&op=avg&step=0").text
     nxt = unescape(re.search(r'href="([^"]+)"[^>]*data-key="next"', html).group(1))
-    assert nxt == "/pool?input=1,2;3,4&size=1&op=avg&step=1"  # canonical: stride = size is the default
+    assert nxt == "/pool?input=1,2;3,4&size=1&op=avg&step=1#workspace"  # canonical: stride = size is the default
 
 
 def test_home_formulas_use_real_subscripts_not_latex_underscores(client):
