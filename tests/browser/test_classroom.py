@@ -343,3 +343,24 @@ def test_a_class_starts_from_every_stepping_page(tabs, class_server, path):
     teacher.keyboard.press("ArrowRight")
     expect(teacher).not_to_have_url(re.compile(r"/(pool|conv1d|volume|transpose|network)(\?projector=1)?$"))
     all_on([student], student_url(teacher.url))
+
+
+def test_a_phone_following_shows_the_whole_step_on_its_first_screen(tabs, class_server):
+    """390×844: the window (padded input), kernel, products, sum and output between the follow bar and the
+    step buttons' bar, with no scrolling."""
+    base = class_server
+    teacher = tabs.open(1280, 720)
+    code = start_class(teacher, base)
+    phone = join(tabs, base, code, width=390, height=844)
+    for _ in range(5):
+        teacher.keyboard.press("ArrowRight")
+    all_on([phone], f"{base}/conv2d?step=5", step=5)
+    assert phone.evaluate("window.scrollY") == 0
+    top = phone.locator("[data-follow-bar]").bounding_box()
+    floor = phone.locator(".controls .buttons").bounding_box()["y"]
+    assert floor + 1 >= 844 - 80  # the step buttons sit in a bar at the bottom
+    for part in (".input-panel td.win", "table.grid.kernel", "table.grid.products", ".sum", ".output-panel"):
+        box = phone.locator(part).first.bounding_box()
+        assert box["y"] >= top["y"] + top["height"] - 1 and box["y"] + box["height"] <= floor + 1, (part, box)
+        assert 0 <= box["x"] and box["x"] + box["width"] <= 390, (part, box)
+    shot(phone, "class-student-390-first-screen", full_page=False)
