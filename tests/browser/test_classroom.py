@@ -362,5 +362,5 @@ def test_a_phone_following_shows_the_whole_step_on_its_first_screen(tabs, class_
     for part in (".input-panel td.win", "table.grid.kernel", "table.grid.products", ".sum", ".output-panel"):
         box = phone.locator(part).first.bounding_box()
         assert box["y"] >= top["y"] + top["height"] - 1 and box["y"] + box["height"] <= floor + 1, (part, box)
-        assert 0 <= box["x"] and box["x"] + box["width"] <= 390, (part, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (part, box)
     shot(phone, "class-student-390-first-screen", full_page=False)
