@@ -2,8 +2,8 @@
 
 The data set is never copied into the repository: the images come from the scikit-learn package
 (its ``digits.csv.gz``), split exactly as ``make train`` splits them (75/25, ``random_state=0``,
-stratified by label). scikit-learn is in the ``dev`` and ``train`` extras; a server without it
-shows no sample picker, and ``sample=N`` is answered with a 422 that says so.
+stratified by label). scikit-learn is a runtime dependency for this reason; should a server lack it
+anyway, the page shows no sample picker and ``sample=N`` is answered with a 422 that says so.
 
 >>> images, labels, indices = held_out()
 >>> images.shape, labels.shape, int(images.max()), len(set(indices.tolist()))
@@ -33,7 +33,7 @@ def held_out() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The held-out images (450, 8, 8) on the 0–16 scale, their labels (450,) and their indices in load_digits."""
     if not available():
         raise ParameterError("sample", "the held-out samples need scikit-learn on the server"
-                                       " (pip install 'convstep[train]'); draw a digit or type its numbers instead")
+                                       " (pip install scikit-learn); draw a digit or type its numbers instead")
     from sklearn.datasets import load_digits  # type: ignore[import-untyped]
     from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
 
