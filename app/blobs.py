@@ -1,9 +1,10 @@
 """Uploads in Redis (``CONVSTEP_REDIS_URL``): content-addressed keys with a TTL, shared by every host.
 
-The store (app/store.py) keeps writing each upload to its local disk and also puts it here, under
-``convstep:image:<id>``, for ``CONVSTEP_REDIS_UPLOAD_TTL_S`` seconds after its last use. A host that
-is asked for an id its disk does not hold reads it from Redis and keeps a copy (the disk is a cache),
-so an image uploaded through one host is steppable through any other.
+The stores (app/store.py for images, app/models/store.py for model files) keep writing each upload
+to their local disk and also put it here, under ``convstep:image:<id>`` or ``convstep:model:<id>``,
+for ``CONVSTEP_REDIS_UPLOAD_TTL_S`` seconds after its last use. A host that is asked for an id its
+disk does not hold reads it from Redis and keeps a copy (the disk is a cache), so an image or model
+uploaded through one host is steppable through any other.
 
 Redis down never fails an upload or a page: a put or get that cannot reach it is skipped (and Redis
 is left alone for ``PAUSE_S`` so a page does not wait on a dead server each time); what the disk
@@ -23,11 +24,13 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 PREFIX = "convstep:image:"
+MODEL_PREFIX = "convstep:model:"
 PAUSE_S = 2.0  # after a failure, Redis is not asked again for this long
 
 
 class RedisBlobs:
-    def __init__(self, url: str, ttl_s: int) -> None:
+    def __init__(self, url: str, ttl_s: int, prefix: str = PREFIX) -> None:
+        self.prefix = prefix
         self.client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2.0)
         self.ttl_s = ttl_s
         self._paused_until = 0.0
@@ -48,8 +51,8 @@ class RedisBlobs:
         if not self._available():
             return False
         try:
-            if not self.client.expire(PREFIX + key, self.ttl_s):
-                self.client.set(PREFIX + key, data(), ex=self.ttl_s)
+            if not self.client.expire(self.prefix + key, self.ttl_s):
+                self.client.set(self.prefix + key, data(), ex=self.ttl_s)
             return True
         except (RedisError, OSError) as exc:
             self._failed(exc)
@@ -60,7 +63,7 @@ class RedisBlobs:
         if not self._available():
             return None
         try:
-            data = self.client.getex(PREFIX + key, ex=self.ttl_s)
+            data = self.client.getex(self.prefix + key, ex=self.ttl_s)
         except (RedisError, OSError) as exc:
             self._failed(exc)
             return None

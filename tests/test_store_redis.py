@@ -3,6 +3,8 @@ Redis down never fails a put or a get of what the disk holds; what Redis returns
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import redis
@@ -53,3 +55,61 @@ def test_bytes_in_redis_that_do_not_match_their_id_are_never_served(tmp_path, re
         with pytest.raises(Problem):
             b.get(key)
     assert not (tmp_path / "b" / f"{key}.npy").exists()
+
+
+def digits_npz() -> bytes:
+    from app.models.digits import WEIGHTS
+
+    with np.load(WEIGHTS) as data:
+        buffer = io.BytesIO()
+        np.savez(buffer, **{k: data[k] for k in data.files})
+    return buffer.getvalue()
+
+
+def model_stores(tmp_path, url, ttl=3600):
+    from app.blobs import MODEL_PREFIX
+    from app.models.files import Limits
+    from app.models.store import ModelStore
+    from app.settings import Settings
+
+    limits = Limits.from_settings(Settings())
+    return [ModelStore(tmp_path / name, limits, RedisBlobs(url, ttl, MODEL_PREFIX)) for name in ("a", "b")]
+
+
+def test_a_model_put_on_one_host_is_read_on_the_other(tmp_path, redis_server):
+    from app.blobs import MODEL_PREFIX
+
+    a, b = model_stores(tmp_path, redis_server.url)
+    key, model = a.put(digits_npz(), "w.npz")
+    assert not (tmp_path / "b" / f"{key}.npz").exists()
+    got = b.get(key)
+    assert got.format == "npz" and got.total_params == model.total_params == 1898
+    assert (tmp_path / "b" / f"{key}.npz").read_bytes() == digits_npz()  # B's disk is its cache now
+    client = redis.Redis.from_url(redis_server.url)
+    assert 3590 < client.ttl(MODEL_PREFIX + key) <= 3600
+    assert client.exists(PREFIX + key) == 0  # models and images never share keys
+
+
+def test_models_with_redis_down_or_wrong_bytes(tmp_path, redis_server):
+    from app.blobs import MODEL_PREFIX
+
+    a, b = model_stores(tmp_path, redis_server.url)
+    key, _ = a.put(digits_npz(), "w.npz")
+    client = redis.Redis.from_url(redis_server.url)
+    good = client.get(MODEL_PREFIX + key)
+    assert good.startswith(b"npz\n")
+    for wrong in (b"npz\n" + b"junk", b"onnx\n" + good[4:], b"exe\n" + good[4:], b"junk"):
+        client.set(MODEL_PREFIX + key, wrong)  # wrong bytes, or the right bytes read as another format
+        with pytest.raises(Problem) as refused:
+            b.get(key)
+        assert refused.value.status_code == 404
+    assert list((tmp_path / "b").glob(f"{key}.*")) == []
+    redis_server.stop()
+    assert a.get(key).total_params == 1898  # on A's disk
+    weights = io.BytesIO()
+    np.save(weights, np.ones((2, 3, 3, 1), dtype=np.float32))
+    key2, _ = b.put(weights.getvalue(), "k.npy")  # stored on B's disk; Redis is skipped
+    assert b.get(key2).format == "npy"
+    with pytest.raises(Problem) as missing:
+        a.get(key2)  # A never had it and Redis is down: a 404 saying so, not a crash
+    assert missing.value.status_code == 404

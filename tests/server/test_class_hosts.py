@@ -1,10 +1,11 @@
 """Two "hosts" sharing only Redis: two app processes with separate data directories and Debian's
 real redis-server on loopback. A teacher on host A reaches a follower on host B; an upload through A
-is stepped through B; killing and restarting Redis in the middle of a class gives no 5xx from a page,
-and every follower ends on the teacher's final state."""
+is stepped through B, a model uploaded through A is shown and run on B; killing and restarting Redis
+in the middle of a class gives no 5xx from a page, and every follower ends on the teacher's final state."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from contextlib import ExitStack
@@ -15,6 +16,7 @@ import pytest
 
 from app.engine.kernels import PRESETS
 from app.engine.trace import conv_step
+from app.models.digits import WEIGHTS
 from scripts.local_server import running_server
 from tests.classes.sse import events
 from tests.server.workload import upload
@@ -120,6 +122,49 @@ def test_an_upload_through_one_host_is_stepped_through_the_other(redis_server, r
         assert page.status_code == 200
         assert (b.data_dir / "images" / f"{image_id}.npy").exists()  # now cached on B's disk
         assert httpx.get(f"{b.base}/api/images/{image_id}.png", timeout=10).status_code == 200
+
+
+def upload_model(base: str, name: str, data: bytes) -> httpx.Response:
+    return httpx.post(f"{base}/api/models", files={"file": (name, data, "application/octet-stream")}, timeout=30)
+
+
+def run_model(base: str, model_id: str) -> httpx.Response:
+    return httpx.post(f"{base}/api/models/{model_id}/run", json={"input": np.eye(8).tolist()}, timeout=30)
+
+
+def test_a_model_uploaded_through_one_host_is_used_through_the_other(redis_server):
+    with np.load(WEIGHTS) as data:
+        tensors = {k: data[k] for k in data.files}
+    npz = io.BytesIO()
+    np.savez(npz, **tensors)
+    with ExitStack() as stack:
+        a, b = two_hosts(stack, redis_server.url)
+        expected = run_model(b.base, "digits").json()["probabilities"]  # the same weights, built in
+        r = upload_model(a.base, "w.npz", npz.getvalue())
+        assert r.status_code == 201, r.text
+        model_id = r.json()["id"]
+        assert not (b.data_dir / "models" / f"{model_id}.npz").exists()  # B's disk never saw it
+        summary = httpx.get(f"{b.base}/api/models/{model_id}", timeout=10)
+        assert summary.status_code == 200 and summary.json()["total_params"] == 1898
+        run = run_model(b.base, model_id)
+        assert run.status_code == 200, run.text
+        np.testing.assert_allclose(run.json()["probabilities"], expected, rtol=1e-6)
+        page = httpx.get(f"{b.base}/network", params={"model": model_id}, follow_redirects=True, timeout=30)
+        assert page.status_code == 200 and "1898" in page.text.replace(",", "").replace("\u202f", "")
+        assert (b.data_dir / "models" / f"{model_id}.npz").exists()  # now cached on B's disk
+
+        redis_server.stop()
+        assert run_model(b.base, model_id).status_code == 200  # cached on B: still runs
+        weights = io.BytesIO()
+        np.save(weights, np.ones((2, 3, 3, 1), dtype=np.float32))
+        up = httpx.post(f"{b.base}/network/upload", files={"file": ("k.npy", weights.getvalue(), "application/octet-stream")},
+                        follow_redirects=False, timeout=30)
+        assert up.status_code == 303, up.text  # a new upload still works on that host
+        new_id = up.headers["location"].split("model=")[1].split("&")[0]
+        assert httpx.get(f"{b.base}/network", params={"model": new_id}, timeout=30).status_code == 200
+        missing = httpx.get(f"{a.base}/api/models/{new_id}", timeout=10)
+        assert missing.status_code == 404 and "upload it again" in missing.json()["detail"]  # never a 5xx
+        redis_server.start()
 
 
 def test_redis_killed_and_restarted_mid_class(redis_server, rng):
