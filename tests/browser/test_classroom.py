@@ -364,3 +364,20 @@ def test_a_phone_following_shows_the_whole_step_on_its_first_screen(tabs, class_
         assert box["y"] >= top["y"] + top["height"] - 1 and box["y"] + box["height"] <= floor + 1, (part, box)
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (part, box)
     shot(phone, "class-student-390-first-screen", full_page=False)
+
+
+def test_without_htmx_students_follow_by_loading_each_page(tabs, bare_server):
+    """htmx unreachable (a CDN-blocking firewall): steps of the page on screen still move in the page, and
+    another page is simply loaded (location.assign); the follow bar comes back on it."""
+    base = bare_server
+    teacher = tabs.open()
+    code = start_class(teacher, base)
+    student = join(tabs, base, code)
+    assert student.evaluate("window.htmx === undefined")
+    teacher.keyboard.press("ArrowRight")
+    all_on([student], f"{base}/conv2d?step=1", step=1)
+    teacher.goto(base + "/pool?projector=1")
+    all_on([student], f"{base}/pool", step=0)
+    expect(student.locator("[data-follow-bar]")).to_have_attribute("data-mode", "following")
+    teacher.keyboard.press("ArrowRight")
+    all_on([student], f"{base}/pool?step=1", step=1)
