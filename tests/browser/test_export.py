@@ -17,7 +17,7 @@ def test_print_shows_one_step_without_controls(page, server):
     for hidden in ("header.top", "nav.controls", ".settings", ".downloads", "footer.bottom"):
         assert page.locator(hidden).first.is_hidden(), hidden
     assert page.locator("#status").is_visible()
-    assert "Step 5" in page.locator("#status").inner_text()
+    assert "Step 6 of 16" in page.locator("#status").inner_text()  # shown 1-based: step=5 is the sixth
     out = page.locator(".output-panel table.grid td.cur")
     expect(out).to_have_text("59")  # output (1, 1) of the notes' grid under sharpen
     size = float(page.locator(".output-panel table.grid td").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
