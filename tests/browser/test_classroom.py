@@ -107,11 +107,12 @@ def join(tabs, base, code, **viewport):
     return student
 
 
-def all_on(students, url, step=None):
+def all_on(students, url, step=None, timeout=15_000):
+    """Every student on ``url`` (and ``step``); a loaded machine may take a while for a burst of image steps."""
     for student in students:
-        expect(student).to_have_url(url)
+        expect(student).to_have_url(url, timeout=timeout)
         if step is not None:
-            expect(student.locator("#workspace")).to_have_attribute("data-step", str(step))
+            expect(student.locator("#workspace")).to_have_attribute("data-step", str(step), timeout=timeout)
 
 
 def test_three_students_follow_the_teacher_break_away_and_rejoin(tabs, class_server):
@@ -187,7 +188,7 @@ def test_a_burst_of_steps_ends_every_student_on_the_last_one(tabs, class_server)
     students = [join(tabs, base, code), join(tabs, base, code, width=390, height=844)]
     for _ in range(30):
         teacher.keyboard.press("ArrowRight", delay=5)
-    expect(teacher.locator("#workspace")).to_have_attribute("data-step", "30")
+    expect(teacher.locator("#workspace")).to_have_attribute("data-step", "30", timeout=15_000)
     final = student_url(teacher.url)
     all_on(students, final, step=30)
     assert len(puts) <= 31, puts  # never more than one per state shown (fewer when they coalesce)
@@ -197,7 +198,7 @@ def test_a_burst_of_steps_ends_every_student_on_the_last_one(tabs, class_server)
     teacher.goto(base + "/conv2d?projector=1")
     all_on(students, f"{base}/conv2d", step=0)
     teacher.keyboard.press(" ")
-    expect(teacher.locator("#workspace")).to_have_attribute("data-step", "15")
+    expect(teacher.locator("#workspace")).to_have_attribute("data-step", "15", timeout=15_000)
     all_on(students, f"{base}/conv2d?step=15", step=15)
 
 
