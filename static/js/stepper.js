@@ -295,13 +295,11 @@ function drawMatrix(step) {
   if (wx) {
     const parts = [el("var", {}, "y"), el("sub", {}, String(step)), " = ", el("var", {}, "W"), el("sub", {}, String(step)), "·", el("var", {}, "x"), " = "];
     m.rows[step][0].forEach((c, j) => {
-      const term = el("span", { class: "term" });
       let w = m.rows[step][1][j];
       const minus = j > 0 && w.startsWith("−");  // "+ −1·19" reads "− 1·19"
       if (minus) w = w.slice(1);
-      term.append(el("span", { class: "w" }, w), "·", el("span", { class: "x", title: m.labels[c] }, m.x[c]));
       if (j) parts.push(minus ? " − " : " + ");
-      parts.push(term);
+      parts.push(el("span", { class: "w" }, w), "·", el("span", { class: "x", title: m.labels[c] }, m.x[c]));
     });
     if (m.bias) parts.push(` + bias ${m.bias}`);
     parts.push(" = ", el("strong", { class: "result" }, field("result", step)));

@@ -58,7 +58,7 @@ def test_the_window_on_a_picture_has_crosshair_least_size_and_magnifier_frame(cl
     html = client.get("/conv2d?image=shapes&step=4000").text  # 96×96, padding 1: output (41, 64), window at (40, 63)
     svg = re.search(r'<svg class="picture" data-click="input".*?</svg>', html, re.S).group(0)
     assert '<g id="aim" transform="translate(63 40)">' in svg
-    assert svg.count('class="crosshair"') == 2 and svg.count('class="crosshair-shadow"') == 2
+    assert svg.count('class="crosshair"') == 1 and svg.count('class="crosshair-shadow"') == 1  # one path each: | and —
     assert '<rect class="magnifier-frame" x="-2" y="-2" width="7" height="7"/>' in svg  # the magnifier's 7×7
     assert '<rect class="window-halo" x="-1.0" y="-1.0" width="5" height="5"/>' in svg  # ⌈98 · 0.045⌉ = 5 > 3
     r = client.get("/conv2d?image=shapes&step=4001", headers={"HX-Request": "true", "HX-Target": "step-parts"})
