@@ -86,11 +86,14 @@ def encode(event: Event) -> bytes:
 
 
 _encoded_states = functools.lru_cache(maxsize=1024)(encode)
+PING = ServerSentEvent(comment="ping").encode()
 
 
 def encoded(event: Event) -> bytes:
     """An event on the wire. A state's event is one object per worker (service.state_event), so it is
     encoded once for all the worker's followers; the rare others each time."""
+    if event.event == "ping":
+        return PING
     return _encoded_states(event) if event.event == "state" else encode(event)
 
 
@@ -177,8 +180,8 @@ async def follow_class(request: Request, code: Code,
         async for event in classroom.events(code):
             yield encoded(event)
 
-    settings: Settings = request.app.state.settings
-    return EventSourceResponse(events(), ping=settings.class_ping_s, headers=headers, send_timeout=30)
+    # ping=0: no ping task per stream; classroom.events sends the heartbeats (CONVSTEP_CLASS_PING_S)
+    return EventSourceResponse(events(), ping=0, headers=headers, send_timeout=30)
 
 
 @router.get("/classes/{code}/qr.svg", summary="The join URL as a QR code (SVG)", response_class=Response,

@@ -30,8 +30,9 @@ class _QueueSubscription:
         self.queue.put_nowait(change)
 
     async def next(self, timeout: float) -> Change | None:
-        try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
+        try:  # asyncio.timeout, not wait_for: no extra task per waiting follower
+            async with asyncio.timeout(timeout):
+                return await self.queue.get()
         except TimeoutError:
             return None
 

@@ -12,8 +12,9 @@ Keys (redis-py's asyncio client, used directly):
 
 Each worker holds ONE pub/sub connection (a pattern subscription to every class's channel) and
 hands each message to its local streams' queues: 200 followers on a worker cost 200 queues, not 200
-Redis connections. When Redis stops answering, every call raises ``BusUnavailable`` and every
-subscription is told so; the reader reconnects by itself.
+Redis connections (and the calls share a pool of at most POOL_SIZE connections). When Redis stops
+answering, every call raises ``BusUnavailable`` and every subscription is told so; the reader
+reconnects by itself.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ PREFIX = "convstep:class:"
 PATTERN = f"{PREFIX}*:events"
 RETRY_S = 0.5  # the reader's pause between reconnection attempts
 READY_WAIT_S = 2.0  # how long a new subscription waits for the reader to be subscribed
+POOL_SIZE = 16  # Redis connections per worker at most (the pub/sub reader's included): a burst of followers
+# joining at once waits a moment for one rather than each opening its own, kept idle in the pool afterwards
 
 CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -70,8 +73,9 @@ class _Subscription:
         self.queue.put_nowait(item)
 
     async def next(self, timeout: float) -> Change | None:
-        try:
-            item = await asyncio.wait_for(self.queue.get(), timeout)
+        try:  # asyncio.timeout, not wait_for: no extra task per waiting follower
+            async with asyncio.timeout(timeout):
+                item = await self.queue.get()
         except TimeoutError:
             return None
         if item is _FAILED:
@@ -89,7 +93,9 @@ class RedisBus:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0, decode_responses=True)
+        self.redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=POOL_SIZE, timeout=2.0, socket_connect_timeout=1.0, socket_timeout=2.0,
+            decode_responses=True))
         self._create = self.redis.register_script(CREATE)
         self._publish = self.redis.register_script(PUBLISH)
         self._join = self.redis.register_script(JOIN)

@@ -59,7 +59,8 @@ class Started:
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: state_event() makes one per state
 class Event:
     """One event of a class stream: ``state`` (``data`` = {"url", "seq"}, ``id`` = seq),
-    ``reconnecting`` (the bus is down; the stream goes on) or ``ended`` (the class is over).
+    ``reconnecting`` (the bus is down; the stream goes on), ``ended`` (the class is over) or ``ping``
+    (a heartbeat, sent as a comment line).
     ``text`` is ``data`` as compact JSON."""
 
     event: str
@@ -69,6 +70,9 @@ class Event:
     @property
     def text(self) -> str:
         return json.dumps(self.data, separators=(",", ":"))
+
+
+PING = Event("ping", {})  # a heartbeat: a comment line on the wire (app/api/classes.py)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -199,6 +203,9 @@ class Classroom:
     async def events(self, code: str) -> AsyncIterator[Event]:
         """The class's state now, then every change; counted as a follower while open.
 
+        A ``PING`` every CONVSTEP_CLASS_PING_S without anything else keeps proxies open: sent from
+        this loop, which wakes anyway, rather than by a ping task per stream (idle memory per follower).
+
         When the bus stops answering: one ``reconnecting`` event, then tries every RETRY_S; once it
         answers again, the latest state is sent again (whatever was missed), and on it goes. When the
         class ends: an ``ended`` event, and the stream closes.
@@ -206,6 +213,8 @@ class Classroom:
         connection = uuid.uuid4().hex
         self.open_streams += 1
         sent, down = -1, False
+        ping_s = self.settings.class_ping_s
+        ping_at = time.monotonic() + ping_s  # real time, whatever self.clock is
         try:
             while True:
                 try:
@@ -222,11 +231,15 @@ class Classroom:
                         refresh_at = self.clock() + REFRESH_S
                         while True:
                             now = self.clock()
-                            wait = max(0.0, min(refresh_at, record.expires_at) - now)
+                            wait = max(0.0, min(refresh_at - now, record.expires_at - now, ping_at - time.monotonic()))
                             change = await subscription.next(wait)
                             if change is not None and change.seq > sent:
                                 yield state_event(change.url, change.seq)
                                 sent = change.seq
+                                ping_at = time.monotonic() + ping_s
+                            elif time.monotonic() >= ping_at:
+                                yield PING
+                                ping_at = time.monotonic() + ping_s
                             now = self.clock()
                             if now >= refresh_at or now >= record.expires_at:
                                 latest = await self.bus.get(code)
@@ -246,6 +259,10 @@ class Classroom:
                         yield Event("reconnecting", {"detail": f"the class bus does not answer ({exc});"
                                                      " reconnecting", "seq": sent})
                         down = True
+                    elif time.monotonic() >= ping_at:
+                        yield PING
+                    if time.monotonic() >= ping_at:
+                        ping_at = time.monotonic() + ping_s
                     await asyncio.sleep(RETRY_S)
         finally:
             self.open_streams -= 1

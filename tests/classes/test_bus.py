@@ -131,3 +131,23 @@ def test_redis_down_raises_bus_unavailable_and_the_reader_comes_back(redis_serve
             assert await subscription.next(2.0) == Change("/flip", 1)
         await bus.close()
     run(scenario())
+
+
+def test_a_burst_of_followers_shares_a_bounded_pool_of_redis_connections(redis_server):
+    """200 followers joining at once on one worker: every join succeeds and the worker holds at most
+    POOL_SIZE connections to Redis afterwards (each idle pooled connection costs memory per worker)."""
+    import redis as sync_redis
+
+    from app.classes.redis_bus import POOL_SIZE, RedisBus
+
+    async def scenario():
+        bus = RedisBus(redis_server.url)
+        await bus.create(record())
+        async with bus.subscribe("ABCDEF"):
+            now = time.time()
+            await asyncio.gather(*(bus.join("ABCDEF", f"c{i}", now) for i in range(200)))
+            assert await bus.followers("ABCDEF", now) == 200
+            clients = sync_redis.Redis.from_url(redis_server.url).client_list()
+            assert 2 <= len(clients) - 1 <= POOL_SIZE  # minus the sync client asking
+        await bus.close()
+    run(scenario())
