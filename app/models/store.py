@@ -68,9 +68,9 @@ class ModelStore:
                 model = read_model(path.read_bytes(), f"model{suffix}", self.limits)
                 self._remember(model_id, model)
                 return model
-        model = self._fetch(model_id)
-        if model is not None:
-            return model
+        fetched = self._fetch(model_id)
+        if fetched is not None:
+            return fetched
         raise Problem(404, f"model {model_id} is not stored: upload it again", "model_id")
 
     def _fetch(self, model_id: str) -> ModelFile | None:
