@@ -8,7 +8,6 @@ the others. ``clock`` is injectable so tests can expire classes without waiting.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -16,25 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from .bus import PRESENCE_S, Change, ClassRecord
-
-QUEUE_LIMIT = 64  # a subscriber this far behind only needs the latest change: older ones are dropped
-
-
-class _QueueSubscription:
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[Change] = asyncio.Queue(QUEUE_LIMIT)
-
-    def offer(self, change: Change) -> None:
-        if self.queue.full():  # a follower's url is the latest one: dropping older changes loses nothing
-            self.queue.get_nowait()
-        self.queue.put_nowait(change)
-
-    async def next(self, timeout: float) -> Change | None:
-        try:  # asyncio.timeout, not wait_for: no extra task per waiting follower
-            async with asyncio.timeout(timeout):
-                return await self.queue.get()
-        except TimeoutError:
-            return None
+from .subscribers import Subscribers, Subscription
 
 
 class InProcessBus:
@@ -43,7 +24,7 @@ class InProcessBus:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self._classes: dict[str, ClassRecord] = {}
-        self._subscribers: dict[str, set[_QueueSubscription]] = {}
+        self._subscribers = Subscribers()
         self._followers: dict[str, dict[str, float]] = {}
         self._hits: dict[str, tuple[int, int]] = {}  # key → (window number, count)
 
@@ -70,22 +51,13 @@ class InProcessBus:
             return None
         record = self._classes[code] = replace(record, url=url, seq=record.seq + 1)
         change = Change(url, record.seq)
-        for subscription in self._subscribers.get(code, ()):
-            subscription.offer(change)
+        self._subscribers.offer(code, change)
         return change
 
     @asynccontextmanager
-    async def subscribe(self, code: str) -> AsyncIterator[_QueueSubscription]:
-        subscription = _QueueSubscription()
-        self._subscribers.setdefault(code, set()).add(subscription)
-        try:
+    async def subscribe(self, code: str) -> AsyncIterator[Subscription]:
+        async with self._subscribers.subscribe(code) as subscription:
             yield subscription
-        finally:
-            subscribers = self._subscribers.get(code)
-            if subscribers is not None:
-                subscribers.discard(subscription)
-                if not subscribers:
-                    del self._subscribers[code]
 
     async def join(self, code: str, connection: str, now: float) -> None:
         if code in self._classes:

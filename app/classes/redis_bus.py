@@ -29,7 +29,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from .bus import PRESENCE_S, BusUnavailable, Change, ClassRecord
-from .memory import QUEUE_LIMIT
+from .subscribers import QUEUE_LIMIT, Subscribers, Subscription
 
 T = TypeVar("T")
 PREFIX = "convstep:class:"
@@ -60,30 +60,6 @@ redis.call('PEXPIRE', KEYS[2], ttl)
 return 1
 """
 
-_FAILED = object()
-
-
-class _Subscription:
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[Any] = asyncio.Queue(QUEUE_LIMIT + 1)
-
-    def offer(self, item: Any) -> None:
-        if self.queue.full():
-            self.queue.get_nowait()
-        self.queue.put_nowait(item)
-
-    async def next(self, timeout: float) -> Change | None:
-        try:  # asyncio.timeout, not wait_for: no extra task per waiting follower
-            async with asyncio.timeout(timeout):
-                item = await self.queue.get()
-        except TimeoutError:
-            return None
-        if item is _FAILED:
-            raise BusUnavailable("Redis stopped answering")
-        assert isinstance(item, Change)
-        return item
-
-
 def _key(code: str) -> str:
     return f"{PREFIX}{code}"
 
@@ -99,7 +75,7 @@ class RedisBus:
         self._create = self.redis.register_script(CREATE)
         self._publish = self.redis.register_script(PUBLISH)
         self._join = self.redis.register_script(JOIN)
-        self._subscribers: dict[str, set[_Subscription]] = {}
+        self._subscribers = Subscribers(QUEUE_LIMIT + 1)  # + 1: room for a failure
         self._reader: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._down: str | None = None
@@ -130,15 +106,12 @@ class RedisBus:
     def _dispatch(self, channel: str, payload: str) -> None:
         code = channel[len(PREFIX):-len(":events")]
         seq, _, url = payload.partition(" ")
-        for subscription in self._subscribers.get(code, ()):
-            subscription.offer(Change(url, int(seq)))
+        self._subscribers.offer(code, Change(url, int(seq)))
 
     def _fail_all(self, reason: str) -> None:
         self._ready.clear()
         self._down = reason
-        for subscriptions in self._subscribers.values():
-            for subscription in subscriptions:
-                subscription.offer(_FAILED)
+        self._subscribers.fail("Redis stopped answering")
 
     async def _read(self) -> None:
         """The worker's one pub/sub connection: messages to local queues; reconnects when Redis returns."""
@@ -160,23 +133,15 @@ class RedisBus:
             await asyncio.sleep(RETRY_S)
 
     @asynccontextmanager
-    async def subscribe(self, code: str) -> AsyncIterator[_Subscription]:
+    async def subscribe(self, code: str) -> AsyncIterator[Subscription]:
         if self._reader is None or self._reader.done():
             self._reader = asyncio.get_running_loop().create_task(self._read(), name="convstep-class-bus-reader")
         try:
             await asyncio.wait_for(self._ready.wait(), READY_WAIT_S)
         except TimeoutError:
             raise BusUnavailable(self._down or "Redis: not subscribed yet") from None
-        subscription = _Subscription()
-        self._subscribers.setdefault(code, set()).add(subscription)
-        try:
+        async with self._subscribers.subscribe(code) as subscription:
             yield subscription
-        finally:
-            subscribers = self._subscribers.get(code)
-            if subscribers is not None:
-                subscribers.discard(subscription)
-                if not subscribers:
-                    del self._subscribers[code]
 
     # -- followers and counters -------------------------------------------------------------------------------
     async def join(self, code: str, connection: str, now: float) -> None:
