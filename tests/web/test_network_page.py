@@ -113,3 +113,9 @@ def test_the_digit_networks_summary_counted_by_hand(client):
     assert [r["receptive_field"] for r in rows] == [[3, 3], [3, 3], [4, 4], [8, 8], [8, 8], [10, 10], None, None, None]
     assert len(body["kernel_links"]["conv1"]) == 8 and len(body["kernel_links"]["conv2"]) == 16
     assert all(h.startswith("/volume?") for h in body["kernel_links"]["conv2"])
+
+
+def test_clear_the_selection_links_to_the_same_page_without_it(client):
+    page = client.get("/network", params={"sample": "3", "at": "conv1,2,3,4"}).text
+    href = html.unescape(re.search(r'<a class="button" href="([^"]*)">Clear the selection</a>', page).group(1))
+    assert href == "/network?sample=3"  # a dict's own .clear method once rendered here
