@@ -13,8 +13,11 @@ import pytest
 
 from app import htmx
 from scripts.local_server import running_server
+from scripts.npm_fetch import npm_file
 
 CHROMIUM = "/usr/bin/chromium"
+AXE = "axe-core@4.10.3"  # fetched at test time with npm pack into the git-ignored .vendor/, never committed
+AXE_FILE = Path(__file__).parent / ".vendor" / "axe-4.10.3.min.js"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic",
@@ -82,3 +85,23 @@ def shot(page, name: str, full_page: bool = True) -> None:
     """Save a screenshot to look at; ``full_page=False`` keeps just what the viewport shows."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE_FILE.is_file():
+        body = npm_file(AXE, "package/axe.min.js")
+        if body is None:
+            pytest.skip(f"{AXE} could not be fetched from the npm registry")
+        AXE_FILE.parent.mkdir(exist_ok=True)
+        AXE_FILE.write_bytes(body)
+    return AXE_FILE.read_text()
+
+
+def violations(page, axe_source: str) -> list[str]:
+    page.evaluate(axe_source)
+    found = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']}))"
+        ".violations.map(v => `${v.id} (${v.impact}, ${v.nodes.length}×): ${v.nodes[0].html.slice(0, 100)}`)"
+    )
+    return found

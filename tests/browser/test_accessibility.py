@@ -7,14 +7,10 @@ bypasses it only so that axe itself can be injected.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from scripts.npm_fetch import npm_file
+from .conftest import violations
 
-AXE = "axe-core@4.10.3"
-AXE_FILE = Path(__file__).parent / ".vendor" / "axe-4.10.3.min.js"
 PAGES = [
     "/",
     "/conv2d",
@@ -43,26 +39,6 @@ PAGES = [
     "/network?at=pool1,2,1,3&projector=1",
     "/volume?padding=1&input=1:2,3:4;5:6,7:8&weights=1:0&bias=0.5",
 ]
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE_FILE.is_file():
-        body = npm_file(AXE, "package/axe.min.js")
-        if body is None:
-            pytest.skip(f"{AXE} could not be fetched from the npm registry")
-        AXE_FILE.parent.mkdir(exist_ok=True)
-        AXE_FILE.write_bytes(body)
-    return AXE_FILE.read_text()
-
-
-def violations(page, axe_source: str) -> list[str]:
-    page.evaluate(axe_source)
-    found = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']}))"
-        ".violations.map(v => `${v.id} (${v.impact}, ${v.nodes.length}×): ${v.nodes[0].html.slice(0, 100)}`)"
-    )
-    return found
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -15,10 +15,8 @@ from playwright.sync_api import expect
 
 from app import htmx
 from scripts.local_server import running_server
-from scripts.npm_fetch import npm_file
 
-from .conftest import open_settings, shot
-from .test_accessibility import AXE, AXE_FILE, violations
+from .conftest import open_settings, shot, violations
 
 APPLY = "button[type=submit]:has-text('Apply')"
 # answers the client handles by design (Chrome logs every 4xx of a fetch): a 429 is waited out and retried
@@ -276,36 +274,25 @@ def test_unknown_code_is_a_clear_404_with_the_code_box(tabs, class_server):
     tabs.errors.clear()
 
 
-@pytest.fixture(scope="module")
-def axe():
-    if not AXE_FILE.is_file():
-        body = npm_file(AXE, "package/axe.min.js")
-        if body is None:
-            pytest.skip(f"{AXE} could not be fetched from the npm registry")
-        AXE_FILE.parent.mkdir(exist_ok=True)
-        AXE_FILE.write_bytes(body)
-    return AXE_FILE.read_text()
-
-
 @pytest.mark.parametrize("width", [1280, 390])
-def test_axe_finds_nothing_on_the_classroom_views(tabs, class_server, axe, width):
+def test_axe_finds_nothing_on_the_classroom_views(tabs, class_server, axe_source, width):
     base = class_server
     teacher = tabs.open(width, 800, bypass_csp=True)
     code = start_class(teacher, base)
-    assert violations(teacher, axe) == []  # the panel with the code, the QR code and the count
+    assert violations(teacher, axe_source) == []  # the panel with the code, the QR code and the count
     teacher.keyboard.press("c")
     expect(teacher.locator(".class-mini")).to_be_visible()
-    assert violations(teacher, axe) == []
+    assert violations(teacher, axe_source) == []
     student = tabs.open(width, 800, bypass_csp=True)
     student.goto(f"{base}/join/{code}")
     expect(student.locator("[data-follow-bar]")).to_have_attribute("data-mode", "following")
-    assert violations(student, axe) == []
+    assert violations(student, axe_source) == []
     student.keyboard.press("e")
     expect(student.locator("[data-follow-bar]")).to_have_attribute("data-mode", "exploring")
-    assert violations(student, axe) == []
+    assert violations(student, axe_source) == []
     for path in ("/join", "/join/ZZZZZZ"):
         student.goto(base + path)
-        assert violations(student, axe) == []
+        assert violations(student, axe_source) == []
     tabs.errors.clear()  # the 404 is logged by the browser
 
 

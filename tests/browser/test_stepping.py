@@ -12,8 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_settings, shot
-from tests.browser.test_accessibility import violations
+from tests.browser.conftest import open_settings, shot, violations
 
 # 7×7 grid holding 1…49 row by row; kernel [[1, 0], [0, 1]], no padding: 6×6 = 36 steps and
 # y[r, c] = x[r, c] + x[r+1, c+1] = (7r + c + 1) + (7r + c + 9) = 14r + 2c + 10.
@@ -209,22 +208,18 @@ def test_without_htmx_everything_still_works(page, server):
     page.console_errors.clear()  # the aborted script is reported as a console error
 
 
-def test_axe_is_clean_after_stepping_in_the_page(browser, server):
-    from tests.browser.test_accessibility import AXE_FILE
-
-    if not AXE_FILE.is_file():
-        pytest.skip("axe-core not fetched (test_accessibility fetches it)")
+def test_axe_is_clean_after_stepping_in_the_page(browser, server, axe_source):
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.goto(server + "/conv2d?grid=" + ";".join(",".join(["1"] * 12) for _ in range(12)))  # W too big: rows around the step
     for _ in range(14):
         page.keyboard.press("ArrowRight")
-    assert violations(page, AXE_FILE.read_text()) == []
+    assert violations(page, axe_source) == []
     page.goto(server + "/conv2d?image=shapes&kernel=edge")  # an image page after its step data arrived
     for step in range(1, 4):
         page.keyboard.press("ArrowRight")
         expect(page.locator("#workspace")).to_have_attribute("data-step", str(step))
-    assert violations(page, AXE_FILE.read_text()) == []
+    assert violations(page, axe_source) == []
     context.close()
 
 

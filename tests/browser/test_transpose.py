@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import re
 
-from tests.browser import test_accessibility
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, violations
 from tests.browser.test_stepping import requests_during, step_of
-
-axe_source = test_accessibility.axe_source  # the fixture that reads axe-core
-violations = test_accessibility.violations
 
 
 def test_scatter_stamps_add_up_with_no_request(page, server):
