@@ -76,6 +76,28 @@ def parse_int(text: str | None, name: str, default: int, lo: int, hi: int) -> in
     return value
 
 
+def parse_per_axis(text: str | None, name: str, default: tuple[int, int], lo: int, hi: int) -> tuple[int, int]:
+    """One whole number for both axes, or one per axis ``rows,columns`` (the API's per-axis form), each ``lo..hi``.
+
+    >>> parse_per_axis("2", "stride", (1, 1), 1, 3), parse_per_axis("2, 1", "stride", (1, 1), 1, 3)
+    ((2, 2), (2, 1))
+    """
+    if text is None or text.strip() == "":
+        return default
+    parts = text.replace(" ", "").split(",")
+    if len(parts) > 2:
+        raise ParameterError(name, f"{name} takes one number or two (rows,columns, e.g. 2,1), got {len(parts)}")
+    if "" in parts:
+        raise ParameterError(name, f"{name} must be whole numbers (e.g. 2 or 2,1), got {text.strip()[:20]!r}")
+    values = [parse_int(part, name, lo, lo, hi) for part in parts]
+    return (values[0], values[-1])
+
+
+def spell_per_axis(values: tuple[int, int]) -> str:
+    """The canonical spelling of a per-axis pair: one number when both axes agree (``2``), else ``2,1``."""
+    return str(values[0]) if values[0] == values[1] else f"{values[0]},{values[1]}"
+
+
 def parse_padding(text: str | None, *, hi: int, default: int | str = 0, axes: int | None = None) -> int | str | list[int]:
     """``valid`` (= 0), ``same``, a whole number ``0..hi``; with ``axes``, one number or one per axis (a list).
 

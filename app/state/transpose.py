@@ -6,7 +6,8 @@ the step and projector mode.
 
 Spellings: ``size=4`` (4×4) or ``size=4x6``; ``kernel`` holds N·C matrices separated by ``|``, kernel
 n's channel c at place n·C + c (one matrix: C = N = 1, as before); ``y`` holds N matrices separated
-by ``|``; ``pair=n,c``.
+by ``|``; ``pair=n,c``; ``stride`` and ``padding`` are one number for both axes or one per axis
+(``stride=2,1``: rows, columns), a pair with equal values spelled as one number.
 
 The default is the notes' 4×4 grid under a 3×3 kernel with stride 2 and padding 1: forward 4×4 → 2×2,
 so the transposed convolution turns 2×2 back into 4×4 (with output_padding 1, see the page).
@@ -14,6 +15,9 @@ so the transposed convolution turns 2×2 back into 4×4 (with output_padding 1, 
 >>> s = TransposeState.parse({"mode": "gather", "stride": "2", "y": "1,2;3,4", "size": "4X4"}, Settings())
 >>> s.url(), s.url(step=3), s.url(size=(4, 6))
 ('/transpose?mode=gather', '/transpose?mode=gather&step=3', '/transpose?size=4x6&mode=gather')
+>>> TransposeState.parse({"stride": "2,1", "padding": "1, 1"}, Settings()).url()
+'/transpose?stride=2,1'
+
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any, Self
 from ..engine.errors import ParameterError
 from ..settings import Settings
 from .base import PageState, _jsonable
-from .fields import Matrix, parse_choice, parse_int, parse_matrix, spell_matrix
+from .fields import Matrix, parse_choice, parse_int, parse_matrix, parse_per_axis, spell_matrix, spell_per_axis
 
 MODES = ("scatter", "gather")
 MAX_STEP = 10**9
@@ -70,8 +74,8 @@ class TransposeState(PageState):
     size: tuple[int, int] = (4, 4)  # the forward layer's input: H × W (the notes' 4×4 grid)
     channels: int = 1  # C, the forward layer's input channels (the transposed layer's output channels)
     kernel: tuple[Matrix, ...] = (NOTES_KERNEL,)  # N·C matrices: kernel n's channel c at n·C + c
-    stride: int = 2
-    padding: int = 1
+    stride: tuple[int, int] = (2, 2)  # rows, columns
+    padding: tuple[int, int] = (1, 1)  # rows (top and bottom), columns (left and right)
     dilation: int = 1
     y: tuple[Matrix, ...] | None = None  # N matrices; None: 1, 2, 3, … in the forward output's shape
     pair: tuple[int, int] = (0, 0)  # (n, c): y's channel n through kernel n's channel c into the output's channel c
@@ -104,8 +108,8 @@ class TransposeState(PageState):
             size=parse_size(q.get("size"), lim["size"]),
             channels=channels,
             kernel=kernel,
-            stride=parse_int(q.get("stride"), "stride", d.stride, 1, lim["stride"]),
-            padding=parse_int(q.get("padding"), "padding", d.padding, 0, lim["padding"]),
+            stride=parse_per_axis(q.get("stride"), "stride", d.stride, 1, lim["stride"]),
+            padding=parse_per_axis(q.get("padding"), "padding", d.padding, 0, lim["padding"]),
             dilation=parse_int(q.get("dilation"), "dilation", d.dilation, 1, lim["dilation"]),
             y=parse_blocks(y_text, "y", lim["size"], lim["filters"]) if y_text else None,
             pair=pair,
@@ -133,7 +137,8 @@ class TransposeState(PageState):
     def fields(self) -> dict[str, str]:
         h, w = self.size
         return {"size": str(h) if h == w else f"{h}x{w}", "channels": str(self.channels),
-                "kernel": spell_blocks(self.kernel), "stride": str(self.stride), "padding": str(self.padding),
+                "kernel": spell_blocks(self.kernel), "stride": spell_per_axis(self.stride),
+                "padding": spell_per_axis(self.padding),
                 "dilation": str(self.dilation), "y": "" if self.y is None else spell_blocks(self.y),
                 "pair": f"{self.pair[0]},{self.pair[1]}", "mode": self.mode,
                 "step": str(self.step), "projector": "1" if self.projector else ""}
@@ -144,11 +149,14 @@ class TransposeState(PageState):
     def forward_out(self) -> tuple[int, int]:
         """The forward layer's output shape, floor((n + 2p − d·(k − 1) − 1)/s) + 1 per axis (unchecked: see the view)."""
         kh, kw = len(self.kernel[0]), len(self.kernel[0][0])
-        return tuple(max(1, (n + 2 * self.padding - self.dilation * (k - 1) - 1) // self.stride + 1)  # type: ignore[return-value]
-                     for n, k in zip(self.size, (kh, kw), strict=True))
+        return tuple(max(1, (n + 2 * p - self.dilation * (k - 1) - 1) // s + 1)  # type: ignore[return-value]
+                     for n, k, s, p in zip(self.size, (kh, kw), self.stride, self.padding, strict=True))
 
     def as_json(self) -> dict[str, Any]:
         data = super().as_json()
+        for key in ("stride", "padding"):  # as the API takes them: one number, or one per axis
+            pair = getattr(self, key)
+            data[key] = pair[0] if pair[0] == pair[1] else list(pair)
         if self.y is None:
             data["y"] = _jsonable(default_y(self.forward_out(), self.filters))
         return data

@@ -58,11 +58,13 @@ def layer_arrays(state: TransposeState) -> tuple[np.ndarray, Geometry]:
     blocks = np.array(state.kernel, dtype=float)  # (N·C, kh, kw): kernel n's channel c at n·C + c
     ks = blocks.reshape(state.filters, c, *blocks.shape[1:]).transpose(0, 2, 3, 1)
     kh, kw = ks.shape[1:3]
-    lim = state.dilation * (min(kh, kw) - 1)
-    if state.padding > lim:
-        raise ParameterError("padding", f"padding must be at most d·(k − 1) = {lim} on this page, got {state.padding}:"
-                             " the gather view pads y by d·(k − 1) − p on each side")
-    g = geometry(state.size, (kh, kw), stride=state.stride, padding=state.padding, dilation=state.dilation)
+    for axis, k, p in zip(("rows", "columns"), (kh, kw), state.padding, strict=True):
+        lim = state.dilation * (k - 1)
+        if p > lim:
+            where = "" if state.padding[0] == state.padding[1] and kh == kw else f" ({axis}: k = {k})"
+            raise ParameterError("padding", f"padding must be at most d·(k − 1) = {lim}{where} on this page, got {p}:"
+                                 " the gather view pads y by d·(k − 1) − p on each side")
+    g = geometry(state.size, (kh, kw), stride=state.stride, padding=list(state.padding), dilation=state.dilation)
     return ks, g
 
 
@@ -80,14 +82,14 @@ def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
         raise ParameterError("y", f"y is what the forward layer outputs: it needs {oh}×{ow} values (rows ; values ,),"
                              f" got {ys.shape[1]}×{ys.shape[2]}")
     y = ys[n_sel]
-    pad = (state.padding, state.padding)
     d = state.dilation
-    base = [transposed_size(m, kk, state.stride, pad, d, 0) for m, kk in zip(g.out_shape, k.shape, strict=True)]
+    base = [transposed_size(m, kk, s, (p, p), d, 0)
+            for m, kk, s, p in zip(g.out_shape, k.shape, state.stride, state.padding, strict=True)]
     extra = [n - b for n, b in zip(state.size, base, strict=True)]  # output_padding: back to the forward input size
-    geo: dict[str, Any] = {"stride": state.stride, "padding": state.padding, "output_padding": extra, "dilation": d}
+    geo: dict[str, Any] = {"stride": state.stride, "padding": list(state.padding), "output_padding": extra, "dilation": d}
     out = conv_transpose(y, k, **geo)  # this pair's share of output channel c
     layer_out = conv_transpose_many(ys.transpose(1, 2, 0), ks, **geo)  # (H, W, C): every pair, added up
-    w = weight_matrix((h, wd), k, stride=state.stride, padding=state.padding, dilation=d)
+    w = weight_matrix((h, wd), k, stride=state.stride, padding=list(state.padding), dilation=d)
     wt = w.T
     grid, source = stuffed_input(y, k.shape, **geo)
     here = Links(state)
@@ -118,7 +120,8 @@ def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
             rows.append(line)
         return rows
 
-    sizes = [same_output_sizes(m, kk, state.stride, pad, d) for m, kk in zip(g.out_shape, k.shape, strict=True)]
+    sizes = [same_output_sizes(m, kk, s, (p, p), d)
+             for m, kk, s, p in zip(g.out_shape, k.shape, state.stride, state.padding, strict=True)]
     several = state.channels * state.filters > 1
     return {
         "g": g, "k": k, "y": y, "out": out, "w": w, "wt": wt, "extra": extra, "base": base, "sizes": sizes,
@@ -139,7 +142,7 @@ def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
         if several else [],
         "shares": [(n, conv_transpose(ys[n], ks[n, :, :, c_sel], **geo)) for n in range(state.filters)] if several else [],
         "layer_channel": layer_out[:, :, c_sel].tolist(),
-        "layer_w": weight_matrix_many((h, wd, state.channels), ks, stride=state.stride, padding=state.padding,
+        "layer_w": weight_matrix_many((h, wd, state.channels), ks, stride=state.stride, padding=list(state.padding),
                                       dilation=d) if several else None,
     }
 
@@ -153,25 +156,26 @@ def out_rows(out: np.ndarray, now: dict[str, Any], scatter: bool, step: int, her
 
 
 def scatter_step(j: int, y: np.ndarray, k: np.ndarray, w: np.ndarray, out: np.ndarray, geo: dict[str, Any]) -> dict[str, Any]:
-    """Input cell j stamps y_j × kernel at (row·s − p, column·s − p), its taps d apart: column j of Wᵀ (row j of W)."""
+    """Input cell j stamps y_j × kernel at (row·s_rows − p_rows, column·s_columns − p_columns), its taps d apart:
+    column j of Wᵀ (row j of W)."""
     oh, ow = y.shape
     a, b = divmod(j, ow)
-    s, p, d = geo["stride"], geo["padding"], geo["dilation"]
+    (sh, sw), (ph, pw), d = geo["stride"], geo["padding"], geo["dilation"]
     stamp = conv_transpose([[y[a, b]]], k)  # one cell's transposed convolution is its stamp
     so_far = np.where(np.arange(y.size).reshape(y.shape) <= j, y, 0)
     partial = conv_transpose(so_far, k, **geo)  # the output after the first j + 1 stamps
     n_rows, n_cols = out.shape
     values: dict[str, Any] = {
         "status": f"Step {j + 1} of {y.size} · input y{a},{b} = {format_signed(y[a, b])} stamps y × kernel at output"
-                  f" (row {format_signed(a * s - p)}, column {format_signed(b * s - p)})"
+                  f" (row {format_signed(a * sh - ph)}, column {format_signed(b * sw - pw)})"
                   f"{f', taps {d} apart' if d > 1 else ''}; overlaps add",
-        "yv": format_signed(y[a, b]), "at": f"row {format_signed(a * s - p)}, column {format_signed(b * s - p)}",
+        "yv": format_signed(y[a, b]), "at": f"row {format_signed(a * sh - ph)}, column {format_signed(b * sw - pw)}",
         "wty": f"column {j} of Wᵀ (row {j} of W) = y{a},{b}'s stamp, read row by row over the output",
     }
     stamped = []
     for i in range(k.shape[0]):
         for jj in range(k.shape[1]):
-            r, c = a * s - p + i * d, b * s - p + jj * d
+            r, c = a * sh - ph + i * d, b * sw - pw + jj * d
             inside = 0 <= r < n_rows and 0 <= c < n_cols
             values[f"s{i * k.shape[1] + jj}"] = format_signed(stamp[i, jj])
             values[f"pad{i * k.shape[1] + jj}"] = not inside
@@ -207,17 +211,18 @@ def gather_step(i: int, grid: np.ndarray, source: np.ndarray, k: np.ndarray, wt:
 
 def turn_over_url(g: Geometry, kernel: np.ndarray, settings: Settings) -> str:
     """/conv2d's "turn this layer over" link: its numbers-mode layer on /transpose when it fits the page
-    (one stride, padding and dilation for both axes, the page's limits), else the default."""
+    (one dilation for both axes, padding alike on both sides of an axis, the page's limits), else the default."""
     lim = TransposeState.limits(settings)
-    (pt, pb), (pl, pr) = g.padding
+    d = g.dilation[0]
     fits = (max(g.in_shape) <= lim["size"] and max(kernel.shape) <= lim["kernel"]
-            and len(set(g.stride)) == 1 and g.stride[0] <= lim["stride"] and len(set(g.dilation)) == 1
-            and g.dilation[0] <= lim["dilation"] and len({pt, pb, pl, pr}) == 1
-            and pt <= min(lim["padding"], g.dilation[0] * (min(kernel.shape) - 1)))
+            and max(g.stride) <= lim["stride"] and len(set(g.dilation)) == 1 and d <= lim["dilation"]
+            and all(before == after <= min(lim["padding"], d * (k - 1))
+                    for (before, after), k in zip(g.padding, kernel.shape, strict=True)))
     if not fits:
         return TransposeState.PATH
-    return TransposeState(size=(g.in_shape[0], g.in_shape[1]), kernel=(as_matrix(kernel),), stride=g.stride[0],
-                          padding=pt, dilation=g.dilation[0]).url()
+    (sh, sw), ((ph, _), (pw, _)) = g.stride, g.padding
+    return TransposeState(size=(g.in_shape[0], g.in_shape[1]), kernel=(as_matrix(kernel),), stride=(sh, sw),
+                          padding=(ph, pw), dilation=d).url()
 
 
 def data(state: TransposeState, view: dict[str, Any]) -> dict[str, Any]:

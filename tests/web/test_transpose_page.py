@@ -23,18 +23,21 @@ def loop_w(size, kernel: np.ndarray, stride: int, padding: int, dilation: int = 
     for i in range(h * w):
         x = np.zeros(h * w)
         x[i] = 1
-        cols.append(loop_correlate(x.reshape(h, w), kernel, stride=stride, padding=padding, dilation=dilation).ravel())
+        pads = padding if isinstance(padding, int) else [(p, p) for p in padding]
+        cols.append(loop_correlate(x.reshape(h, w), kernel, stride=stride, padding=pads, dilation=dilation).ravel())
     return np.array(cols).T
 
 
 def loop_scatter(y: np.ndarray, kernel: np.ndarray, stride: int, padding: int, dilation: int, size) -> np.ndarray:
-    """The transposed convolution by hand: every y cell adds value × tap at (row·s − p + i·d, col·s − p + j·d)."""
+    """The transposed convolution by hand: every y cell adds value × tap at (row·s − p + i·d, col·s − p + j·d)
+    (stride and padding: one number, or rows and columns)."""
+    (sh, sw), (ph, pw) = (np.broadcast_to(v, 2).tolist() for v in (stride, padding))
     out = np.zeros(size)
     for a in range(y.shape[0]):
         for b in range(y.shape[1]):
             for i in range(kernel.shape[0]):
                 for j in range(kernel.shape[1]):
-                    r, c = a * stride - padding + i * dilation, b * stride - padding + j * dilation
+                    r, c = a * sh - ph + i * dilation, b * sw - pw + j * dilation
                     if 0 <= r < size[0] and 0 <= c < size[1]:
                         out[r, c] += y[a, b] * kernel[i, j]
     return out
@@ -216,3 +219,78 @@ def test_the_new_fields_have_one_spelling(client, spellings, canonical):
         r = client.get(url, follow_redirects=False)
         assert r.status_code in (200, 302), (url, r.text[:200])
         assert (r.headers["location"] if r.status_code == 302 else url) == canonical, url
+
+
+@pytest.mark.parametrize("query", ["stride=2,1&padding=1,0", "size=5x4&stride=1,3&padding=0,1",
+                                   "size=6x5&kernel=1,-2,0.5;3,0,1&stride=3,2&padding=0,2&mode=gather",
+                                   "size=5x6&kernel=1,2;3,4;5,6&stride=2,1&padding=2,1&dilation=2",
+                                   "size=4x5&channels=2&kernel=1,0;0,1|0,1;1,0|1,1;1,1|1,-1;-1,1&stride=1,2&padding=1,0"])
+def test_per_axis_stride_and_padding_are_w_transposed_times_y(client, query):
+    """stride=rows,columns and padding=rows,columns: the pair's output is Wᵀ·y (W from the loop twin with those
+    strides and paddings), the plain scatter loop, and the flipped kernel over the stuffed y; with several channels
+    the layer's output is every pair's scatter added up."""
+    data = client.get(f"/transpose.json?{query}").json()
+    state = data["state"]
+    stride, padding = ([v, v] if isinstance(v, int) else v for v in (state["stride"], state["padding"]))
+    assert stride[0] != stride[1] and isinstance(state["stride"], list)
+    k, y = np.array(data["kernel"], dtype=float), np.array(data["y"], dtype=float)
+    size = tuple(state["size"])
+    w = loop_w(size, k, stride, padding, state["dilation"])
+    out = np.array(data["output"], dtype=float)
+    assert out.shape == size and y.shape == tuple(data["forward"]["output_shape"])
+    assert np.array_equal(np.array(data["weight_matrix"]), w)
+    assert np.allclose(out.ravel(), w.T @ y.ravel())
+    assert np.allclose(out, loop_scatter(y, k, stride, padding, state["dilation"], size))
+    stuffed = np.array(data["stuffed"], dtype=float)
+    assert np.allclose(correlate2d(stuffed, dilated(k[::-1, ::-1], state["dilation"]), mode="valid"), out)
+    if "layer" in data:
+        ys, ks = np.array(data["layer"]["input"], dtype=float), np.array(data["layer"]["kernels"], dtype=float)
+        by_hand = sum(np.stack([loop_scatter(ys[..., n], ks[n, :, :, c], stride, padding, 1, size)
+                                for c in range(ks.shape[3])], axis=-1) for n in range(ks.shape[0]))
+        assert np.allclose(np.array(data["layer"]["output"]), by_hand)
+
+
+def test_per_axis_stride_by_hand_and_on_the_page(client):
+    """4×4 input, the notes' kernel 1…9, stride 2 down and 1 across, padding 1 on the rows and 0 on the columns:
+    forward (4 + 2 − 3)//2 + 1 = 2 rows and (4 − 3)//1 + 1 = 2 columns; turned over, y1,0 = 3 stamps at
+    (row 1, column 0), so x1,1 = y0,0·k2,1 + y0,1·k2,0 + y1,0·k0,1 + y1,1·k0,0 = 1·8 + 2·7 + 3·2 + 4·1 = 32."""
+    data = client.get("/transpose.json?stride=2,1&padding=1,0").json()
+    assert data["state"]["stride"] == [2, 1] and data["state"]["padding"] == [1, 0]
+    assert data["forward"] == {"input_shape": [4, 4], "output_shape": [2, 2], "same_output_sizes": [[3, 4], [4]]}
+    assert data["output_padding"] == [1, 0] and data["y"] == [[1, 2], [3, 4]]
+    assert data["output"][1][1] == 32
+    html = client.get("/transpose?stride=2,1&padding=1,0&step=2").text
+    assert "y1,0 = 3 stamps y × kernel at output (row 1, column 0)" in html
+    assert "2 rows further down for each step down y and 1 column further right" in html
+    assert "Forward inputs of 3 and 4 rows all give 2 output rows" in html
+    assert "With stride 1 across exactly one input size gives 2 columns, so nothing is ambiguous and output_padding" \
+           " is 0 for the columns." in html
+    assert 'name="stride" inputmode="numeric"' in html and 'value="2,1"' in html
+    gather = client.get("/transpose?stride=2,1&padding=1,0&mode=gather").text
+    assert "1 zero row(s) and 0 zero column(s) between cells (stride 2,1)" in gather
+
+
+@pytest.mark.parametrize(("spellings", "canonical"), [
+    (["/transpose?stride=2,2&padding=1,1", "/transpose?stride=2&padding=01", "/transpose?stride= 2 , 2"], "/transpose"),
+    (["/transpose?stride=2,1", "/transpose?stride=2, 1&padding=1,1"], "/transpose?stride=2,1"),
+    (["/transpose?padding=1,0&stride=1,1", "/transpose?stride=1&padding=1, 0"], "/transpose?stride=1&padding=1,0"),
+])
+def test_a_per_axis_pair_with_equal_values_is_one_number(client, spellings, canonical):
+    for url in spellings:
+        r = client.get(url, follow_redirects=False)
+        assert r.status_code in (200, 302), (url, r.text[:200])
+        assert (r.headers["location"] if r.status_code == 302 else url) == canonical, url
+
+
+@pytest.mark.parametrize(("query", "field", "words"), [
+    ("stride=2,1,1", "stride", "one number or two (rows,columns"),
+    ("stride=2,", "stride", "whole numbers (e.g. 2 or 2,1)"),
+    ("stride=2,4", "stride", "between 1 and 3, got 4"),
+    ("padding=0,-1", "padding", "between 0 and"),
+    ("kernel=1,2,3&padding=0,3", "padding", "at most d·(k − 1) = 2 (columns: k = 3) on this page, got 3"),
+    ("kernel=1,2,3&padding=1,0", "padding", "at most d·(k − 1) = 0 (rows: k = 1) on this page, got 1"),
+])
+def test_bad_per_axis_values_name_the_field(client, query, field, words):
+    r = client.get(f"/transpose.json?{query}")
+    assert r.status_code == 422 and r.json()["field"] == field, r.json()
+    assert words in r.json()["detail"], r.json()["detail"]
