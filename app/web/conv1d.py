@@ -34,16 +34,16 @@ def build(state: Conv1dState, settings: Settings) -> dict[str, Any]:
     here = Links(state)
     a = g.axes[0]
 
-    def input_href(_r: int, c: int) -> str:
-        return here(step=min(max(0, round((c + a.pad[0] - a.span // 2) / a.stride)), a.out - 1))
+    def input_jump(_r: int, c: int) -> int:  # the window that starts nearest this cell
+        return min(max(0, round((c + a.pad[0] - a.span // 2) / a.stride)), a.out - 1)
 
     terms = [{"i": int(p[0]), "x": float(v), "w": float(w), "pad": not bool(inside)}
              for p, v, w, inside in zip(trace.positions, trace.window, trace.kernel, trace.inside, strict=True)]
     last = g.steps - 1
     return {
         "g": g, "trace": trace, "step": step, "last": last, "terms": terms, "output": out,
-        "input_rows": stepper.padded_input(x, g, stepper.window_set(trace), input_href),
-        "output_rows": stepper.output_cells(out, step, lambda i: here(step=i)),
+        "input_rows": stepper.padded_input(x, g, stepper.window_set(trace), input_jump),
+        "output_rows": stepper.output_cells(out, step),
         "computation": stepper.computation_rows(trace),
         "matrix": stepper.matrix_panel(x, trace.kernel, g, trace, symbols=state.symbols),
         "weight_names": [[step_data.weight_name(i) for i in range(k.size)]] if state.symbols else None,

@@ -200,10 +200,10 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
     step, last = trace.index, g.steps - 1
     window = stepper.window_set(trace)
 
-    def input_href(r: int, c: int) -> str:  # jump to the window that starts nearest this cell
+    def input_jump(r: int, c: int) -> int:  # the step whose window starts nearest this cell
         rows = [min(max(0, round((r + a.pad[0] - a.span // 2) / a.stride)), a.out - 1) for a in g.axes[:1]]
         cols = [min(max(0, round((c + a.pad[0] - a.span // 2) / a.stride)), a.out - 1) for a in g.axes[1:]]
-        return here(step=rows[0] * out_w + cols[0])
+        return rows[0] * out_w + cols[0]
 
     canonical = state.canonical()
     preset = view.preset
@@ -246,7 +246,7 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
             "kernel_grid": (np.array(other.preset.numerators)[::-1, ::-1] if state.flip else np.array(other.preset.numerators))
             .tolist() if other.preset and b_den != 1 else other.trace.kernel.tolist(),
             "sum_n": step_data.scaled(other.trace.sum, b_den),
-            "output_rows": stepper.output_cells(other.output, step, lambda i: here(step=i)),
+            "output_rows": stepper.output_cells(other.output, step),
             # links that keep the step on screen (data-switch-url: the page moves them on as it steps)
             "swap": {"href": state.url(kernel=state.compare, compare=state.kernel), "last": last,
                      "template": state.url(kernel=state.compare, compare=state.kernel, step="STEP")},
@@ -254,8 +254,8 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         }
     if view.numbers and view.output is not None:
         ctx["stride"] = stride_picture.picture(g, step)
-        ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_href)
-        ctx["output_rows"] = stepper.output_cells(view.output, step, lambda i: here(step=i))
+        ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_jump)
+        ctx["output_rows"] = stepper.output_cells(view.output, step)
         ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here,
                                         ctx["matrix"]["whole"], settings, denominator,
                                         compare=None if view.compare is None else

@@ -72,7 +72,7 @@ def build(state: PoolState, settings: Settings) -> dict[str, Any]:
     moved = invariance(x, result.output, state.shift, op=op, geometry=g, count_include_pad=cip)  # same shape
     here = Links(state)
     window = {tuple(int(v) for v in p) for p in trace.positions.reshape(-1, 2)}
-    rows = stepper.padded_input(x, g, window, lambda r, c: None)
+    rows = stepper.padded_input(x, g, window)
     if trace.winner is not None:
         pt, pl = g.padding[0][0], g.padding[1][0]
         rows[trace.winner[0] + pt][trace.winner[1] + pl].classes += " winner"
@@ -90,7 +90,7 @@ def build(state: PoolState, settings: Settings) -> dict[str, Any]:
         "op": op,
         "size": size,
         "input_rows": rows,
-        "output_rows": stepper.output_cells(result.output, step, lambda i: here(step=i)),
+        "output_rows": stepper.output_cells(result.output, step),
         "window_values": [
             [{"v": float(v), "pad": not bool(i)} for v, i in zip(rv, ri, strict=True)]
             for rv, ri in zip(trace.window, trace.inside, strict=True)

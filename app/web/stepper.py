@@ -26,7 +26,7 @@ from .step_data import MATRIX_AROUND, scaled, weight_name, weight_numbers
 class Cell:
     value: float | None
     classes: str = ""
-    href: str | None = None
+    jump: int | None = None  # the step a click on the cell goes to (a button of the page's step form, grid.html)
     title: str = ""
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -37,9 +37,10 @@ def as_2d(array: np.ndarray) -> np.ndarray:
 
 
 def padded_input(
-    x: np.ndarray, g: Geometry, window: set[tuple[int, ...]], href: Callable[[int, int], str | None]
+    x: np.ndarray, g: Geometry, window: set[tuple[int, ...]], jump: Callable[[int, int], int] | None = None
 ) -> list[list[Cell]]:
-    """The input with its zero padding as ghost cells; window taps marked ``win``."""
+    """The input with its zero padding as ghost cells; window taps marked ``win``; ``jump(r, c)``: the step an
+    input cell leads to (the window nearest it), or no jumps."""
     x2 = as_2d(x)
     pads = g.padding if len(g.axes) == 2 else ((0, 0), g.padding[0])
     (top, bottom), (left, right) = pads
@@ -56,7 +57,7 @@ def padded_input(
                 Cell(
                     float(x2[r, c]) if inside else 0.0,
                     classes,
-                    href(r, c) if inside else None,
+                    jump(r, c) if inside and jump is not None else None,
                     f"{where}" + ("" if inside else " (zero padding)"),
                 )
             )
@@ -64,8 +65,9 @@ def padded_input(
     return rows
 
 
-def output_cells(out: np.ndarray, step: int, href: Callable[[int], str]) -> list[list[Cell]]:
-    """Output cells: computed ones (``done``) show values, the current one is ``cur``."""
+def output_cells(out: np.ndarray, step: int, first: int | None = 0) -> list[list[Cell]]:
+    """Output cells: computed ones (``done``) show values, the current one is ``cur``. Cell ``i`` leads to step
+    ``first + i`` (a page with several maps numbers its steps on); ``first=None``: no jumps."""
     out2 = as_2d(out)
     rows = []
     for r in range(out2.shape[0]):
@@ -73,7 +75,8 @@ def output_cells(out: np.ndarray, step: int, href: Callable[[int], str]) -> list
         for c in range(out2.shape[1]):
             i = r * out2.shape[1] + c
             state = "cur" if i == step else ("done" if i < step else "todo")
-            row.append(Cell(float(out2[r, c]) if i <= step else None, f"out {state}", href(i), f"output cell {i}"))
+            row.append(Cell(float(out2[r, c]) if i <= step else None, f"out {state}", None if first is None else first + i,
+                            f"output cell {i}"))
         rows.append(row)
     return rows
 

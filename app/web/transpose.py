@@ -149,7 +149,7 @@ def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
 
 def out_rows(out: np.ndarray, now: dict[str, Any], scatter: bool, step: int, here: Links) -> list[list[stepper.Cell]]:
     if not scatter:
-        return stepper.output_cells(out, step, lambda i: here(step=i))
+        return stepper.output_cells(out, step)
     stamped = set(now["marks"]["win"])
     return [[stepper.Cell(float(now["partial"][r][c]), "out" + (" win" if OUT + r * out.shape[1] + c in stamped else ""))
              for c in range(out.shape[1])] for r in range(out.shape[0])]

@@ -6,7 +6,6 @@ by row inside it. The default is the notes' Ex1: 5×5×3 input, 2 filters, F = 3
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -66,7 +65,7 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
     slices = []
     channel_sums = trace.channel_sums if trace.channel_sums is not None else trace.products.sum(axis=(0, 1))
     for c in range(channels):
-        sub = stepper.padded_input(x[..., c], g, window, lambda r, cc: None)
+        sub = stepper.padded_input(x[..., c], g, window)
         seen = c in sees[n]
         j = c - sees[n].start
         slices.append(
@@ -80,11 +79,8 @@ def build(state: VolumeState, settings: Settings) -> dict[str, Any]:
                 "sum": float(channel_sums[j]) if seen else None,
             }
         )
-    def map_href(m: int) -> Callable[[int], str]:  # cell i of feature map m is step m·per_map + i
-        return lambda i: here(step=m * per_map + i)
-
-    maps = [
-        stepper.output_cells(out[..., m], step - m * per_map if m == n else (per_map if m < n else -1), map_href(m))
+    maps = [  # cell i of feature map m is step m·per_map + i
+        stepper.output_cells(out[..., m], step - m * per_map if m == n else (per_map if m < n else -1), m * per_map)
         for m in range(filters)
     ]
     last = per_map * filters - 1

@@ -162,7 +162,7 @@ function showStep(step, how = "push") {
     cell.classList.toggle("done", order < step);
     cell.classList.toggle("cur", order === step);
     cell.classList.toggle("todo", order > step);
-    const holder = cell.querySelector("a") || cell;
+    const holder = cell.querySelector("a, button") || cell;
     if (order > step && !was) holder.replaceChildren(el("span", { class: "blank", "aria-label": "not yet computed" }, "·"));
     else if (order <= step && was) holder.textContent = data[cell.closest("[data-values]")?.dataset.values || "outputs"][order];
   }
@@ -341,14 +341,21 @@ function go(step, how = "push") {
 
 function current() { return client.pending ?? Number(client.ws.dataset.step); }
 
-// Links to another step of this configuration, and the jump form, stay in the page.
+// The step a click goes to: a grid cell's button (name=step of the page's step form, grid.html) or a link to
+// another step of this configuration; null for anything else.
+function jumpOf(target) {
+  const button = target.closest("button[name=step][form]");
+  if (button) return client.ws.contains(button) ? Number(button.value) : null;
+  const a = target.closest("a[href]");
+  return a && client.ws.contains(a) ? sameConfigStep(a.href) : null;
+}
+
+// Links and cells that go to another step of this configuration, and the jump form, stay in the page.
 document.addEventListener("click", (event) => {
   if (!client || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
-  if (client.remote && !window.htmx) return; // plain links
-  const a = event.target.closest("a[href]");
-  if (!a || !client.ws.contains(a)) return;
-  const step = sameConfigStep(a.href);
-  if (step === null) return;
+  if (client.remote && !window.htmx) return; // plain links and forms
+  const step = jumpOf(event.target);
+  if (step === null || !Number.isInteger(step)) return;
   event.preventDefault();
   event.stopPropagation(); // before htmx's boost sees it
   if (step !== current()) go(step, playing() ? "replace" : "push");
@@ -425,8 +432,8 @@ window.addEventListener("popstate", (event) => {
 
 // ---------------------------------------------------------------- keyboard
 // The output grid is one Tab stop (roving tabindex): its current cell. Arrow keys move among its cells (they
-// do not step while focus is in the grid), Enter follows the focused cell's link: the window moves there.
-function gridLinks(table) { return [...table.querySelectorAll("td[data-order] a[href]")]; }
+// do not step while focus is in the grid), Enter presses the focused cell's button: the window moves there.
+function gridLinks(table) { return [...table.querySelectorAll("td[data-order] :is(a[href], button)")]; }
 
 function roveTo(ws, step) {
   for (const table of ws.querySelectorAll("table.grid.output")) {
@@ -437,7 +444,7 @@ function roveTo(ws, step) {
 
 function moveInGrid(event) {
   const table = event.target.closest?.("table.grid.output");
-  if (!table || !event.target.matches("a[href]")) return false;
+  if (!table || !event.target.matches("a[href], button")) return false;
   const links = gridLinks(table);
   const width = table.querySelector("tr:has(td)")?.querySelectorAll("td").length || 1;
   const at = links.indexOf(event.target);

@@ -72,7 +72,7 @@ def test_step_with_buttons_and_keys(page, server):
     page.wait_for_url(re.compile(r"/conv2d(\?step=0)?$"))  # the canonical URL leaves step 0 out; pushState may spell it
     page.go_back()
     page.wait_for_url(re.compile(r"step=15\b"))
-    page.locator("table.grid.output td").nth(9).locator("a").click()
+    page.locator("table.grid.output td").nth(9).locator("button").click()
     page.wait_for_url(re.compile(r"step=9\b"))
     check_numbers(page, 9)
 

@@ -87,7 +87,7 @@ def test_buttons_cells_scrubber_and_box_step_in_the_page(page, server):
     def use_everything() -> None:
         page.locator('[data-key="last"]').click()
         assert step_of(page) == "35"
-        page.locator("table.grid.output td").nth(8).locator("a").click()  # (1, 2): 14 + 4 + 10
+        page.locator("table.grid.output td").nth(8).locator("button").click()  # (1, 2): 14 + 4 + 10
         assert page.locator("[data-b=result]").first.inner_text() == "28"
         page.locator("table.matrix tbody th a", has_text=re.compile(r"^12$")).click()
         assert step_of(page) == "12"

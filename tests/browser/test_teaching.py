@@ -326,15 +326,15 @@ def test_output_grid_arrow_keys_and_enter_move_the_window(page, server):
     page.goto(server + SEVEN)
     out = page.locator("table.grid.output")
     # one Tab stop in the grid: the current cell
-    assert out.locator("a[tabindex='0']").count() == 1
-    assert out.locator("td.cur a").get_attribute("tabindex") == "0"
-    out.locator("td.cur a").focus()
+    assert out.locator("button[tabindex='0']").count() == 1
+    assert out.locator("td.cur button").get_attribute("tabindex") == "0"
+    out.locator("td.cur button").focus()
     page.keyboard.press("ArrowRight")  # moves focus in the grid, does not step
     page.keyboard.press("ArrowDown")
     assert step_of(page) == "0"
     focused = page.evaluate("document.activeElement.closest('td').dataset.order")
     assert focused == "7"  # (1, 1) of the 6×6 output
-    assert out.locator("a[tabindex='0']").count() == 1
+    assert out.locator("button[tabindex='0']").count() == 1
     page.keyboard.press("Enter")  # the window moves there
     expect(page.locator("#workspace")).to_have_attribute("data-step", "7")
     assert re.search(r"[?&]step=7(&|$)", page.url)
