@@ -106,7 +106,12 @@ def pool_geometry(
     if padding_rule not in PADDING_RULES:
         raise ParameterError("padding_rule", f'padding_rule must be "pytorch" or "onnx", got {padding_rule!r}')
     sizes = as_tuple(size, len(shape), "size", minimum=1)
-    g = geometry(shape, sizes, sizes if stride is None else stride, padding, dilation)
+    try:
+        g = geometry(shape, sizes, sizes if stride is None else stride, padding, dilation)
+    except ParameterError as e:  # a pool has a size, not a kernel: name the field the caller gave
+        if e.param != "kernel":
+            raise
+        raise ParameterError("size", e.message.replace("kernel", "pool window")) from None
     for a in g.axes:
         what = f"the pool size {a.k}" if a.dilation == 1 else f"the dilated pool's span {a.span}"
         if padding_rule == "pytorch" and max(a.pad) > a.span // 2:

@@ -113,7 +113,17 @@ def test_pool_errors(client):
     r = client.post("/api/pool", json={"input": GRID, "size": 2, "op": "min"})
     assert r.status_code == 422 and "op" in r.json()["detail"]
     r = client.post("/api/pool", json={"input": GRID, "size": 9})
-    assert r.status_code == 422 and "does not fit" in r.json()["detail"]
+    assert r.status_code == 422 and "does not fit" in r.json()["detail"] and r.json()["field"] == "size"
+
+
+@pytest.mark.parametrize("path", ["/pool", "/pool.json"])
+def test_the_pool_page_and_its_twin_name_size_when_the_pool_does_not_fit(client, path):
+    r = client.get(path, params={"input": "1,2;3,4", "size": "3"})
+    assert r.status_code == 422
+    if path.endswith(".json"):
+        assert r.json()["field"] == "size"
+    else:
+        assert "check <code>size</code>" in r.text
 
 
 def test_png_of_a_1d_output_is_refused(client):

@@ -49,6 +49,15 @@ def test_errors(kwargs, param):
     assert e.value.param == param
 
 
+def test_a_pool_larger_than_its_input_names_the_size():
+    """A pool has a size, not a kernel: the page and the API highlight the field the caller gave."""
+    with pytest.raises(ParameterError) as e:
+        pool(np.ones((2, 2)), 3)
+    assert e.value.param == "size"
+    assert e.value.message == ("pool window does not fit: height: the pool window spans 3 cells but the padded input"
+                               " has only 2 (2 + 2·0); it does not fit even once")
+
+
 @pytest.mark.parametrize(("size", "stride", "pad"), [(2, 2, 0), (3, 2, 1), (3, 1, 1)])
 def test_ties_go_to_the_first_cell_in_row_major_order(rng, size, stride, pad):
     x = rng.integers(0, 3, (9, 8)).astype(float)  # few distinct values: most windows tie

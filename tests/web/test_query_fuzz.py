@@ -2,11 +2,14 @@
 
 Schemathesis covers the JSON API; pages are not in the OpenAPI schema, so this test draws values
 for each page's own keys (numbers near the limits, negative, huge, malformed lists, words, markup)
-and checks the promise the pages make: never a 5xx, errors are 4xx with the error panel, user text
-is never echoed raw.
+(NaN, infinities, other scripts' digits), keys given twice, and checks the promise the pages make:
+never a 5xx, errors are 4xx naming one of the page's own keys (JSON ``field``, or the error panel's
+"check <code>…</code>", so the form can highlight it), user text is never echoed raw.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +24,8 @@ PAGES.update({"/conv2d/output.png": CONV2D, "/conv2d/input.png": CONV2D, "/conv2
 MARKUP = "<script>alert(1)</script>"
 
 numbers = st.one_of(
-    st.integers(-3, 20), st.integers(-10**12, 10**12), st.sampled_from(["0", "-1", "1e9", "nan", "inf", "1.5", "", " "]),
+    st.integers(-3, 20), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["0", "-1", "1e9", "1e309", "nan", "NaN", "inf", "-inf", "1.5", "", " ", "٣", "１２", "½", "+3", "0x10"]),
 ).map(str)
 lists = st.lists(st.integers(-50, 300), min_size=0, max_size=40).map(lambda v: ",".join(map(str, v)))
 matrices = st.lists(lists, min_size=0, max_size=20).map(";".join)
@@ -32,18 +36,22 @@ values = st.one_of(numbers, lists, matrices, words, st.text(max_size=60))
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", list(PAGES))
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_pages_never_fail(client, path, data):
     keys = PAGES[path]
     chosen = data.draw(st.lists(st.sampled_from(keys), unique=True, max_size=len(keys)), label="keys")
-    query = {key: data.draw(values, label=key) for key in chosen}
+    query = [(key, data.draw(values, label=key)) for key in chosen]
+    query += [(key, data.draw(values, label=f"{key} again")) for key in data.draw(st.sets(st.sampled_from(chosen)), label="repeated")
+              ] if chosen else []
     for headers in ({}, {"HX-Request": "true", "HX-Target": "app"}):
         r = client.get(path, params=query, headers=headers)
         assert r.status_code < 500, (path, query, r.text[:300])
         if r.status_code >= 400 and path.endswith(".json"):
-            assert r.json()["detail"], (path, query)
+            assert r.json()["detail"] and r.json()["field"] in keys, (path, query, r.json())  # names one of the page's keys
         elif r.status_code >= 400 and not path.endswith(".png"):
             assert 'class="error-panel"' in r.text, (path, query)
+            named = re.search(r"check <code>([^<]+)</code>", r.text)
+            assert named and named.group(1) in keys, (path, query, r.text[:300])
         if "html" in r.headers.get("content-type", ""):
             assert MARKUP not in r.text  # autoescaped wherever it is shown
