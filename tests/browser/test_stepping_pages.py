@@ -1,0 +1,104 @@
+"""Stepping without a round trip on every numbers page, not only /conv2d: /conv1d, /pool and /volume
+carry every step, so 30 presses of → make no request, end on step 30 with its canonical URL, the live
+region outside #workspace reads it, back/forward/reload keep it, and none of it needs htmx. With
+JavaScript off each page still steps through real links.
+
+Expected numbers are worked out by hand from the inputs below, not by the engine.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+# x[r, c] = 7r + c + 1 (1…49 row by row); a 2×2 window at (r, c) holds 7r+c+1, 7r+c+2, 7r+c+8, 7r+c+9
+GRID = ";".join(",".join(str(7 * r + c + 1) for c in range(7)) for r in range(7))
+ONE_TO_32 = ",".join(str(i) for i in range(1, 33))
+
+# (page URL, canonical URL of its step 30, number of steps, results at steps 30, 29 and 27)
+PAGES = {
+    # kernel [[1, 0], [0, 1]], no padding: y[r, c] = x[r, c] + x[r+1, c+1] = 14r + 2c + 10; step 30 = (5, 0)
+    "conv2d": (f"/conv2d?grid={GRID}&kernel=1,0;0,1&padding=0",
+               f"/conv2d?grid={GRID}&kernel=1,0;0,1&padding=0&step=30", 36, ("80", "76", "72")),
+    # x = 1…32, kernel (1, 2), one zero each side: y[j] = x[j−1] + 2·x[j] = j + 2(j + 1) = 3j + 2 (33 steps)
+    "conv1d": (f"/conv1d?input={ONE_TO_32}&kernel=1,2&padding=1",
+               f"/conv1d?input={ONE_TO_32}&kernel=1,2&padding=1&step=30", 33, ("92", "89", "83")),
+    # 2×2 max pooling, stride 1: the window's largest cell is its bottom right, x[r+1, c+1] = 7r + c + 9
+    "pool": (f"/pool?input={GRID}&size=2&stride=1",
+             f"/pool?input={GRID}&stride=1&step=30", 36, ("44", "42", "40")),
+    # the same grid as a 7×7×1 volume and the filter [[1, 0], [0, 1]]: as /conv2d
+    "volume": (f"/volume?input={GRID}&weights=1,0;0,1&stride=1&padding=0",
+               f"/volume?stride=1&padding=0&input={GRID}&weights=1,0;0,1&step=30", 36, ("80", "76", "72")),
+}
+HTMX = re.compile(r"htmx[^/]*\.js")
+
+
+def result(page) -> str:
+    return page.locator("#workspace [data-b=result]").last.inner_text()
+
+
+def step(page) -> str:
+    return page.locator("#workspace").get_attribute("data-step")
+
+
+@pytest.mark.parametrize("htmx", ["htmx", "no htmx"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_thirty_presses_stay_in_the_page_and_history_keeps_the_step(page, server, name, htmx):
+    url, canonical, steps, (at30, at29, at27) = PAGES[name]
+    if htmx == "no htmx":
+        page.route(HTMX, lambda route: route.abort())
+    page.goto(server + url, wait_until="networkidle")
+    if htmx == "no htmx":
+        assert page.evaluate("typeof window.htmx") == "undefined"
+        page.console_errors.clear()  # the aborted script is reported as a console error
+    asked: list[tuple[str, str]] = []
+    page.on("request", lambda r: asked.append((r.resource_type, r.url)))
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(200)  # anything late would show up here
+    assert asked == []
+    assert step(page) == "30" and result(page) == at30
+    assert page.url == server + canonical  # the state's one URL, as links and the JSON twin write it
+    announcer = page.locator("#announcer")
+    assert announcer.inner_text().startswith(f"Step 31 of {steps}")  # shown 1-based
+    assert announcer.evaluate("e => !e.closest('#workspace') && e.getAttribute('aria-live')") == "polite"
+
+    page.go_back()
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "29")
+    assert result(page) == at29 and re.search(r"[?&]step=29$", page.url)
+    assert announcer.inner_text().startswith(f"Step 30 of {steps}")
+    page.go_forward()
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "30")
+    assert result(page) == at30
+    page.reload()
+    assert step(page) == "30" and result(page) == at30
+    for _ in range(3):
+        page.go_back()
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "27")
+    assert result(page) == at27
+    # the reload (a page load fetches its style and pictures again), and no other page, fragment or fetch
+    assert [(kind, u) for kind, u in asked if kind in ("document", "xhr", "fetch")] == [("document", server + canonical)]
+    if htmx == "no htmx":
+        page.console_errors.clear()  # the reload aborted the script again
+
+
+NO_JS = [  # (page, the result after one step by the "next" link): worked out by hand
+    ("/conv2d?grid=1,2,3;4,5,6;7,8,9&kernel=1,0;0,1&padding=0", "8"),  # window 2, 3; 5, 6 → 2 + 6
+    ("/conv1d?input=1,2,3,4&kernel=1,2", "8"),  # 2 + 2·3
+    ("/pool?input=1,2,3;4,5,6;7,8,9&size=2&stride=1", "6"),  # max of 2, 3, 5, 6
+    ("/volume?input=1,2,3;4,5,6;7,8,9&weights=1,0;0,1&stride=1&padding=0", "8"),  # 2 + 6, as on /conv2d
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), NO_JS)
+def test_without_javascript_the_next_link_loads_the_next_step(browser, bare_server, url, expected):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(bare_server + url)
+    assert step(page) == "0"
+    page.locator('#workspace a[data-key="next"]').first.click()
+    page.wait_for_url(re.compile(r"[?&]step=1(#workspace)?$"))
+    assert step(page) == "1" and result(page) == expected
+    context.close()
