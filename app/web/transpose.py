@@ -120,9 +120,11 @@ def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
             rows.append(line)
         return rows
 
+    several = state.channels * state.filters > 1
+    layer_w = weight_matrix_many((h, wd, state.channels), ks, stride=state.stride, padding=list(state.padding),
+                                 dilation=d) if several else None
     sizes = [same_output_sizes(m, kk, s, (p, p), d)
              for m, kk, s, p in zip(g.out_shape, k.shape, state.stride, state.padding, strict=True)]
-    several = state.channels * state.filters > 1
     return {
         "g": g, "k": k, "y": y, "out": out, "w": w, "wt": wt, "extra": extra, "base": base, "sizes": sizes,
         "scatter": scatter, "step": state.step, "last": total - 1, "now": now["values"], "marked": marked,
@@ -142,9 +144,23 @@ def build(state: TransposeState, settings: Settings) -> dict[str, Any]:
         if several else [],
         "shares": [(n, conv_transpose(ys[n], ks[n, :, :, c_sel], **geo)) for n in range(state.filters)] if several else [],
         "layer_channel": layer_out[:, :, c_sel].tolist(),
-        "layer_w": weight_matrix_many((h, wd, state.channels), ks, stride=state.stride, padding=list(state.padding),
-                                      dilation=d) if several else None,
+        "layer_w": layer_w, "blocks": None if layer_w is None else wt_blocks(layer_w, (oh * ow, state.filters),
+                                                                              (h * wd, state.channels)),
     }
+
+
+def wt_blocks(layer_w: np.ndarray, ys: tuple[int, int], xs: tuple[int, int]) -> np.ndarray:
+    """The layer's Wᵀ as blocks: ``[c, q, n, p]`` is Wᵀ's entry for output cell q of channel c and y cell p of
+    channel n, so block (c, n) = ``[c, :, n, :]`` is the pair's Wᵀ. ``layer_w``'s rows run over (H′, W′, N) and
+    its columns over (H, W, C), channels last (``weight_matrix_many``): P·N rows and Q·C columns.
+
+    >>> w = weight_matrix_many((1, 2, 2), np.arange(1.0, 5.0).reshape(2, 1, 1, 2))  # 1×1 kernels, C = N = 2
+    >>> wt_blocks(w, (2, 2), (2, 2))[1, :, 0, :].tolist()  # block (out 1, in 0): kernel 0's channel 1 = 2
+    [[2.0, 0.0], [0.0, 2.0]]
+    """
+    (p, n), (q, c) = ys, xs
+    blocks: np.ndarray = layer_w.reshape(p, n, q, c).transpose(3, 2, 1, 0)
+    return blocks
 
 
 def out_rows(out: np.ndarray, now: dict[str, Any], scatter: bool, step: int, here: Links) -> list[list[stepper.Cell]]:

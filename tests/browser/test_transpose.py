@@ -137,3 +137,35 @@ def test_non_square_dilated_on_phone_and_projector(browser, server):
         assert width <= viewport["width"], f"{name}: the page scrolls sideways ({width}px)"
         shot(page, name)
         context.close()
+
+
+THREE_BY_THREE = ("/transpose?size=3x3&channels=3&kernel=1,0;0,1%7C0,1;1,0%7C1,1;1,1%7C1,-1;-1,1%7C2,0;0,2%7C0,3;3,0"
+                  "%7C1,2;3,4%7C4,3;2,1%7C0,0;0,5&stride=1&padding=0&pair=2,1")
+
+
+def test_the_block_w_transposed_reads_at_1280x720(browser, server, axe_source):
+    """3 kernels × 3 channels on a 3×3 input: the layer's Wᵀ is 27×12 in 3×3 blocks of 9×4. At 1280×720 the table
+    fits the width with numbers of a readable size, every block is labelled (out c, in n), the stepped pair's block
+    (out 1, in 2: kernel 2's channel 1 = 4, 3; 2, 1) is highlighted, and its label steps another pair."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(server + THREE_BY_THREE)
+    table = page.locator("table.matrix.blocks")
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    assert page.locator("table.matrix.blocks td").count() == 27 * 12
+    size = float(page.evaluate("getComputedStyle(document.querySelector('table.matrix.blocks td')).fontSize")[:-2])
+    assert size >= 11
+    labels = page.locator("table.matrix.blocks tr.block-label th a").all_inner_texts()
+    assert labels == [f"block (out {c}, in {n})" for c in range(3) for n in range(3)]
+    lit = page.locator("table.matrix.blocks td.pairblock")
+    assert lit.count() == 9 * 4
+    assert lit.all_inner_texts()[:8] == ["4", "0", "0", "0", "3", "4", "0", "0"]  # y0,0 stamps 4, 3; 2, 1 at x0,0
+    assert violations(page, axe_source) == []
+    page.evaluate("document.getElementById('block-wt').scrollIntoView()")
+    shot(page, "transpose-block-wt", full_page=False)
+    page.locator("a", has_text="block (out 0, in 1)").click()
+    page.wait_for_url(re.compile(r"pair=1,0"))
+    assert page.locator("table.matrix.blocks tr.block-label th.pairblock").inner_text() == "block (out 0, in 1)"
+    context.close()

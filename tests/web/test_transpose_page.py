@@ -294,3 +294,49 @@ def test_bad_per_axis_values_name_the_field(client, query, field, words):
     r = client.get(f"/transpose.json?{query}")
     assert r.status_code == 422 and r.json()["field"] == field, r.json()
     assert words in r.json()["detail"], r.json()["detail"]
+
+
+def block_table(html: str) -> list[list[tuple[str, str]]]:
+    """The block Wᵀ's value rows as (class, text) cells, in page order (block label rows left out)."""
+    table = re.search(r'<table class="matrix whole blocks".*?</table>', html, re.S).group(0)
+    body = table.split("</thead>")[1]
+    rows = [re.findall(r'<td class="([^"]*)">([^<]*)</td>', row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [row for row in rows if row]
+
+
+@pytest.mark.parametrize("query", [
+    "size=4x5&channels=2&kernel=1,0;0,1|0,1;1,0|1,1;1,1|1,-1;-1,1&padding=0&pair=1,0",
+    "size=3x4&channels=3&kernel=1,-2|3,0|0.5,1|2,2|-1,0|0,4&stride=1,2&padding=0&pair=0,2",
+    "size=5&channels=1&kernel=1,2;3,4|0,1;-1,0|2,0;0,2&stride=2&padding=1&pair=2,0",
+])
+def test_the_page_draws_the_layers_block_w_transposed(client, query):
+    """The block Wᵀ drawn on the page: block (out c, in n) is the pair (n, c)'s Wᵀ, built here from the loop twin
+    (W of kernel n's channel c alone); the rows run over the output channel by channel, the columns over y's
+    channels; the stepped pair's block, and only it, is highlighted."""
+    data = client.get(f"/transpose.json?{query}").json()
+    state = data["state"]
+    ks = np.array(data["layer"]["kernels"], dtype=float)  # (N, kh, kw, C)
+    n_n, n_c = ks.shape[0], ks.shape[3]
+    stride, padding = ([v, v] if isinstance(v, int) else v for v in (state["stride"], state["padding"]))
+    size = tuple(state["size"])
+    blocks = [[loop_w(size, ks[n, :, :, c], stride, padding).T for n in range(n_n)] for c in range(n_c)]
+    expected = np.block(blocks)  # (C·H·W) × (N·H′·W′)
+    html = client.get(f"/transpose?{query}").text
+    drawn = block_table(html)
+    values = np.array([[float(text.replace("−", "-")) for _, text in row] for row in drawn])
+    assert values.shape == expected.shape and np.array_equal(values, expected)
+    # the same matrix as the twin's layer W, transposed, once its rows and columns are put channel by channel
+    q, p = expected.shape[0] // n_c, expected.shape[1] // n_n
+    layer_w = np.array(data["layer"]["weight_matrix"])
+    assert np.array_equal(layer_w.reshape(p, n_n, q, n_c).transpose(3, 2, 1, 0).reshape(n_c * q, n_n * p), expected)
+    n_sel, c_sel = data["pair"]
+    lit = {(r, col) for r, row in enumerate(drawn) for col, (cls, _) in enumerate(row) if "pairblock" in cls}
+    assert lit == {(c_sel * q + i, n_sel * p + j) for i in range(q) for j in range(p)}
+    for c in range(n_c):
+        for n in range(n_n):
+            assert f">block (out {c}, in {n})</a>" in html
+    assert f'aria-current="true">block (out {c_sel}, in {n_sel})</a>' in html
+
+
+def test_one_channel_pair_draws_no_block_matrix(client):
+    assert "block-wt" not in client.get("/transpose").text
