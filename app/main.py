@@ -10,6 +10,7 @@ from .api import openapi
 from .classes.service import lifespan
 from .paths import STATIC_DIR
 from .settings import Settings, get_settings
+from .web import page as pages
 from .web import page_cache
 
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     openapi.install(app, settings)
     docs.install(app)
     app.include_router(web.router)
+    pages.install(app)  # the HTML pages by one lookup, ahead of the route list (app/web/page.py)
     page_cache.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

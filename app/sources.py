@@ -8,6 +8,7 @@ from .problems import Problem
 from .samples import SAMPLES, sample_pixels
 from .settings import Settings
 from .store import ID_PATTERN, get_store
+from .store import in_memory as stored_in_memory
 
 
 def load_image(ref: str, settings: Settings, field: str = "image") -> np.ndarray:
@@ -29,3 +30,9 @@ def load_image(ref: str, settings: Settings, field: str = "image") -> np.ndarray
     raise Problem(
         422, f"{field} must be a sample ({names}) or the id of an uploaded image, got {ref[:80]!r}", field
     )
+
+
+def in_memory(ref: str, settings: Settings) -> bool:
+    """Whether ``load_image(ref)`` reads no disk and no network: a sample (drawn in memory, once per process,
+    in a few milliseconds at most) or an upload this process holds decoded. "" (no image) is in memory too."""
+    return not ref or ref in SAMPLES or (ID_PATTERN.fullmatch(ref) is not None and stored_in_memory(ref, settings))

@@ -119,6 +119,11 @@ class ImageStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def holds(self, image_id: str) -> bool:
+        """Whether ``get(image_id)`` answers from this process's memory (no disk, no network)."""
+        with self._lock:
+            return image_id in self._memory
+
     def _remember(self, image_id: str, pixels: np.ndarray) -> None:
         with self._lock:
             self._memory[image_id] = pixels
@@ -268,3 +273,11 @@ def get_store(settings: Settings) -> ImageStore:
                 remote = RedisBlobs(settings.redis_url, settings.redis_upload_ttl_s)
             store = _stores[root] = ImageStore(root, settings.store_cap_bytes, settings.memory_cache_items, remote)
         return store
+
+
+def in_memory(image_id: str, settings: Settings) -> bool:
+    """Whether this process holds ``image_id`` decoded, so reading it touches no disk and no network
+    (never creates the store: that writes in the data directory)."""
+    with _stores_lock:
+        store = _stores.get(Path(settings.data_dir) / "images")
+    return store is not None and store.holds(image_id)

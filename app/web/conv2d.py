@@ -26,7 +26,7 @@ from ..imaging import mapping_description
 from ..models.learned import learned_kernels
 from ..samples import SAMPLES
 from ..settings import Settings
-from ..sources import load_image
+from ..sources import in_memory, load_image
 from ..state.conv2d import CHANNEL_NAMES, Conv2dState
 from ..state.fields import spell_matrix
 from . import step_data, stepper, stride_picture
@@ -193,7 +193,33 @@ def learned_options() -> list[dict[str, str]]:
             for k in learned_kernels()]
 
 
+def step_context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[str, Any]:
+    """The panels that change from step to step (conv2d_parts.html): the whole workspace draws them among the
+    rest, and an image step's answer (#step-parts, conv2d_step_parts.html) sends only them, so a step builds
+    only these (with the step links and the twin's URL, ``parts_context``)."""
+    g, trace = view.g, view.trace
+    preset = view.preset
+    denominator = preset.denominator if preset else 1  # 1/9 · [1 …]: products and sum shown times 9
+    last = g.steps - 1
+    ctx = {
+        "view": view, "g": g, "trace": trace, "step": trace.index, "last": last,
+        "computation": stepper.computation_rows(trace, denominator),
+        "denominator": denominator,
+        "dsum": step_data.double_sum(trace, g, state.flip),
+        "sum_n": step_data.scaled(trace.sum, denominator),
+        # an image step sends W's rows as HTML: the one before, this one and the next (numbers mode: two either side)
+        "matrix": stepper.matrix_panel(view.x, view.kernel, g, trace, symbols=state.symbols,
+                                       around=step_data.MATRIX_AROUND if view.numbers else 1),
+        "status": step_data.conv_status(trace, last),
+    }
+    if not view.numbers:
+        ctx["magnifier"] = stepper.magnifier(view.x, trace)
+        ctx["magnifier_origin"] = tuple(int(v) - 2 for v in trace.positions.reshape(-1, 2).min(axis=0))  # its margin: 2
+    return ctx
+
+
 def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[str, Any]:
+    ctx = step_context(state, view, settings)
     g, trace = view.g, view.trace
     here = Links(state)
     out_w = g.out_shape[1]
@@ -207,36 +233,27 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
 
     canonical = state.canonical()
     preset = view.preset
-    denominator = preset.denominator if preset else 1  # 1/9 · [1 …]: products and sum shown times 9
+    denominator = ctx["denominator"]
     names = step_data.weight_numbers(view.kernel.shape, flip=state.flip) if state.symbols else None  # W by names, as applied
     numerators = np.array(preset.numerators) if preset else None
     if numerators is not None and state.flip:
         numerators = numerators[::-1, ::-1]
-    ctx = {
+    ctx.update({
         **base_context(settings, state),
-        "view": view, "g": g, "trace": trace, "step": step, "last": last,
         "kernel_text": state.kernel_text(),
-        "computation": stepper.computation_rows(trace, denominator),
-        "denominator": denominator,
         "kernel_grid": numerators.tolist() if numerators is not None and denominator != 1 else trace.kernel.tolist(),
         "weight_names": None if names is None else [[step_data.weight_name(int(v) - 1) for v in r] for r in names.tolist()],
-        "dsum": step_data.double_sum(trace, g, state.flip),
         "toggle_flip": state.url(flip=not state.flip),
         "toggle_symbols": state.url(symbols=not state.symbols),
         "toggle_flip_tpl": state.url(flip=not state.flip, step="STEP"),  # steplinks.js puts in the step on screen
         "toggle_symbols_tpl": state.url(symbols=not state.symbols, step="STEP"),
-        "sum_n": step_data.scaled(trace.sum, denominator),
-        # an image step sends W's rows as HTML: the one before, this one and the next (numbers mode: two either side)
-        "matrix": stepper.matrix_panel(view.x, view.kernel, g, trace, symbols=state.symbols,
-                                       around=step_data.MATRIX_AROUND if view.numbers else 1),
         "nav": stepper.nav_links(here, step, last, row=out_w),
         "mapping_text": mapping_description(view.mapping),
         "toggle_projector": state.url(projector=not state.projector),
         "fragment_query": {k: v for k, v in canonical.items() if k != "step"},
-        "status": step_data.conv_status(trace, last),
         "turn_over": turn_over_url(g, trace.kernel, settings) if view.numbers else None,
         "switch": kernel_switch(state, settings, last) if state.projector else None,
-    }
+    })
     if view.compare is not None:
         other = view.compare
         b_den = other.preset.denominator if other.preset else 1
@@ -262,8 +279,6 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
                                         (view.compare.kernel, view.compare.output, ctx["compare"]["denominator"]),
                                         symbols=names, flip=state.flip)
     else:
-        ctx["magnifier"] = stepper.magnifier(view.x, trace)
-        ctx["magnifier_origin"] = tuple(int(v) - 2 for v in trace.positions.reshape(-1, 2).min(axis=0))  # its margin: 2
         ctx["image_query"] = {k: v for k, v in canonical.items() if k not in ("step", "projector", "mapping", "orig")}
     return ctx
 
@@ -297,5 +312,6 @@ PAGE = Page(Conv2dState, "pages/conv2d.html",
              "default": "partials/conv2d_app.html"},
             build, context, data, fallback,
             error_fragments={"workspace": "partials/error_panel.html", "default": "partials/conv2d_app.html"},
-            resolve=resolve, compressed=frozenset({"step-parts"}))
+            resolve=resolve, compressed=frozenset({"step-parts"}), parts={"step-parts": step_context},
+            in_memory=lambda query, settings: in_memory(query.get("image", "").strip(), settings))
 add_page(router, PAGE)

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.types import Receive, Scope, Send
 
 from .. import errors
 from ..engine.errors import ParameterError
@@ -50,6 +53,12 @@ class Page:
     # settled state is the one redirected to, rendered and linked
     resolve: Callable[[Any, Settings], Any] | None = None
     compressed: frozenset[str] = frozenset()  # htmx targets whose answers go gzip-compressed (see ``compress``)
+    # htmx targets answered by a few panels of the page (an image step's #step-parts), each with its own context:
+    # a step builds what it sends (the panels that change), not the form, the menus and the toggles around them
+    parts: Mapping[str, Callable[[Any, Any, Settings], dict[str, Any]]] = field(default_factory=dict)
+    # whether the page's inputs named by this query are in this process's memory (no disk, no network read):
+    # a part is then answered on the event loop (``on_loop``)
+    in_memory: Callable[[Mapping[str, str], Settings], bool] | None = None
 
     @property
     def path(self) -> str:
@@ -65,6 +74,11 @@ def common_context(state: PageState) -> dict[str, Any]:
     state object, the form values, step links (``link``) and the twin's URL."""
     return {"state": state.canonical(), "page_state": state, "form": state.form(), "json_url": state.json_url(),
             "link": Links(state), "settings_summary": state.summary()}
+
+
+def parts_context(state: PageState) -> dict[str, Any]:
+    """What every part (``Page.parts``) gets from its state: step links and the twin's URL."""
+    return {"link": Links(state), "json_url": state.json_url()}
 
 
 class Links:
@@ -94,6 +108,22 @@ def one_based(text: str) -> int:
     return int(text)
 
 
+def on_loop(request: Request, page: Page) -> bool:
+    """Whether to answer on the event loop instead of a worker thread: only a part (an image step's panels,
+    O(k²) work, about a millisecond) whose inputs are already in memory. The hop to a thread and back costs
+    about as much CPU as the part's own rendering; anything that may read a disk or wait on the network (an
+    upload this worker has not decoded yet), and whole pages, still go to a thread, so the loop never waits."""
+    return (page.in_memory is not None and is_fragment_request(request)
+            and request.headers.get("HX-Target", "") in page.parts
+            and page.in_memory(request.query_params, request.app.state.settings))
+
+
+async def html_endpoint(request: Request, page: Page) -> Response:
+    if on_loop(request, page):
+        return html_answer(request, page)
+    return await run_in_threadpool(html_answer, request, page)
+
+
 def html_answer(request: Request, page: Page) -> Response:
     settings: Settings = request.app.state.settings
     state = parse(page, request.query_params, settings)
@@ -112,7 +142,11 @@ def html_answer(request: Request, page: Page) -> Response:
         response = HTMLResponse(kept, headers={"Vary": "HX-Request", "X-Convstep-Cache": "hit", **headers})
     else:
         view = page.build(state, settings)
-        context = {**common_context(state), **page.context(state, view, settings)}
+        part = page.parts.get(request.headers.get("HX-Target", "")) if fragment else None
+        if part is not None:
+            context = {**parts_context(state), **part(state, view, settings)}
+        else:
+            context = {**common_context(state), **page.context(state, view, settings)}
         response = render(request, page.template, page.fragments, context)
         if key and response.status_code == 200:
             pages.put(key, bytes(response.body))
@@ -177,8 +211,8 @@ def add_page(router: APIRouter, page: Page) -> None:
     """Register the page, its JSON twin and its error page."""
     PAGES[page.path] = page
 
-    def html(request: Request) -> Response:
-        return html_answer(request, page)
+    async def html(request: Request) -> Response:
+        return await html_endpoint(request, page)
 
     def twin(request: Request) -> JSONResponse:
         return json_answer(request, page)
@@ -186,3 +220,34 @@ def add_page(router: APIRouter, page: Page) -> None:
     router.add_api_route(page.path, html, methods=["GET"], response_class=HTMLResponse, name=page.path.strip("/"))
     router.add_api_route(f"{page.path}.json", twin, methods=["GET"], name=f"{page.path.strip('/')}_json")
     errors.register_page(page.path, error_page(page))
+
+
+class PageRoutes(BaseRoute):
+    """Every page's HTML route (``GET /conv2d`` …) found by one dictionary lookup, ahead of the app's route list.
+
+    FastAPI matches a path against its routers one route at a time, nested routers again when it dispatches
+    (about a tenth of an image step's CPU, the pages being registered after the whole API). The pages' own
+    FastAPI routes stay registered (same handler; the OpenAPI document and anything else reading the route
+    list see them); errors still reach app/errors.py, which sits outside every route."""
+
+    def __init__(self, pages: Mapping[str, Page]) -> None:
+        self.pages = pages
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            page = self.pages.get(scope["path"])
+            if page is not None:
+                return Match.FULL, {"convstep.page": page}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NoMatchFound(name, path_params)  # url_for names the FastAPI routes
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await html_endpoint(Request(scope, receive), scope["convstep.page"])
+        await response(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    """Put the pages' dictionary lookup first in ``app``'s routes (after every ``add_page``)."""
+    app.router.routes.insert(0, PageRoutes(PAGES))

@@ -16,6 +16,9 @@ from .hints import HINTS
 from .params import format_number, format_signed
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescapes .html
+# templates are read once per process (no server here reloads code either): Jinja would otherwise stat a
+# template and every template it imports on each render (about ten stats per image step)
+templates.env.auto_reload = False
 templates.env.filters["num"] = format_number
 templates.env.filters["signed_num"] = format_signed
 templates.env.globals["hints"] = HINTS
@@ -43,7 +46,6 @@ def render(
 ) -> HTMLResponse:
     """Render ``page``, or for htmx the fragment for its target (``HX-Target`` → template;
     a plain string, or the ``"default"`` entry, serves any other target)."""
-    settings = request.app.state.settings
     fragment = is_fragment_request(request)
     if fragment:
         if isinstance(fragments, str):
@@ -53,16 +55,15 @@ def render(
     else:
         template = page
     context = {
-        "htmx": htmx.script(settings.htmx_source),
+        "request": request,
+        # only a whole page loads htmx (base.html); asking for it costs a file check (app/htmx.py)
+        "htmx": htmx.script(request.app.state.settings.htmx_source) if template == page else None,
         "topics": TOPICS,
-        "path": request.url.path,
+        "path": request.scope["path"],
         **context,
     }
-    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    html = templates.get_template(template).render(context)
     if fragment and context.get("json_url"):  # the head's link to the JSON twin follows the swapped state
         href = escape(context["json_url"])
-        twin = f'<link id="json-twin" rel="alternate" type="application/json" href="{href}" hx-swap-oob="true">'
-        response.body = bytes(response.body) + twin.encode()
-        response.headers["content-length"] = str(len(response.body))
-    response.headers["Vary"] = "HX-Request"
-    return response
+        html += f'<link id="json-twin" rel="alternate" type="application/json" href="{href}" hx-swap-oob="true">'
+    return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
