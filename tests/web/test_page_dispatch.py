@@ -71,7 +71,7 @@ def request(app, query: str, headers: dict[str, str]) -> Request:
     ("image=shapes&step=7", {}, False),  # a whole page: a thread
     ("image=shapes&step=7", {"HX-Request": "true", "HX-Target": "workspace"}, False),  # the workspace: a thread
     ("image=shapes&step=7", {**STEP_PARTS, "HX-History-Restore-Request": "true"}, False),  # the whole page again
-    ("image=" + "a" * 64 + "&step=7", STEP_PARTS, False),  # an upload this worker never read: a thread
+    ("image=" + "a" * 32 + "&step=7", STEP_PARTS, False),  # an upload this worker never read: a thread
 ])
 def test_only_a_part_with_its_inputs_in_memory_is_answered_on_the_loop(app, query, headers, expected):
     assert on_loop(request(app, query, headers), PAGE) is expected
