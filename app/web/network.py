@@ -46,13 +46,19 @@ MAX_BARS = 20  # a softmax over more classes is a table, not a chart
 MAX_KERNEL_LINKS = 64  # filters per layer linked to the stepper
 
 
+def header_row(columns: int) -> str:
+    """A grid's column headers (0 …), for screen readers only (style.css hides a .net-grid's th)."""
+    return ('<thead><tr><th scope="col">row</th>'
+            + "".join(f'<th scope="col">{j}</th>' for j in range(columns)) + "</tr></thead>")
+
+
 def table_html(cells: list[list[tuple[str, str]]], label: str, layer: str | None = None, m: int = 0) -> Markup:
     """A shaded table of (text, classes) cells; with ``layer``, each cell is a button selecting it (``at``).
     Built here rather than in a template macro: /network draws about 1,700 cells, and this is ~10× faster."""
-    head = f'<table class="net-grid" aria-label="{escape(label)}">'
+    head = f'<table class="net-grid" aria-label="{escape(label)}">' + header_row(len(cells[0]) if cells else 0)
     rows = []
     for i, row in enumerate(cells):
-        tds = []
+        tds = [f'<th scope="row">{i}</th>']  # row and column for screen readers only (style.css hides them)
         for j, (text, cls) in enumerate(row):
             attr = f' class="{escape(cls.strip())}"' if cls.strip() else ""
             body = f'<button name="at" value="{escape(layer)},{m},{i},{j}">{escape(text)}</button>' if layer else escape(text)
