@@ -1,4 +1,4 @@
-"""/api/classes: start a class, step it (the teacher), read and follow it (the students), its QR code.
+"""/api/classes: start, step and end a class (the teacher), read and follow it (the students), its QR code.
 
 The rules live in app/classes/ (framework-free); this module only speaks HTTP: bodies, headers,
 the event stream (sse-starlette) and the QR code (segno).
@@ -31,7 +31,9 @@ Code = Annotated[str, Path(pattern=CODE_SCHEMA_PATTERN, description="The class c
 TeacherKey = Annotated[str | None, Header(alias="X-Teacher-Key", description="The `teacher_key` the class was started with")]
 
 Responses = dict[int | str, dict[str, Any]]
-NOT_FOUND: Responses = {404: {"model": ProblemBody, "description": "No class has this code, or it has ended"}}
+NOT_FOUND: Responses = {404: {"model": ProblemBody, "description": "No class has this code, or it has expired"},
+                        410: {"model": ProblemBody, "description": "Its teacher ended the class (until it would have"
+                              " expired; `detail` names the last page shown)"}}
 INVALID: Responses = {422: {"model": ProblemBody, "description": "Invalid: the message names the field and the rule"}}
 BUS_DOWN: Responses = {503: {"model": ProblemBody, "description": "The class bus (Redis) does not answer (Retry-After)"}}
 
@@ -76,6 +78,9 @@ CLASS_LINKS: dict[str, Any] = {
                      "description": "The class's current page and followers"},
     "FollowTheClass": {"operationId": "follow_class_api_classes__code__events_get",
                        "parameters": {"path.code": "$response.body#/code"}, "description": "The class's event stream"},
+    "EndTheClass": {"operationId": "end_class_api_classes__code__delete",
+                    "parameters": {"path.code": "$response.body#/code", "header.X-Teacher-Key": "$response.body#/teacher_key"},
+                    "description": "End the class (`code`, `teacher_key`)"},
     "TheClassQrCode": {"operationId": "class_qr_api_classes__code__qr_svg_get",
                        "parameters": {"path.code": "$response.body#/code"}, "description": "The join URL as a QR code"},
 }
@@ -137,6 +142,17 @@ async def step_class(request: Request, code: Code, body: StateChange, x_teacher_
     return Response(status_code=204)
 
 
+@router.delete("/classes/{code}", status_code=204, response_class=Response, summary="End the class (the teacher)",
+               responses={204: {"description": "Ended (or already ended): every follower got `event: ended`"},
+                          403: {"model": ProblemBody, "description": "X-Teacher-Key missing or wrong"},
+                          404: NOT_FOUND[404], **INVALID, **BUS_DOWN})
+async def end_class(request: Request, code: Code, x_teacher_key: TeacherKey = None) -> Response:
+    """End the class now: every follower's stream gets `event: ended` (with the last page) and closes, and the
+    class answers 410 Gone from then on (until it would have expired; then 404). Ending it again answers 204."""
+    await get_classroom(request.app).end(code, x_teacher_key)
+    return Response(status_code=204)
+
+
 # One event of the stream (OpenAPI 3.1: a text/event-stream's schema describes each event)
 EVENT_SCHEMA: dict[str, Any] = {
     "type": "object", "title": "ClassEvent", "required": ["event", "data"],
@@ -145,7 +161,7 @@ EVENT_SCHEMA: dict[str, Any] = {
         "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The state's sequence number (state events)"},
         "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": {
             "type": "object", "properties": {
-                "url": {"type": "string", "description": "The canonical URL of the teacher's page (state)"},
+                "url": {"type": "string", "description": "The canonical URL of the teacher's page (state; ended: the last one)"},
                 "seq": {"type": "integer", "minimum": -1, "description": "Its sequence number (-1: none sent yet)"},
                 "code": {"type": "string"}, "detail": {"type": "string"}}}},
         "retry": {"type": "integer"},
@@ -156,7 +172,9 @@ EVENTS_DOC = """`text/event-stream`: the current state first, then every change,
 `event: state`, `id: <seq>`, `data: {"url", "seq"}`. A reconnect (with `Last-Event-ID`) gets the
 latest state at once. A comment line (`: ping`) every CONVSTEP_CLASS_PING_S keeps proxies open.
 `event: reconnecting` when the class bus (Redis) stops answering (the stream stays open and sends
-the latest state again once it answers); `event: ended` when the class is over (then it closes).
+the latest state again once it answers); `event: ended` when the class is over (its teacher ended it,
+`DELETE /api/classes/{code}`, or it expired), with `data: {"code", "detail", "url", "seq"}` (the last
+page shown, when there was one); then the stream closes.
 The stream counts as a follower while open."""
 
 

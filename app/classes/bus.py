@@ -1,7 +1,9 @@
 """What a class bus does, whichever engine carries it (in-process or Redis).
 
 A class is a record (code, the teacher key's digest, the latest canonical url, its sequence
-number, when it ends); ``publish`` stores a new url with ``seq + 1`` and tells every subscriber.
+number, when it expires, whether its teacher ended it); ``publish`` stores a new url with ``seq + 1``
+and tells every subscriber; ``end`` marks the record ended (kept until it expires, so an ended class
+answers 410, not 404, and a worker never writes it back as live) and tells every subscriber so.
 Followers are counted by connection, each connection joining with an id and refreshing its
 presence, so a worker that dies without saying goodbye stops being counted after ``PRESENCE_S``.
 ``hit`` counts events in a fixed window (the rate limits), shared by every worker on Redis.
@@ -20,6 +22,10 @@ class BusUnavailable(Exception):
     """The engine behind the bus (Redis) does not answer: the caller degrades, never crashes."""
 
 
+class ClassEnded(Exception):
+    """Raised by ``Subscription.next`` once the class's teacher has ended it: no change follows."""
+
+
 @dataclass(frozen=True)
 class ClassRecord:
     code: str
@@ -27,6 +33,7 @@ class ClassRecord:
     url: str
     seq: int
     expires_at: float  # Unix time
+    ended: bool = False  # its teacher ended it (DELETE): the record stays until expires_at, refusing everything
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,8 @@ class Change:
 
 class Subscription(Protocol):
     async def next(self, timeout: float) -> Change | None:
-        """The next change, or None when ``timeout`` seconds pass without one. Raises BusUnavailable."""
+        """The next change, or None when ``timeout`` seconds pass without one. Raises BusUnavailable,
+        and ClassEnded once the class has been ended."""
         ...
 
 
@@ -54,7 +62,12 @@ class ClassBus(Protocol):
 
     async def publish(self, code: str, url: str) -> Change | None:
         """Store ``url`` as the class's state with the next sequence number and tell every
-        subscriber; None when the class is unknown or expired."""
+        subscriber; None when the class is unknown, expired or ended."""
+        ...
+
+    async def end(self, code: str) -> bool:
+        """Mark the class ended (kept until it expires), forget its followers and tell every subscriber
+        (their ``next`` raises ClassEnded); False when it is unknown or expired. Ending twice is harmless."""
         ...
 
     def subscribe(self, code: str) -> AbstractAsyncContextManager[Subscription]:

@@ -47,12 +47,21 @@ class InProcessBus:
 
     async def publish(self, code: str, url: str) -> Change | None:
         record = await self.get(code)
-        if record is None:
+        if record is None or record.ended:
             return None
         record = self._classes[code] = replace(record, url=url, seq=record.seq + 1)
         change = Change(url, record.seq)
         self._subscribers.offer(code, change)
         return change
+
+    async def end(self, code: str) -> bool:
+        record = await self.get(code)
+        if record is None:
+            return False
+        self._classes[code] = replace(record, ended=True)
+        self._followers.pop(code, None)
+        self._subscribers.end(code)
+        return True
 
     @asynccontextmanager
     async def subscribe(self, code: str) -> AsyncIterator[Subscription]:
@@ -60,7 +69,7 @@ class InProcessBus:
             yield subscription
 
     async def join(self, code: str, connection: str, now: float) -> None:
-        if code in self._classes:
+        if code in self._classes and not self._classes[code].ended:
             self._followers.setdefault(code, {})[connection] = now + PRESENCE_S
 
     async def leave(self, code: str, connection: str) -> None:

@@ -3,9 +3,10 @@
 Keys (redis-py's asyncio client, used directly):
 
 - ``convstep:class:{code}``: a hash (``url``, ``seq``, ``key`` = the teacher key's SHA-256,
-  ``expires_at``) that expires with the class (PEXPIREAT);
+  ``expires_at``, and ``ended`` = 1 once its teacher ended it) that expires with the class (PEXPIREAT);
 - ``convstep:class:{code}:events``: the pub/sub channel; ``publish`` increments ``seq``, stores
-  ``url`` and publishes ``"<seq> <url>"`` in one Lua script, so seq and url never disagree;
+  ``url`` and publishes ``"<seq> <url>"`` in one Lua script, so seq and url never disagree; ``end``
+  marks the hash ended, drops the followers and publishes ``"ended"``, in one script too;
 - ``convstep:class:{code}:followers``: a sorted set of open streams scored by the time their
   presence runs out (refreshed every few seconds), so a worker that dies stops being counted;
 - ``convstep:rate:{key}:{window}``: fixed-window counters (the rate limits) that expire.
@@ -42,19 +43,27 @@ POOL_SIZE = 16  # Redis connections per worker at most (the pub/sub reader's inc
 CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'url', ARGV[1], 'seq', ARGV[2], 'key', ARGV[3], 'expires_at', ARGV[4])
+if ARGV[6] == '1' then redis.call('HSET', KEYS[1], 'ended', '1') end
 redis.call('PEXPIREAT', KEYS[1], ARGV[5])
 return 1
 """
 PUBLISH = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'ended') == 1 then return false end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HSET', KEYS[1], 'url', ARGV[1])
 redis.call('PUBLISH', KEYS[2], seq .. ' ' .. ARGV[1])
 return seq
 """
+END = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'ended', '1')
+redis.call('DEL', KEYS[2])
+redis.call('PUBLISH', KEYS[3], 'ended')
+return 1
+"""
 JOIN = """
 local ttl = redis.call('PTTL', KEYS[1])
-if ttl <= 0 then return 0 end
+if ttl <= 0 or redis.call('HEXISTS', KEYS[1], 'ended') == 1 then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ttl)
 return 1
@@ -75,6 +84,7 @@ class RedisBus:
         self._create = self.redis.register_script(CREATE)
         self._publish = self.redis.register_script(PUBLISH)
         self._join = self.redis.register_script(JOIN)
+        self._end = self.redis.register_script(END)
         self._subscribers = Subscribers(QUEUE_LIMIT + 1)  # + 1: room for a failure
         self._reader: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -89,22 +99,31 @@ class RedisBus:
     # -- records ----------------------------------------------------------------------------------------------
     async def create(self, record: ClassRecord) -> bool:
         created = await self._call(self._create(keys=[_key(record.code)], args=[
-            record.url, record.seq, record.key_digest, repr(record.expires_at), int(record.expires_at * 1000)]))
+            record.url, record.seq, record.key_digest, repr(record.expires_at), int(record.expires_at * 1000),
+            int(record.ended)]))  # ended: a worker writing back a class it saw ended (Redis restarted empty)
         return bool(created)
 
     async def get(self, code: str) -> ClassRecord | None:
         fields: dict[str, str] = await self._call(self.redis.hgetall(_key(code)))  # type: ignore[arg-type]
         if not fields or "key" not in fields:
             return None
-        return ClassRecord(code, str(fields["key"]), str(fields["url"]), int(fields["seq"]), float(fields["expires_at"]))
+        return ClassRecord(code, str(fields["key"]), str(fields["url"]), int(fields["seq"]), float(fields["expires_at"]),
+                           ended="ended" in fields)
 
     async def publish(self, code: str, url: str) -> Change | None:
         seq = await self._call(self._publish(keys=[_key(code), f"{_key(code)}:events"], args=[url]))
         return None if seq is None else Change(url, int(seq))
 
+    async def end(self, code: str) -> bool:
+        ended = await self._call(self._end(keys=[_key(code), f"{_key(code)}:followers", f"{_key(code)}:events"]))
+        return bool(ended)
+
     # -- subscriptions ----------------------------------------------------------------------------------------
     def _dispatch(self, channel: str, payload: str) -> None:
         code = channel[len(PREFIX):-len(":events")]
+        if payload == "ended":
+            self._subscribers.end(code)
+            return
         seq, _, url = payload.partition(" ")
         self._subscribers.offer(code, Change(url, int(seq)))
 

@@ -4,6 +4,11 @@ Framework-free (the router in app/api/classes.py and class-ui's /join page call 
 refusal is a ``Problem`` naming its field or its setting; a bus that does not answer (Redis down)
 is a 503 with Retry-After for the API, and a ``reconnecting`` event on an open stream, which then
 resumes by itself and re-sends the teacher's latest state.
+
+A class ends in one of two ways. Its teacher ends it (``end``, DELETE): every open stream gets an
+``ended`` event and closes, and until the class would have expired it answers 410 Gone (saying so and
+naming the teacher's last page); ending it again is harmless. Or it expires (CONVSTEP_CLASS_TTL_S):
+its streams get ``ended`` too, and the code is then unknown (404).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 
 from ..problems import Problem
 from ..settings import Settings
-from .bus import BusUnavailable, ClassBus, ClassRecord
+from .bus import BusUnavailable, ClassBus, ClassEnded, ClassRecord
 from .codes import key_digest, key_matches, new_code, new_key, normalise_code
 from .urls import page_url
 
@@ -44,6 +49,7 @@ class ClassInfo:
     seq: int
     followers: int
     expires_at: float  # Unix time; ``iso(expires_at)`` for JSON
+    ended: bool = False  # its teacher ended it (only from ``info(code, ended=True)``): ``url`` is the last page
 
     def as_json(self) -> dict[str, Any]:
         return {"code": self.code, "url": self.url, "followers": self.followers, "expires_at": iso(self.expires_at)}
@@ -81,6 +87,18 @@ def state_event(url: str, seq: int) -> Event:
     return Event("state", {"url": url, "seq": seq}, str(seq))
 
 
+def _gone(record: ClassRecord) -> Problem:
+    return Problem(410, f"the class {record.code} has ended: its teacher ended it (the last page shown was"
+                   f" {record.url})", "code")
+
+
+def _ended_event(code: str, url: str | None, seq: int, detail: str) -> Event:
+    data: dict[str, Any] = {"code": code, "detail": detail}
+    if url is not None:
+        data.update(url=url, seq=seq)
+    return Event("ended", data)
+
+
 def _unavailable(exc: BusUnavailable) -> Problem:
     return Problem(503, f"the class bus does not answer ({exc}); try again in a moment", None, {"Retry-After": "2"})
 
@@ -102,8 +120,8 @@ class Classroom:
 
     def _remember(self, record: ClassRecord) -> ClassRecord:
         known = self._known.get(record.code)
-        if known is None or record.seq >= known.seq:
-            self._known[record.code] = record
+        if known is None or (record.seq >= known.seq and not known.ended) or record.ended:
+            self._known[record.code] = record  # an end is kept: never written back as a live class
         if len(self._known) > 4096:
             now = self.clock()
             self._known = {c: r for c, r in self._known.items() if r.expires_at > now}
@@ -129,10 +147,15 @@ class Classroom:
                           f" {self.settings.class_ttl_s // 60} minutes, CONVSTEP_CLASS_TTL_S)", "code")
         return self._remember(record)
 
-    async def info(self, code: str) -> ClassInfo:
+    async def info(self, code: str, ended: bool = False) -> ClassInfo:
         """The class ``code``: its current url, sequence number, followers and end. Problem 404 when
-        unknown or ended, 503 when the bus does not answer. This is the one read other code uses."""
+        unknown or expired, 410 when its teacher ended it (unless ``ended``: then its last page, with
+        ``ended`` set), 503 when the bus does not answer. This is the one read other code uses."""
         record = await self._record(code)
+        if record.ended:
+            if not ended:
+                raise _gone(record)
+            return ClassInfo(record.code, record.url, record.seq, 0, record.expires_at, ended=True)
         try:
             followers = await self.bus.followers(record.code, self.clock())
         except BusUnavailable as exc:
@@ -161,12 +184,17 @@ class Classroom:
             raise _unavailable(exc) from None
         raise Problem(503, "no free class code was found: try again", None, {"Retry-After": "1"})
 
-    async def step(self, code: str, key: str | None, url: str) -> ClassInfo:
-        """Publish the teacher's new state: 404 unknown, 403 wrong key, 422 not a page, 429 too often."""
-        record = await self._record(code)
+    def _check_key(self, record: ClassRecord, key: str | None, doing: str) -> None:
         if not key_matches(record.key_digest, key):
-            raise Problem(403, "X-Teacher-Key is missing or wrong for this class (only its teacher may step it)",
+            raise Problem(403, f"X-Teacher-Key is missing or wrong for this class (only its teacher may {doing} it)",
                           "X-Teacher-Key")
+
+    async def step(self, code: str, key: str | None, url: str) -> ClassInfo:
+        """Publish the teacher's new state: 404 unknown, 403 wrong key, 410 ended, 422 not a page, 429 too often."""
+        record = await self._record(code)
+        self._check_key(record, key, "step")
+        if record.ended:
+            raise _gone(record)
         canonical = page_url(url, self.settings)
         limit = self.settings.class_posts_per_second
         try:
@@ -177,6 +205,10 @@ class Classroom:
             change = await self.bus.publish(record.code, canonical)
             if change is None and await self._restore(record.code) is not None:
                 change = await self.bus.publish(record.code, canonical)
+            if change is None:  # ended (or expired) since it was read
+                latest = await self.bus.get(record.code)
+                if latest is not None and latest.ended:
+                    raise _gone(self._remember(latest))
         except BusUnavailable as exc:
             raise _unavailable(exc) from None
         if change is None:
@@ -184,10 +216,28 @@ class Classroom:
         self._remember(ClassRecord(record.code, record.key_digest, change.url, change.seq, record.expires_at))
         return ClassInfo(record.code, change.url, change.seq, 0, record.expires_at)
 
+    async def end(self, code: str, key: str | None) -> None:
+        """The teacher ends the class: its followers get ``ended`` and their streams close; from now on it
+        answers 410 until it would have expired. 404 unknown or expired, 403 wrong key; ending an ended
+        class again does nothing (DELETE is idempotent)."""
+        record = await self._record(code)
+        self._check_key(record, key, "end")
+        if record.ended:
+            return
+        try:
+            if not await self.bus.end(record.code) and await self._restore(record.code) is not None:
+                await self.bus.end(record.code)
+        except BusUnavailable as exc:
+            raise _unavailable(exc) from None
+        self._remember(ClassRecord(record.code, record.key_digest, record.url, record.seq, record.expires_at,
+                                   ended=True))
+
     # -- the students ----------------------------------------------------------------------------------------
     async def admit(self, code: str) -> str:
-        """Check a new event stream may open (404, 503 past the followers or streams limits); the code."""
+        """Check a new event stream may open (404, 410 ended, 503 past the followers or streams limits); the code."""
         record = await self._record(code)
+        if record.ended:
+            raise _gone(record)
         if self.open_streams >= self.settings.max_event_streams:
             raise Problem(503, f"this worker holds {self.settings.max_event_streams} open class event streams, its"
                           " limit (CONVSTEP_MAX_EVENT_STREAMS): try again shortly", None, {"Retry-After": "5"})
@@ -208,11 +258,14 @@ class Classroom:
 
         When the bus stops answering: one ``reconnecting`` event, then tries every RETRY_S; once it
         answers again, the latest state is sent again (whatever was missed), and on it goes. When the
-        class ends: an ``ended`` event, and the stream closes.
+        class ends (its teacher ended it, or it expired): an ``ended`` event, and the stream closes.
         """
         connection = uuid.uuid4().hex
         self.open_streams += 1
         sent, down = -1, False
+        sent_url: str | None = None
+        expired = f"the class {code} has ended (classes last {self.settings.class_ttl_s // 60} minutes)"
+        by_teacher = f"the teacher ended the class {code}"
         ping_s = self.settings.class_ping_s
         ping_at = time.monotonic() + ping_s  # real time, whatever self.clock is
         try:
@@ -221,21 +274,30 @@ class Classroom:
                     async with self.bus.subscribe(code) as subscription:
                         record = await self.bus.get(code) or await self._restore(code)
                         if record is None:
-                            yield Event("ended", {"code": code, "detail": f"the class {code} has ended"})
+                            yield _ended_event(code, sent_url, sent, expired)
                             return
                         self._remember(record)
+                        if record.ended:
+                            yield _ended_event(code, record.url, record.seq, by_teacher)
+                            return
                         await self.bus.join(code, connection, self.clock())
                         down = False
                         yield state_event(record.url, record.seq)
-                        sent = record.seq
+                        sent, sent_url = record.seq, record.url
                         refresh_at = self.clock() + REFRESH_S
                         while True:
                             now = self.clock()
                             wait = max(0.0, min(refresh_at - now, record.expires_at - now, ping_at - time.monotonic()))
-                            change = await subscription.next(wait)
+                            try:
+                                change = await subscription.next(wait)
+                            except ClassEnded:
+                                self._remember(ClassRecord(code, record.key_digest, sent_url or record.url, sent,
+                                                           record.expires_at, ended=True))
+                                yield _ended_event(code, sent_url, sent, by_teacher)
+                                return
                             if change is not None and change.seq > sent:
                                 yield state_event(change.url, change.seq)
-                                sent = change.seq
+                                sent, sent_url = change.seq, change.url
                                 ping_at = time.monotonic() + ping_s
                             elif time.monotonic() >= ping_at:
                                 yield PING
@@ -246,12 +308,15 @@ class Classroom:
                                 if latest is None:
                                     latest = await self._restore(code)
                                     if latest is None:
-                                        yield Event("ended", {"code": code, "detail": f"the class {code} has ended"})
+                                        yield _ended_event(code, sent_url, sent, expired)
                                         return
                                 record = self._remember(latest)
                                 if record.seq > sent:  # a change this subscription missed
                                     yield state_event(record.url, record.seq)
-                                    sent = record.seq
+                                    sent, sent_url = record.seq, record.url
+                                if record.ended:  # its end was missed too (Redis was away when it was ended)
+                                    yield _ended_event(code, record.url, record.seq, by_teacher)
+                                    return
                                 await self.bus.join(code, connection, now)
                                 refresh_at = now + REFRESH_S
                 except BusUnavailable as exc:

@@ -6,8 +6,9 @@ that answers it), with the follow bar on top: so without JavaScript a student st
 teacher's current step and a "Refresh" link to catch up. With JavaScript, static/js/classroom.js
 takes over: it follows the class's event stream and shows every new state without a reload.
 
-An unknown or ended code is a 404 page that says so and offers the code box again; a bus that does
-not answer (Redis down) is never a 5xx here: the student view opens and says it is reconnecting.
+An unknown or expired code is a 404 page that says so and offers the code box again; a class its
+teacher ended is a 410 page that says so and links the last step shown; a bus that does not answer
+(Redis down) is never a 5xx here: the student view opens and says it is reconnecting.
 """
 
 from __future__ import annotations
@@ -55,13 +56,15 @@ async def join_form(request: Request, code: str | None = None) -> Response:
 async def join(request: Request, code: str) -> Response:
     """The teacher's current step, rendered by its own page, under the follow bar."""
     try:
-        info = await get_classroom(request.app).info(code)
+        info = await get_classroom(request.app).info(code, ended=True)
     except Problem as problem:
         if problem.status_code == 404:
             return _join_page(request, 404, typed=code[:20], missing=True, error=problem.detail)
         # the bus does not answer: the student view opens anyway and keeps trying (classroom.js)
         shown = normalise_code(code) or code[:20]
         return _join_page(request, classroom={"code": shown, "followers": "…"}, waiting=True, reconnecting=True)
+    if info.ended:  # no follow bar: nothing is left to follow
+        return _join_page(request, 410, ended=info.code, url=info.url)
     bar = {"code": info.code, "followers": info.followers}
     page = _teacher_page(request, info, bar)
     if page is not None:

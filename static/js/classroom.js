@@ -15,6 +15,9 @@
 // class's event stream (EventSource: `event: state`, data {"url", "seq"}; `reconnecting` when the bus is
 // down). E (or the button) breaks away: stepping is local and states are only remembered; E again rejoins
 // on the teacher's latest state. Stepping on one's own while following breaks away too.
+// End: "End class" DELETEs the class; every student's stream then says `ended` (with the last state) and
+// closes, their bar says "The class has ended" with a link to keep that last state on their own, and the
+// teacher's tab is back to "Start a class". A class that expired (404) or was ended elsewhere (410) ends so too.
 
 const TEACH = "convstep-class-teach";
 const FOLLOW = "convstep-class-follow";
@@ -98,9 +101,8 @@ async function pump() {
       teacherStatus("");
     } else if (response.status === 429) {
       retry = retryAfter(response, 1000); // then the newest state goes
-    } else if (response.status === 403 || response.status === 404) {
-      endClass(response.status === 404 ? "This class has ended (it expired). Start a new one when you need it." :
-        "This tab's teacher key was refused: start a new class.");
+    } else if (response.status === 403 || response.status === 404 || response.status === 410) {
+      endClass(response.status === 403 ? "This tab's teacher key was refused: start a new class." : gone(response.status));
     } else if (response.status === 422) {
       pub.sent = url; // not a page the class can follow (say, a form's error page): the next state goes as usual
       teacherStatus(`Not shared with the class: ${await detail(response, "not a page students can open")}`);
@@ -189,15 +191,20 @@ function showFollowers(count) {
   setText("[data-follow-count]", String(count));
 }
 
-// The follower count, and whether the class still exists (a 404 means it expired).
+function gone(status) {
+  return status === 410 ? "This class was ended. Start a new one when you need it." :
+    "This class has ended (it expired). Start a new one when you need it.";
+}
+
+// The follower count, and whether the class still exists (404: it expired; 410: it was ended).
 async function pollFollowers() {
   clearTimeout(followersTimer);
   const code = teach?.code || follow?.code;
   if (!code) return;
   try {
     const response = await fetch(`/api/classes/${code}`, { headers: { Accept: "application/json" } });
-    if (response.status === 404) {
-      if (teach) endClass("This class has ended (it expired). Start a new one when you need it.");
+    if (response.status === 404 || response.status === 410) {
+      if (teach) endClass(gone(response.status));
       else classEnded();
       return;
     }
@@ -210,8 +217,36 @@ async function pollFollowers() {
   followersTimer = setTimeout(pollFollowers, teach ? FOLLOWERS_EVERY.teacher : FOLLOWERS_EVERY.student);
 }
 
-// This tab stops publishing; the class itself ends on the server at its expiry (CONVSTEP_CLASS_TTL_S),
-// its students staying on the last state shown.
+let ending = false; // a double click ends it once
+
+// "End class": the class ends on the server (its students are told, and keep the last state if they
+// want); if the server cannot be reached, the class goes on and the teacher may press again.
+async function endOnServer() {
+  if (!teach || ending) return;
+  ending = true;
+  const { code, key } = teach;
+  try {
+    let response;
+    try {
+      response = await fetch(`/api/classes/${code}`, { method: "DELETE", keepalive: true, headers: { "X-Teacher-Key": key } });
+    } catch {
+      teacherStatus("Cannot reach the server to end the class: press End class again in a moment.");
+      return;
+    }
+    if (response.ok || response.status === 404 || response.status === 410) {
+      endClass(`Class ${code} has ended; its students keep the last step.`);
+    } else if (response.status === 403) {
+      endClass("This tab's teacher key was refused: the class was not yours to end.");
+    } else {
+      teacherStatus(`The class was not ended: ${await detail(response, `the server answered ${response.status}`)}.` +
+        " Press End class again in a moment.");
+    }
+  } finally {
+    ending = false;
+  }
+}
+
+// This tab stops publishing and is back to "Start a class" (the class itself has ended, or is not ours).
 function endClass(message = "") {
   teach = null;
   save(TEACH, null);
@@ -243,6 +278,11 @@ function showFollower() {
   setText("[data-follow-code]", follow.code);
   setText("[data-follow-mode]", { following: "Following the teacher", exploring: "Exploring on my own", ended: "The class has ended" }[mode]);
   const toggle = $("[data-follow-toggle]");
+  const keep = $("[data-follow-keep]");
+  if (keep) {
+    keep.hidden = !follow.ended || !follow.latest;
+    if (follow.latest) keep.href = follow.latest;
+  }
   if (toggle) {
     toggle.hidden = follow.ended;
     const [word, rest] = follow.exploring ? ["Rejoin", " the teacher"] : ["Explore", " on my own"];
@@ -274,7 +314,11 @@ function connect() {
     if (!follow.exploring) goTo(data.url);
   });
   source.addEventListener("reconnecting", () => followStatus("Reconnecting…"));
-  source.addEventListener("ended", () => classEnded());
+  source.addEventListener("ended", (event) => {
+    let data = {};
+    try { data = JSON.parse(event.data); } catch { /* ended all the same */ }
+    classEnded(typeof data.url === "string" && data.url.startsWith("/") && !data.url.startsWith("//") ? data.url : null);
+  });
   source.addEventListener("open", () => followStatus(""));
   source.addEventListener("error", () => {
     followStatus("Reconnecting…");
@@ -286,16 +330,18 @@ function connect() {
 async function checkAndReconnect() {
   try {
     const response = await fetch(`/api/classes/${encodeURIComponent(follow.code)}`, { headers: { Accept: "application/json" } });
-    if (response.status === 404) { classEnded(); return; }
+    if (response.status === 404 || response.status === 410) { classEnded(); return; }
   } catch { /* the server is away: try the stream again */ }
   connect();
 }
 
-function classEnded() {
+// The class is over: the stream closes, the bar says so and offers the teacher's last state to keep.
+function classEnded(last = null) {
   source?.close();
   clearTimeout(followersTimer);
   if (!follow) return;
   follow.ended = true;
+  if (last) follow.latest = last;
   save(FOLLOW, follow);
   followStatus("");
   showFollower();
@@ -364,7 +410,7 @@ async function rejoin() {
   if (!follow.latest) { // nothing heard yet: ask the class where the teacher is
     try {
       const response = await fetch(`/api/classes/${encodeURIComponent(follow.code)}`);
-      if (response.status === 404) { classEnded(); return; }
+      if (response.status === 404 || response.status === 410) { classEnded(); return; }
       if (response.ok) follow.latest = (await response.json()).url || null;
     } catch { /* the stream will bring it */ }
   }
@@ -419,9 +465,10 @@ document.addEventListener("click", (event) => {
   if (t.closest("[data-class-start]")) startClass();
   else if (t.closest("[data-class-hide]")) setHidden(true);
   else if (t.closest("[data-class-show]")) setHidden(false);
-  else if (t.closest("[data-class-end]")) endClass();
+  else if (t.closest("[data-class-end]")) endOnServer();
   else if (t.closest("[data-follow-toggle]")) toggleExplore();
   else if (t.closest("[data-follow-leave]")) leave();
+  else if (t.closest("[data-follow-keep]")) leave(); // and the link opens the last state, followed by nobody
 });
 
 // Every state the teacher's tab shows: stepper.js's steps, htmx's pushed URLs, back/forward.

@@ -200,26 +200,67 @@ def test_a_burst_of_steps_ends_every_student_on_the_last_one(tabs, class_server)
     all_on(students, f"{base}/conv2d?step=15", step=15)
 
 
-def test_end_class_stops_publishing(tabs, class_server):
+def test_end_class_ends_it_for_every_student(tabs, class_server):
+    """"End class" ends the class on the server: a student following and one exploring on their own both read
+    "The class has ended" with a link to keep the teacher's last step; the teacher's tab is back to "Start a class"."""
     base = class_server
     teacher = tabs.open()
     code = start_class(teacher, base)
-    student = join(tabs, base, code)
+    following = join(tabs, base, code)
+    exploring = join(tabs, base, code, width=390, height=844)
     teacher.keyboard.press("ArrowRight")
-    all_on([student], f"{base}/conv2d?step=1", step=1)
+    all_on([following, exploring], f"{base}/conv2d?step=1", step=1)
+    exploring.keyboard.press("e")
+    expect(exploring.locator("[data-follow-bar]")).to_have_attribute("data-mode", "exploring")
+    exploring.keyboard.press("End")
+    expect(exploring).not_to_have_url(f"{base}/conv2d?step=1")
+    teacher.keyboard.press("ArrowRight")
+    all_on([following], f"{base}/conv2d?step=2", step=2)
+    published(base, code, "/conv2d?step=2")
+
     teacher.locator("[data-class-end]").click()
     expect(teacher.locator("[data-class-panel]")).to_be_hidden()
     expect(teacher.locator("[data-class-start]")).to_have_text(re.compile("^Start a class"))
+    expect(teacher.locator("[data-class-error]")).to_have_text(f"Class {code} has ended; its students keep the last step.")
     assert teacher.evaluate("sessionStorage.getItem('convstep-class-teach')") is None
+    for student in (following, exploring):
+        bar = student.locator("[data-follow-bar]")
+        expect(bar).to_have_attribute("data-mode", "ended")
+        expect(bar.locator("[data-follow-mode]")).to_have_text("The class has ended")
+        keep = bar.locator("a[data-follow-keep]")
+        expect(keep).to_be_visible()
+        expect(keep).to_contain_text("Keep the last step")  # "on my own" too, but on a phone
+        expect(keep).to_have_attribute("href", "/conv2d?step=2")
+        expect(bar.locator("[data-follow-toggle]")).to_be_hidden()
+    expect(following).to_have_url(f"{base}/conv2d?step=2")
+    expect(following.locator("html")).not_to_have_class(re.compile(r"\bfollowing\b"))  # the settings are back
+    shot(following, "class-ended-1280", full_page=False)
+    shot(exploring, "class-ended-390", full_page=False)
+    r = httpx.get(f"{base}/api/classes/{code}")
+    assert r.status_code == 410 and "its teacher ended it" in r.json()["detail"]
+
+    # the teacher steps on: nothing is published any more
     teacher.keyboard.press("ArrowRight")
-    expect(teacher.locator("#workspace")).to_have_attribute("data-step", "2")
-    teacher.reload()  # no class in this tab any more: the page publishes nothing
+    expect(teacher.locator("#workspace")).to_have_attribute("data-step", "3")
+    teacher.reload()
     expect(teacher.locator("[data-class-panel]")).to_be_hidden()
-    expect(student).to_have_url(f"{base}/conv2d?step=1")
-    # the student may leave follow mode: the bar goes, the page stays
-    student.locator("[data-follow-leave]").click()
-    expect(student.locator("[data-follow-bar]")).to_be_hidden()
-    expect(student).to_have_url(f"{base}/conv2d?step=1")
+    expect(following).to_have_url(f"{base}/conv2d?step=2")
+
+    # the student who explored keeps the teacher's last step, followed by nobody
+    exploring.locator("[data-follow-keep]").click()
+    expect(exploring).to_have_url(f"{base}/conv2d?step=2")
+    expect(exploring.locator("#workspace")).to_have_attribute("data-step", "2")
+    expect(exploring.locator("[data-follow-bar]")).to_be_hidden()
+    assert exploring.evaluate("sessionStorage.getItem('convstep-class-follow')") is None
+    exploring.keyboard.press("ArrowRight")  # stepping alone, as on any page
+    expect(exploring.locator("#workspace")).to_have_attribute("data-step", "3")
+    # the one who followed may simply leave: the bar goes, the page stays
+    following.locator("[data-follow-leave]").click()
+    expect(following.locator("[data-follow-bar]")).to_be_hidden()
+    expect(following).to_have_url(f"{base}/conv2d?step=2")
+    # a new class starts from the same tab
+    second = start_class(teacher, base)
+    assert second != code
 
 
 def test_reconnecting_is_shown_and_the_stream_resumes(tabs, class_server):

@@ -175,6 +175,48 @@ def test_a_class_expires_after_its_ttl(tmp_path):
             assert "ended" in r.json()["detail"] and "CONVSTEP_CLASS_TTL_S" in r.json()["detail"]
 
 
+def end(client: TestClient, code: str, key: str | None):
+    return client.delete(f"/api/classes/{code}", headers={"X-Teacher-Key": key} if key is not None else {})
+
+
+def test_delete_ends_the_class_for_everyone_410_after(client):
+    code, key, _ = started(client)
+    assert step(client, code, key, "/conv2d?step=4").status_code == 204
+    for wrong in (None, "", key[:-1], started(client)[1]):
+        r = end(client, code, wrong)
+        assert r.status_code == 403 and r.json()["field"] == "X-Teacher-Key", wrong
+        assert client.get(f"/api/classes/{code}").status_code == 200  # still on
+    r = end(client, code, key)
+    assert r.status_code == 204 and r.content == b""
+    for r in (client.get(f"/api/classes/{code}"), step(client, code, key, "/conv2d?step=5"),
+              client.get(f"/api/classes/{code}/events"), client.get(f"/api/classes/{code}/qr.svg"),
+              client.get(f"/api/classes/{code.lower()}")):
+        assert r.status_code == 410, r.text
+        assert r.json() == {"detail": f"the class {code} has ended: its teacher ended it (the last page shown was"
+                                      " /conv2d?step=4)", "field": "code"}
+    assert end(client, code, key).status_code == 204  # idempotent: ending it again changes nothing
+    assert end(client, code, "wrong").status_code == 403  # but only its teacher may ask
+    assert client.get(f"/api/classes/{code}").status_code == 410
+
+
+@pytest.mark.parametrize("code", ["ABCDEF", "222222"])
+def test_ending_an_unknown_class_is_404(client, code):
+    r = end(client, code, "k")
+    assert r.status_code == 404 and r.json()["field"] == "code" and "no class" in r.json()["detail"]
+
+
+def test_an_ended_class_is_404_once_it_would_have_expired(tmp_path):
+    clock = FakeClock()
+    with clocked_client(tmp_path, clock, class_ttl_s=600) as client:
+        code, key, _ = started(client)
+        assert end(client, code, key).status_code == 204
+        clock.now += 599
+        assert client.get(f"/api/classes/{code}").status_code == 410
+        clock.now += 1
+        assert client.get(f"/api/classes/{code}").status_code == 404
+        assert end(client, code, key).status_code == 404
+
+
 def test_classes_per_address_per_hour_429(tmp_path):
     clock = FakeClock(1_800_000_000.0)  # on the hour
     with clocked_client(tmp_path, clock, classes_per_address_hour=3) as client:
@@ -246,6 +288,16 @@ def test_the_classes_api_is_in_openapi_with_real_schemas(client):
     assert any(p["name"] == "X-Teacher-Key" and p["in"] == "header" for p in put["parameters"])
     assert "text/event-stream" in paths["/api/classes/{code}/events"]["get"]["responses"]["200"]["content"]
     assert "image/svg+xml" in paths["/api/classes/{code}/qr.svg"]["get"]["responses"]["200"]["content"]
+    delete = paths["/api/classes/{code}"]["delete"]
+    assert set(delete["responses"]) == {"204", "403", "404", "422", "503"}
+    assert any(p["name"] == "X-Teacher-Key" and p["in"] == "header" for p in delete["parameters"])
+    for path, method in (("/api/classes/{code}", "get"), ("/api/classes/{code}/state", "put"),
+                         ("/api/classes/{code}/events", "get"), ("/api/classes/{code}/qr.svg", "get")):
+        assert "410" in paths[path][method]["responses"], (path, method)
+    links = paths["/api/classes"]["post"]["responses"]["201"]["links"]
+    operations = {op["operationId"] for item in paths.values() for op in item.values()}
+    assert {link["operationId"] for link in links.values()} <= operations  # every link opens a real operation
+    assert "end_class_api_classes__code__delete" in operations
     schemas = doc["components"]["schemas"]
     assert set(schemas["ClassStarted"]["required"]) == {"code", "teacher_key", "join_url", "expires_at"}
     assert set(schemas["ClassState"]["properties"]) == {"code", "url", "followers", "expires_at"}

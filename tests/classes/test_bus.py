@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app.classes.bus import PRESENCE_S, BusUnavailable, Change, ClassRecord
+from app.classes.bus import PRESENCE_S, BusUnavailable, Change, ClassEnded, ClassRecord
 from app.classes.memory import InProcessBus
 
 
@@ -75,6 +75,47 @@ def test_followers_join_leave_and_expire(make_bus):
         assert await bus.followers("ABCDEF", now + PRESENCE_S + 1) == 0  # not refreshed: its worker died
         await bus.join("ZZZZZZ", "c", now)  # no such class: not counted
         assert await bus.followers("ZZZZZZ", now) == 0
+        await bus.close()
+    run(scenario())
+
+
+def test_ending_a_class_tells_its_subscribers_and_keeps_it_ended(make_bus):
+    async def scenario():
+        bus = make_bus()
+        await bus.create(record())
+        await bus.create(record("GHJKMN"))
+        now = time.time()
+        await bus.join("ABCDEF", "a", now)
+        async with bus.subscribe("ABCDEF") as first, bus.subscribe("ABCDEF") as second, bus.subscribe("GHJKMN") as other:
+            await bus.publish("ABCDEF", "/conv1d?step=2")
+            assert await bus.end("ABCDEF") is True
+            for subscription in (first, second):
+                assert await subscription.next(2.0) == Change("/conv1d?step=2", 1)  # what came before, in order
+                with pytest.raises(ClassEnded):
+                    await subscription.next(2.0)  # told at once, not after the timeout
+            assert await other.next(0.2) is None  # another class goes on
+        got = await bus.get("ABCDEF")
+        assert (got.ended, got.url, got.seq, got.key_digest) == (True, "/conv1d?step=2", 1, "d" * 64)
+        assert await bus.followers("ABCDEF", now) == 0  # its followers are forgotten ...
+        await bus.join("ABCDEF", "b", now)
+        assert await bus.followers("ABCDEF", now) == 0  # ... and nobody joins an ended class
+        assert await bus.publish("ABCDEF", "/pool") is None  # nor is it stepped
+        assert (await bus.get("ABCDEF")).url == "/conv1d?step=2"
+        assert await bus.end("ABCDEF") is True  # ending twice is harmless
+        assert await bus.end("ZZZZZZ") is False
+        assert (await bus.get("GHJKMN")).ended is False
+        await bus.close()
+    run(scenario())
+
+
+def test_an_ended_class_written_back_stays_ended(make_bus):
+    """A worker restoring a class it saw ended (Redis restarted empty) writes it back ended, never live."""
+    async def scenario():
+        bus = make_bus()
+        ended = ClassRecord("ABCDEF", "d" * 64, "/pool", 4, time.time() + 60, ended=True)
+        assert await bus.create(ended) is True
+        assert await bus.get("ABCDEF") == ended
+        assert await bus.publish("ABCDEF", "/conv1d") is None
         await bus.close()
     run(scenario())
 

@@ -1,6 +1,6 @@
 """GET /api/classes/{code}/events on a real server (uvicorn, one worker, in-process bus), read with
 httpx streaming: the current state first, then every change in order, Last-Event-ID, pings, the
-follower count while connected, and the end of a class."""
+follower count while connected, and the end of a class (expired, or ended by its teacher)."""
 
 from __future__ import annotations
 
@@ -131,3 +131,34 @@ def test_the_stream_ends_with_the_class():
             got = list(events(r.iter_lines()))  # the server closes the stream when the class ends
         assert [e.event for e in got] == ["state", "ended"]
         assert httpx.get(f"{server.base}/api/classes/{started['code']}/events").status_code == 404
+
+
+def test_the_teacher_ending_the_class_ends_every_stream(server):
+    started = start(server.base, url="/flip?at=2")
+    code = started["code"]
+    results: dict[int, list] = {}
+    ready = threading.Barrier(4)
+
+    def follow(i: int) -> None:
+        with httpx.stream("GET", f"{server.base}/api/classes/{code}/events", timeout=10) as r:
+            stream = events(r.iter_lines())
+            seen = [next(stream)]
+            ready.wait()
+            seen.extend(stream)  # until the server closes the stream
+            results[i] = [(e.event, e.json) for e in seen]
+
+    threads = [threading.Thread(target=follow, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    put(server.base, started, "/flip?at=3")
+    r = httpx.delete(f"{server.base}/api/classes/{code}", headers={"X-Teacher-Key": started["teacher_key"]})
+    assert r.status_code == 204
+    for t in threads:
+        t.join(15)
+        assert not t.is_alive()
+    ended = {"code": code, "detail": f"the teacher ended the class {code}", "url": "/flip?at=3", "seq": 1}
+    assert results == {i: [("state", {"url": "/flip?at=2", "seq": 0}), ("state", {"url": "/flip?at=3", "seq": 1}),
+                           ("ended", ended)] for i in range(3)}
+    assert httpx.get(f"{server.base}/api/classes/{code}").json()["detail"].startswith(f"the class {code} has ended")
+    assert httpx.get(f"{server.base}/api/classes/{code}/events").status_code == 410

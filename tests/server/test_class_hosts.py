@@ -1,7 +1,8 @@
 """Two "hosts" sharing only Redis: two app processes with separate data directories and Debian's
 real redis-server on loopback. A teacher on host A reaches a follower on host B; an upload through A
 is stepped through B, a model uploaded through A is shown and run on B; killing and restarting Redis
-in the middle of a class gives no 5xx from a page, and every follower ends on the teacher's final state."""
+in the middle of a class gives no 5xx from a page, and every follower ends on the teacher's final state;
+a class ended through one host ends for the followers on both."""
 
 from __future__ import annotations
 
@@ -41,13 +42,15 @@ def put(base: str, started: dict, url: str) -> httpx.Response:
 
 
 class Follower(threading.Thread):
-    """Follows a class on one host, reconnecting as a browser's EventSource does (with Last-Event-ID)."""
+    """Follows a class on one host, reconnecting as a browser's EventSource does (with Last-Event-ID),
+    until the class says it has ended."""
 
     def __init__(self, base: str, code: str) -> None:
         super().__init__(daemon=True)
         self.base, self.code = base, code
         self.seen: list[tuple[str, dict]] = []
         self.connected = threading.Event()
+        self.ended = threading.Event()
         self.stop = threading.Event()
         self.statuses: list[int] = []
 
@@ -62,13 +65,17 @@ class Follower(threading.Thread):
                     if r.status_code != 200:
                         time.sleep(0.3)
                         continue
-                    for event in events(r.iter_lines()):
+                    for event in events(r.iter_lines()):  # after "ended", the server closes the stream
                         self.seen.append((event.event, event.json))
                         if event.event == "state":
                             last = event.id
                             self.connected.set()
+                        if event.event == "ended":
+                            self.ended.set()
                         if self.stop.is_set():
                             return
+                    if self.ended.is_set():
+                        return
             except httpx.HTTPError:
                 time.sleep(0.2)
 
@@ -102,6 +109,40 @@ def test_a_teacher_on_one_host_reaches_a_follower_on_the_other(redis_server):
         follower.stop.set()
         states = [data for kind, data in follower.seen if kind == "state"]
         assert states == [{"url": "/", "seq": 0}, *({"url": f"/conv2d?step={i}", "seq": i} for i in range(1, 6))]
+
+
+def test_a_class_ended_through_one_host_ends_for_the_followers_on_both(redis_server):
+    with ExitStack() as stack:
+        a, b = two_hosts(stack, redis_server.url)
+        started = start(a.base)
+        code = started["code"]
+        followers = [Follower(host.base, code) for host in (a, b, b)]
+        for follower in followers:
+            follower.start()
+        assert all(f.connected.wait(10) for f in followers)
+        assert put(a.base, started, "/pool?step=3").status_code == 204
+        assert wait_for(lambda: all(f.last_url == "/pool?step=3" for f in followers))
+        assert httpx.delete(f"{b.base}/api/classes/{code}", headers={"X-Teacher-Key": "wrong"}).status_code == 403
+        assert not any(f.ended.is_set() for f in followers)
+        r = httpx.delete(f"{b.base}/api/classes/{code}", headers={"X-Teacher-Key": started["teacher_key"]})
+        assert r.status_code == 204, r.text  # ended through B, the teacher's class started on A
+        assert all(f.ended.wait(10) for f in followers)
+        for follower in followers:
+            follower.join(10)
+            assert not follower.is_alive()  # its stream closed: the thread returned
+            assert follower.seen[-1] == ("ended", {"code": code, "detail": f"the teacher ended the class {code}",
+                                                   "url": "/pool?step=3", "seq": 1})
+            assert [kind for kind, _ in follower.seen] == ["state", "state", "ended"]
+        gone = f"the class {code} has ended: its teacher ended it (the last page shown was /pool?step=3)"
+        for host in (a, b):
+            for r in (httpx.get(f"{host.base}/api/classes/{code}"), put(host.base, started, "/pool?step=4"),
+                      httpx.get(f"{host.base}/api/classes/{code}/events", timeout=10)):
+                assert r.status_code == 410, r.text
+                assert r.json() == {"detail": gone, "field": "code"}
+            assert httpx.get(f"{host.base}/join/{code}").status_code == 410
+            again = httpx.delete(f"{host.base}/api/classes/{code}", headers={"X-Teacher-Key": started["teacher_key"]})
+            assert again.status_code == 204  # idempotent on either host
+        assert httpx.delete(f"{a.base}/api/classes/ZZZZZZ", headers={"X-Teacher-Key": "k"}).status_code == 404
 
 
 def test_an_upload_through_one_host_is_stepped_through_the_other(redis_server, rng):

@@ -1,5 +1,6 @@
 """/join/{code} and /join (issue 14), server side: the teacher's current step rendered by its own page under
-the follow bar (what a student without JavaScript sees), a clear 404 for an unknown or ended code, the
+the follow bar (what a student without JavaScript sees), a clear 404 for an unknown or expired code, a 410
+page linking the last step for a class its teacher ended, the
 code box, and the "Start a class" button in projector mode only."""
 
 from __future__ import annotations
@@ -70,7 +71,19 @@ def test_unknown_code_is_a_clear_404_with_the_code_box(client, code):
     assert 'data-code=' not in page.text
 
 
-def test_an_ended_class_is_a_404(client, app):
+def test_a_class_its_teacher_ended_is_a_410_page_linking_the_last_step(client):
+    started = start(client, "/conv1d?stride=2&step=1")
+    code = started["code"]
+    assert client.delete(f"/api/classes/{code}", headers={"X-Teacher-Key": started["teacher_key"]}).status_code == 204
+    page = client.get(f"/join/{code}")
+    assert page.status_code == 410 and page.headers["cache-control"] == "no-store"
+    assert "<h1>The class has ended</h1>" in page.text and f"ended class {code}" in page.text
+    assert '<a class="button primary" href="/conv1d?stride=2&amp;step=1">Open the last step</a>' in page.text
+    assert "data-code=" not in page.text  # no follow bar: nothing is left to follow
+    assert "<title>The class has ended · convstep</title>" in page.text
+
+
+def test_an_expired_class_is_a_404(client, app):
     code = start(client, "/conv2d")["code"]
     classroom = get_classroom(app)
     now = classroom.clock()
