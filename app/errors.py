@@ -12,6 +12,8 @@ Domain modules raise framework-free errors (the engine's ``ParameterError``, eve
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -30,6 +32,7 @@ class PageErrorRenderer(Protocol):
                  raw: Mapping[str, str] | None = None) -> Response: ...
 
 
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 PAGES: dict[str, PageErrorRenderer] = {}  # page path → its error page
 
 
@@ -123,6 +126,17 @@ UNPARSABLE_BODY = {
 }
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the OpenAPI document gives this path (``DELETE, GET`` for /api/classes/{code}), or "".
+    Starlette's 405 names only the first route that matched the path, though each method has a route of its own."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods |= {method.upper() for method in item if method in HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -131,6 +145,8 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 400 and exc.detail in UNPARSABLE_BODY:
             field, detail = UNPARSABLE_BODY[exc.detail]
             return JSONResponse({"detail": detail, "field": field}, status_code=400)
+        if exc.status_code == 405 and (methods := allowed_methods(request)):
+            exc.headers = {**(exc.headers or {}), "Allow": methods}
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(ParameterError)

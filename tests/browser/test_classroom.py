@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import ExitStack
 
 import httpx
 import pytest
@@ -279,6 +280,53 @@ def test_reconnecting_is_shown_and_the_stream_resumes(tabs, class_server):
     teacher.keyboard.press("ArrowRight")
     all_on([student], f"{base}/conv2d?step=1", step=1)
     expect(status).to_have_text("")
+
+
+def test_redis_killed_mid_class_students_reconnect_and_end_on_the_final_step(tabs, redis_server, tmp_path):
+    """Two app processes sharing only Debian's redis-server (tests/server/test_class_hosts.py's set-up): the
+    teacher and one student on host A, another student on host B. Redis is killed mid-class (SIGKILL) while
+    the teacher steps on, then restarted empty: the students read "Reconnecting…", then follow again and end
+    on the teacher's final step; nothing answers 5xx but the classes API while Redis is away (503, retried)."""
+    source = "local" if htmx.LOCAL_FILE.is_file() else "none"
+    with ExitStack() as stack:
+        a, b = (stack.enter_context(running_server(data_dir=tmp_path / name, htmx_source=source, redis_url=redis_server.url,
+                                                   class_ping_s="1", classes_per_address_hour="200")).base
+                for name in ("a", "b"))
+        teacher = tabs.open()
+        code = start_class(teacher, a)
+        students = [join(tabs, a, code), join(tabs, b, code, width=390, height=844)]
+        bases = [a, b]
+        teacher.keyboard.press("ArrowRight")
+        for student, base in zip(students, bases, strict=True):
+            all_on([student], f"{base}/conv2d?step=1", step=1)
+
+        redis_server.stop()
+        for student in students:
+            expect(student.locator("[data-follow-status]")).to_have_text("Reconnecting…", timeout=15_000)
+            expect(student.locator("[data-follow-bar]")).to_have_attribute("data-mode", "following")
+        for _ in range(3):  # the teacher steps on: the page moves, the class API answers 503 and is retried
+            teacher.keyboard.press("ArrowRight")
+        expect(teacher.locator("#workspace")).to_have_attribute("data-step", "4")
+        expect(teacher.locator("[data-class-status]")).to_have_text(re.compile("trying again"), timeout=15_000)
+        shot(students[1], "class-student-redis-down-390", full_page=False)
+        for student, base in zip(students, bases, strict=True):
+            expect(student).to_have_url(f"{base}/conv2d?step=1")  # nothing new reached them
+            assert httpx.get(f"{base}/conv2d?step=2", timeout=10).status_code == 200  # pages work without Redis
+
+        redis_server.start()  # empty: no persistence; the workers that know the class write it back
+        for student, base in zip(students, bases, strict=True):
+            all_on([student], f"{base}/conv2d?step=4", step=4, timeout=30_000)  # the teacher's latest, re-sent
+        teacher.keyboard.press("ArrowRight")
+        teacher.keyboard.press("ArrowRight")
+        expect(teacher.locator("#workspace")).to_have_attribute("data-step", "6")
+        for student, base in zip(students, bases, strict=True):
+            all_on([student], f"{base}/conv2d?step=6", step=6, timeout=30_000)
+            expect(student.locator("[data-follow-status]")).to_have_text("")
+            expect(student.locator("[data-follow-bar]")).to_have_attribute("data-mode", "following")
+        expect(teacher.locator("[data-class-status]")).to_have_text("")
+        expect(teacher.locator(".class-full [data-class-followers]")).to_have_text("2", timeout=15_000)
+    # the classes API's 503s while Redis was away (the teacher's PUT and the follower counts), logged by Chrome
+    tabs.errors[:] = [e for e in tabs.errors if "status of 503" not in e]
 
 
 def test_join_without_javascript_shows_the_teachers_step(tabs, class_server):

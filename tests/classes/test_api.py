@@ -311,3 +311,11 @@ def test_a_state_is_rendered_once_per_worker_not_once_per_student():
     assert first is second  # every follower's stream yields the same event object ...
     assert encoded(first) is encoded(second)  # ... whose bytes are encoded once
     assert encoded(first) == b'id: 3\r\nevent: state\r\ndata: {"url":"/conv2d?step=3","seq":3}\r\n\r\n'
+
+
+def test_a_method_the_class_does_not_answer_is_405_allowing_get_and_delete(client):
+    code, _, _ = started(client)
+    r = client.request("OPTIONS", f"/api/classes/{code}")
+    assert r.status_code == 405
+    assert set(r.headers["allow"].split(", ")) == {"GET", "DELETE"}  # two routes, one path: both named
+    assert client.post(f"/api/classes/{code}/state").headers["allow"] == "PUT"
