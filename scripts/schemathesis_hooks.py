@@ -61,7 +61,7 @@ RELATIONAL = [re.compile(p) for p in (
     r"the largest side allowed is",                     # CONVSTEP_MAX_KERNEL_SIZE on kernels
     r"the model takes input of shape",                  # /api/models/{id}/run: the input vs the model's input shape
     r"every row needs the same number of values",       # a page's grid or kernel typed with ragged rows
-    r"lie inside the image",                            # a page's crop vs the image's size
+    r"lie inside the (\d+×\d+ )?image",                # a page's crop vs the image's size
     r"compare must have the kernel's shape|compare needs every number on screen",  # /conv2d's compare vs kernel, image
     r"^url: ",                                          # /api/classes: the page's own rules for its query (url's path
                                                         # is in the schema's pattern; each page's query rules in words)
