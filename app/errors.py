@@ -13,7 +13,6 @@ Domain modules raise framework-free errors (the engine's ``ParameterError``, eve
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
