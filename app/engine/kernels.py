@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
 
@@ -35,9 +36,12 @@ class Preset:
     notes_slip: str | None = None
     photo_note: str | None = None  # what to expect on a photo, said beside the result
 
-    @property
+    @cached_property
     def matrix(self) -> np.ndarray:
-        return np.array(self.numerators, dtype=np.float64) / self.denominator
+        """The exact weights, float64, read-only (built once: every request stepping a preset reads it)."""
+        matrix = np.array(self.numerators, dtype=np.float64) / self.denominator
+        matrix.flags.writeable = False
+        return matrix
 
     @property
     def sum(self) -> Fraction:

@@ -58,7 +58,13 @@ class PageState:
 
     @property
     def query_string(self) -> str:
-        return encode(self.canonical())
+        """``canonical()`` encoded, kept on the state like it (a request asks for it several times: the
+        redirect check, the cache key, the twin's URL, the step links)."""
+        cached = self.__dict__.get("_query_string")
+        if cached is None:
+            cached = encode(self.canonical())
+            object.__setattr__(self, "_query_string", cached)
+        return cached
 
     def url(self, **changes: Any) -> str:
         """The canonical URL of this state, or of this state with ``changes`` (field values, typed)."""

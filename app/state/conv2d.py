@@ -47,6 +47,7 @@ STEP = Whole("step", 0, MAX_STEP, 0)
 KEEP_STEP = Whole("keep_step", 0, MAX_STEP)  # the settings form's: the step on screen, clamped once the geometry is known
 COMPARE = Kernel("compare", "max_page_kernel_size", ranks=(2,))
 NUMBER = r"-?[0-9]{1,6}(\.[0-9]{1,6})?"
+NOTES_GRID_SPELLED = spell_matrix(NOTES_GRID)
 
 
 def default_mapping(kernel: np.ndarray) -> str:
@@ -194,7 +195,7 @@ class Conv2dState(PageState):
 
     def defaults(self) -> dict[str, str]:
         return {
-            "grid": spell_matrix(NOTES_GRID), "channel": "luma", "kernel": DEFAULT_KERNEL, "bias": "0", "stride": "1",
+            "grid": NOTES_GRID_SPELLED, "channel": "luma", "kernel": DEFAULT_KERNEL, "bias": "0", "stride": "1",
             "padding": "1", "dilation": "1", "step": "0", "mapping": default_mapping(self.kernel_matrix),
         }
 

@@ -209,7 +209,7 @@ def step_context(state: Conv2dState, view: Conv2dView, settings: Settings) -> di
         "sum_n": step_data.scaled(trace.sum, denominator),
         # an image step sends W's rows as HTML: the one before, this one and the next (numbers mode: two either side)
         "matrix": stepper.matrix_panel(view.x, view.kernel, g, trace, symbols=state.symbols,
-                                       around=step_data.MATRIX_AROUND if view.numbers else 1),
+                                       around=step_data.MATRIX_AROUND if view.numbers else 1, counts=False),
         "status": step_data.conv_status(trace, last),
     }
     if not view.numbers:
@@ -221,6 +221,7 @@ def step_context(state: Conv2dState, view: Conv2dView, settings: Settings) -> di
 def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[str, Any]:
     ctx = step_context(state, view, settings)
     g, trace = view.g, view.trace
+    ctx["matrix"]["counts"] = stepper.w_counts(view.kernel, g)  # the W panel's, the same at every step
     here = Links(state)
     out_w = g.out_shape[1]
     step, last = trace.index, g.steps - 1

@@ -139,11 +139,12 @@ def _text(texts: dict[float, str], value: float) -> str:
 
 
 def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep, full_limit: int = 400,
-                 symbols: bool = False, around: int = MATRIX_AROUND) -> dict[str, Any]:
+                 symbols: bool = False, around: int = MATRIX_AROUND, counts: bool = True) -> dict[str, Any]:
     """The rows of W around the current step (``around`` either side; all of W when it is small), aligned with x.
 
     Returns header columns (None = elided zero run), rows of cells, the current row's y = W·x
-    terms, and whether the whole matrix is shown. ``kernel``: as given (a :class:`ConvGeometry`
+    terms, whether the whole matrix is shown, and (``counts``) why W is sparse, in numbers, which does not
+    change from step to step (an image step's answer leaves them out). ``kernel``: as given (a :class:`ConvGeometry`
     that flips flips it itself); ``symbols``: W's entries are the weights' names (w₀ w₁ …), which
     shows which weight sits where and that every row shares them.
     """
@@ -192,13 +193,9 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
          "name": texts[names[int(c)]] if symbols else None}
         for c, v in zip(trace.w_columns, trace.w_values, strict=True)
     ]
-    if isinstance(g, ConvGeometry):
-        counts = weight_counts(g.in_shape, kernel, geometry=g)
-    else:
-        counts = weight_counts(g.in_shape, kernel, stride=g.stride, padding=g.padding, dilation=g.dilation)
     return {
         "whole": whole,
-        "counts": counts,  # why W is sparse, in numbers (the JSON twin carries them too)
+        "counts": w_counts(kernel, g) if counts else None,  # why W is sparse, in numbers (the JSON twin carries them too)
         "shape": (n_rows, n_cols),
         "headers": headers,
         "rows": rows,
@@ -207,6 +204,13 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
         "elided_rows_before": row_ids[0] if row_ids else 0,
         "elided_rows_after": n_rows - 1 - row_ids[-1] if row_ids else 0,
     }
+
+
+def w_counts(kernel: np.ndarray, g: Geometry) -> dict[str, int]:
+    """Why W is sparse, in numbers (``weight_counts``) for the W panel."""
+    if isinstance(g, ConvGeometry):
+        return weight_counts(g.in_shape, kernel, geometry=g)
+    return weight_counts(g.in_shape, kernel, stride=g.stride, padding=g.padding, dilation=g.dilation)
 
 
 def _cell_label(col: int, width: int, ndim: int) -> str:
@@ -228,8 +232,7 @@ def magnifier(x: np.ndarray, trace: ConvStep, margin: int = 2) -> list[list[Cell
                 Cell(
                     float(x[r, c]) if inside else 0.0,
                     " ".join(c for c in ("" if inside else "pad", "win" if (r, c) in window else "") if c),
-                    title=f"row {r}, column {c}",
-                )
+                )  # no title: the grid's row and column headers say where each cell is
             )
         rows.append(row)
     return rows
