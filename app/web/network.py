@@ -21,8 +21,8 @@ from markupsafe import Markup, escape
 
 from .. import errors
 from ..engine.errors import ParameterError
-from ..engine.network import Conv, Dense, Flatten, Network, Pool, Softmax, forward, pool_forward
-from ..engine.receptive import cell_field, receptive_fields
+from ..engine.network import Concat, Conv, Dense, Flatten, Network, Pool, Softmax, Sum, forward, pool_forward
+from ..engine.receptive import cell_sources, receptive_fields, step_back
 from ..engine.trace import conv_step
 from ..models import digits_data
 from ..models.digits import card, digits_network
@@ -132,17 +132,15 @@ def build(state: NetworkState, settings: Settings) -> dict[str, Any]:
     fields = receptive_fields(net)
     maps_at = spatial(net, outs)
     marks: dict[int, dict[tuple[int, int, int], str]] = {k: {} for k in [-1, *maps_at]}  # layer → (map, row, col) → classes
-    if state.at and not net.is_chain:
-        raise ParameterError("at", "this model has branches (a sum or concat): its cells are shown, not selected")
     selection = select(state, net, outs, x, maps_at, marks) if state.at else None
     for k in maps_at:  # every pool's winners, marked in the layer it pooled
-        layer = net.layers[k]
-        if isinstance(layer, Pool) and layer.kind == "max" and k and net.is_chain:
-            _, wins = pool_forward(layer, outs[k - 1])
+        layer, v = net.layers[k], net.sources[k][0]
+        if isinstance(layer, Pool) and layer.kind == "max" and v - 1 in maps_at:
+            _, wins = pool_forward(layer, outs[v - 1])
             assert wins is not None
             for (_, _, c), (r, col) in zip(np.ndindex(wins.shape[1:4]), wins[0].reshape(-1, 2), strict=True):
                 key = (c, int(r), int(col))
-                marks[k - 1][key] = marks[k - 1].get(key, "") + " won"
+                marks[v - 1][key] = marks[v - 1].get(key, "") + " won"
     layers: list[dict[str, Any]] = []
     for k, (name, layer, out) in enumerate(zip(net.names, net.layers, outs, strict=True)):
         entry: dict[str, Any] = {"name": name, "op": layer.op, "shape": list(out.shape[1:]), "output": out[0], "row": table[k]}
@@ -246,7 +244,8 @@ def samples(state: NetworkState) -> dict[str, Any] | None:
 
 def select(state: NetworkState, net: Network, outs: list[np.ndarray], x: np.ndarray, maps_at: list[int],
            marks: dict[int, dict[tuple[int, int, int], str]]) -> dict[str, Any]:
-    """The selected cell: its value, receptive field, the cells it came from and how (a trace for a conv)."""
+    """The selected cell: its value, receptive field, the cells it came from and how (a trace for a conv, the terms of
+    a sum, the branch of a concat). In a graph with branches the field and the sources follow every input."""
     assert state.at is not None
     name, m, i, j = state.at
     names = [net.names[k] for k in maps_at]
@@ -257,33 +256,41 @@ def select(state: NetworkState, net: Network, outs: list[np.ndarray], x: np.ndar
     if not (m < c and i < h and j < w):
         raise ParameterError("at", f"{name} has {c} maps of {h}×{w}: at must be map 0–{c - 1}, row 0–{h - 1},"
                                    f" column 0–{w - 1}; got {m},{i},{j}")
-    layer, before = net.layers[k], (outs[k - 1] if k else x)
-    r0, r1, c0, c1 = cell_field(net, k, i, j)
-    field = receptive_fields(net)[k]
-    for r in range(r0, r1 + 1):
-        for col in range(c0, c1 + 1):
-            marks[-1][(0, r, col)] = " rf"
+    values = [x, *outs]
+    src = net.sources[k]
+    layer, before = net.layers[k], values[src[0]]
+    seen = cell_sources(net, k, i, j, m)[0].any(axis=-1)  # the input cells it reads, through every branch
+    rows, cols = np.nonzero(seen)
+    for r, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        marks[-1][(0, r, col)] = " rf"
     marks[k][(m, i, j)] = " sel"
+    here = np.zeros(outs[k].shape[1:], dtype=bool)
+    here[i, j, m] = True
+    for v, found in zip(src, step_back(layer, here, [values[v].shape[1:] for v in src]), strict=True):
+        if v - 1 in maps_at:  # the cells it is computed from, in each layer it reads
+            for r, col, ch in np.argwhere(found).tolist():
+                marks[v - 1][(ch, r, col)] = marks[v - 1].get((ch, r, col), "") + " src"
+    field = receptive_fields(net)[k]
+    box = [int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())]
     sel: dict[str, Any] = {"layer": name, "op": layer.op, "map": m, "row": i, "col": j, "value": float(outs[k][0, i, j, m]),
-                           "field": {"rows": [r0, r1], "cols": [c0, c1], "size": list(field.size) if field else None},
-                           "clear": state.url(at=None)}
+                           "field": {"rows": box[:2], "cols": box[2:], "size": list(field.size) if field else None,
+                                     "cells": int(seen.sum()), "input_cells": np.argwhere(seen).tolist(),
+                                     "whole": int(seen.sum()) == (box[1] - box[0] + 1) * (box[3] - box[2] + 1)},
+                           "branched": not net.is_chain, "clear": state.url(at=None)}
+
+    def at(v: int, ch: int) -> str | None:  # the same cell of value v (layer v − 1), channel ch, when the page draws it
+        return state.url(at=(net.names[v - 1], ch, i, j)) if v - 1 in maps_at else None
+
+    def label(v: int) -> str:
+        return net.names[v - 1] if v else "input"
+
     if isinstance(layer, Conv):
         kernel, bias = layer.weight[m], float(layer.bias[m])
-        inp = before[0]
         per = layer.weight.shape[0] // layer.groups
-        seen = slice((m // per) * kernel.shape[2], (m // per + 1) * kernel.shape[2])  # the channels filter m's group sees
-        inp = inp[..., seen]
+        seen_channels = slice((m // per) * kernel.shape[2], (m // per + 1) * kernel.shape[2])  # filter m's group
+        inp = before[0][..., seen_channels]
         trace = conv_step(inp, kernel, i * w + j, bias=bias, padding=[list(p) for p in layer.padding],
                           stride=layer.stride, dilation=layer.dilation)
-        (ph, _), (pw, _) = layer.padding
-        (sh, sw), (dh, dw) = layer.stride, layer.dilation
-        for a in range(kernel.shape[0]):
-            for b in range(kernel.shape[1]):
-                r, col = i * sh - ph + a * dh, j * sw - pw + b * dw
-                if 0 <= r < inp.shape[0] and 0 <= col < inp.shape[1]:
-                    for ch in range(seen.start, seen.stop):
-                        if k:
-                            marks[k - 1][(ch, r, col)] = marks[k - 1].get((ch, r, col), "") + " src"
         channels = inp.shape[2]
         sel["conv"] = {"channels": channels, "window": trace.window.reshape(*trace.window.shape[:2], channels).transpose(2, 0, 1),
                        "kernel": kernel.transpose(2, 0, 1),
@@ -292,13 +299,12 @@ def select(state: NetworkState, net: Network, outs: list[np.ndarray], x: np.ndar
                        "sum": trace.sum, "bias": bias, "result": trace.result}
         sel["stepper"] = stepper_link(layer, before[0], m, i * w + j, None)
     elif layer.op == "relu":
+        v = src[0]
         sel["before"] = float(before[0, i, j, m])
-        sel["from"] = state.url(at=(net.names[k - 1], m, i, j)) if k and k - 1 in maps_at else None
-        if k:
-            marks[k - 1][(m, i, j)] = marks[k - 1].get((m, i, j), "") + " src"
-        conv = net.layers[k - 1] if k else None
+        sel["from"] = at(v, m)
+        conv = net.layers[v - 1] if v else None
         if isinstance(conv, Conv):
-            sel["stepper"] = stepper_link(conv, (outs[k - 2] if k > 1 else x)[0], m, i * w + j, None)
+            sel["stepper"] = stepper_link(conv, values[net.sources[v - 1][0]][0], m, i * w + j, None)
     elif isinstance(layer, Pool):
         (sh, sw), (kh, kw) = layer.stride, layer.size
         (ph, _), (pw, _) = layer.padding
@@ -309,12 +315,20 @@ def select(state: NetworkState, net: Network, outs: list[np.ndarray], x: np.ndar
         sel["window"] = window.tolist()
         sel["kind"] = layer.kind
         sel["size"] = list(layer.size)
-        if k and k - 1 in maps_at:
-            sel["winner"] = state.url(at=(net.names[k - 1], m, top + int(wr), left + int(wc))) if layer.kind == "max" else None
-            for a in range(window.shape[0]):
-                for b in range(window.shape[1]):
-                    key = (m, top + a, left + b)
-                    marks[k - 1][key] = marks[k - 1].get(key, "") + " src"
+        v = src[0]
+        if v - 1 in maps_at and layer.kind == "max":
+            sel["winner"] = state.url(at=(net.names[v - 1], m, top + int(wr), left + int(wc)))
+    elif isinstance(layer, Sum):
+        sel["merge"] = [{"layer": label(v), "map": m, "value": float(values[v][0, i, j, m]), "at": at(v, m)} for v in src]
+    elif isinstance(layer, Concat):
+        offset = 0
+        for v in src:
+            width = values[v].shape[3]
+            if m < offset + width:
+                sel["merge"] = [{"layer": label(v), "map": m - offset, "value": float(values[v][0, i, j, m - offset]),
+                                 "at": at(v, m - offset), "first": offset, "last": offset + width - 1}]
+                break
+            offset += width
     return sel
 
 

@@ -105,7 +105,8 @@ def test_selecting_a_cell_of_an_uploaded_model(client, uploaded):
     model_id = url.split("model=")[1]
     body = client.get("/network.json", params={"model": model_id, "at": f"{names[2]},1,2,0"}).json()
     sel = body["selection"]
-    assert sel["field"] == {"rows": [3, 5], "cols": [0, 2], "size": [4, 4]}  # conv rows 4–5 → input 3–5
+    assert {k: sel["field"][k] for k in ("rows", "cols", "size", "cells")} == {"rows": [3, 5], "cols": [0, 2], "size": [4, 4],
+                                                                             "cells": 9}  # conv rows 4–5 → input 3–5
     assert sel["value"] == max(map(max, sel["window"]))
     page = client.get("/network", params={"model": model_id, "at": f"{names[3]},0,0,0"}, follow_redirects=True).text
     assert "Step it in the volume stepper" in page

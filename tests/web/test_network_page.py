@@ -47,7 +47,8 @@ def test_a_selected_conv2_cell_steps_in_volume_on_pool1_with_that_filter(client)
     sel = body["selection"]
     out = np.array(body["layers"][3]["output"])
     assert sel["value"] == out[1, 2, 3]
-    assert sel["field"] == {"rows": [0, 6], "cols": [1, 7], "size": [8, 8]}  # by hand, tests/engine/test_receptive.py
+    field = {k: sel["field"][k] for k in ("rows", "cols", "size", "cells")}
+    assert field == {"rows": [0, 6], "cols": [1, 7], "size": [8, 8], "cells": 7 * 7}  # by hand, tests/engine/test_receptive.py
     assert sum(sel["conv"]["channel_sums"]) + sel["conv"]["bias"] == pytest.approx(sel["value"], abs=1e-12)
     assert c.get(sel["stepper"], follow_redirects=False).status_code == 200  # canonical
     vol = c.get(sel["stepper"].replace("/volume", "/volume.json")).json()
