@@ -31,6 +31,7 @@ from ..state.conv2d import CHANNEL_NAMES, Conv2dState
 from ..state.fields import spell_matrix
 from . import step_data, stepper, stride_picture
 from .page import Links, Page, add_page
+from .params import format_signed
 from .step_json import conv_step_data, geometry_data, json_numbers
 from .transpose import turn_over_url
 
@@ -274,6 +275,9 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         ctx["stride"] = stride_picture.picture(g, step)
         ctx["input_rows"] = stepper.padded_input(view.x, g, window, input_jump)
         ctx["output_rows"] = stepper.output_cells(view.output, step)
+        # the output grids keep the width of their widest value from the first step (the layout never jumps)
+        outputs = [view.output] + ([view.compare.output] if view.compare is not None else [])
+        ctx["out_chars"] = min(8, max(len(format_signed(v)) for o in outputs for v in o.reshape(-1).tolist()))
         ctx["steps"] = step_data.conv2d(view.x, trace.kernel, view.bias, g, view.output, here,
                                         ctx["matrix"]["whole"], settings, denominator,
                                         compare=None if view.compare is None else

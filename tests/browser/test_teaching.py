@@ -114,14 +114,60 @@ def test_every_preset_fits_projector_mode(browser, server, size):
     page = context.new_page()
     problems = {}
     for name in PRESETS:
-        page.goto(f"{server}/conv2d?kernel={name}&step=1&projector=1")  # 5×5 on the 4×4 grid: 2×2 steps
-        assert page.locator(PANELS).count() == 3, name
-        if bad := overflowing(page) + off_screen(page, *size):
-            problems[name] = bad
+        # step 1, and a step whose window is all grid numbers (the widest products): 5, or 3 for the 5×5 kernel
+        # (2×2 steps on the 4×4 grid)
+        for step in (1, 5 if PRESETS[name].matrix.shape == (3, 3) else 3):
+            page.goto(f"{server}/conv2d?kernel={name}&step={step}&projector=1")
+            assert page.locator(PANELS).count() == 3, name
+            if bad := overflowing(page) + off_screen(page, *size):
+                problems[name, step] = bad
         if name in ("box_blur", "gaussian_blur_5"):
             shot(page, f"projector-{name}-{size[0]}", full_page=False)
     context.close()
     assert problems == {}
+
+
+# every pair of presets of one shape, once: the two kernels' rows are laid out alike, so (a, b) and (b, a) differ
+# only in which row is on top
+SAME_SHAPE = [(a, b) for i, a in enumerate(PRESETS) for b in list(PRESETS)[i + 1:]
+              if PRESETS[a].matrix.shape == PRESETS[b].matrix.shape]
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_every_compare_pair_fits_projector_mode(browser, server, size):
+    """Two kernels side by side on a projector: both kernels, product tables, sums and outputs on the first screen,
+    for every pair of presets of one shape. Step 5 (output cell (1, 1)) has the widest products (the window is all
+    grid numbers, no padding zeros); the output grids keep their final width from the first step (out-chN)."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    problems = {}
+    assert len(SAME_SHAPE) == 66  # the twelve 3×3 presets (the one 5×5 preset has no partner)
+    for a, b in SAME_SHAPE:
+        page.goto(f"{server}/conv2d?kernel={a}&compare={b}&step=5&projector=1")
+        assert page.locator("table.grid.products").count() == 2, (a, b)
+        if bad := overflowing(page) + off_screen(page, *size):
+            problems[a, b] = bad
+    page.goto(f"{server}/conv2d?kernel=gaussian_blur&compare=emboss&step=5&projector=1")
+    shot(page, f"compare-projector-gaussian-emboss-{size[0]}", full_page=False)
+    context.close()
+    assert problems == {}
+
+
+@pytest.mark.parametrize("projector", ["", "&projector=1"])
+def test_compare_on_a_phone_stays_readable(browser, server, projector):
+    """390×844: no sideways scroll, no panel whose content is cut off, both outputs and both sums there to read."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{server}/conv2d?kernel=gaussian_blur&compare=emboss&step=5{projector}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert overflowing(page) == []
+    for selector in ("table.grid.output", ".sum", "table.grid.products", ".controls .buttons a"):
+        for box in (loc.bounding_box() for loc in page.locator(selector).all()):
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
+    # emboss at (1, 1): −2·35 − 19 + 0·25 − 13 + 22 + 16 + 0·4 + 3 + 2·7 = −47
+    expect(page.locator("[data-values=outputs_b] td.cur")).to_have_text("−47")
+    shot(page, f"compare-phone-390{'-projector' if projector else ''}")
+    context.close()
 
 
 def test_projector_kernel_quick_switch_keeps_the_step(browser, server):
@@ -162,7 +208,8 @@ def test_compare_two_kernels_on_the_same_window(browser, server):
     assert page.locator("[data-values=outputs_b] td.cur").inner_text() == "59"
     assert page.locator("[data-values=outputs_b] td.done").all_inner_texts() == ["143", "13", "84", "−48", "4"]
     shot(page, "compare-projector-1280", full_page=False)
-    page.locator(".compare-bar a", has_text="swap them").click()
+    expect(page.locator(".compare-bar")).to_be_hidden()  # in projector mode the quick-switch row offers the swap
+    page.locator(".kernel-switch a", has_text="Swap them").click()
     page.wait_for_url(re.compile(r"compare=box_blur"))
     expect(page.locator("[data-b=result]").first).to_have_text("59")
     context.close()
