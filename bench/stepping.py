@@ -90,9 +90,9 @@ def requests_rows(presses: int) -> list[list[object]]:
 
 
 def fragment_bytes_rows() -> list[list[object]]:
-    """What an image step costs: today's #step-parts answer (the panels that change, as HTML swapped out
-    of band) as plain HTML and on the wire (gzip, which every browser accepts), against the whole
-    #workspace fragment (what a step sent before, and still the fragment's size)."""
+    """What an image step costs: today's #step-parts answer (the lines that change as HTML swapped out
+    of band, the tables as data: app/web/step_view.py) as plain HTML and on the wire (gzip, which every
+    browser accepts), against the whole #workspace fragment (what a step sent before, and still the fragment's size)."""
     sizes: dict[str, list[int]] = {"workspace": [], "step-parts": [], "wire": []}
     plain = {"Accept-Encoding": "identity"}
     with running_server() as server, httpx.Client(base_url=server.base, timeout=30) as client:

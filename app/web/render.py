@@ -14,6 +14,7 @@ from .. import htmx
 from ..paths import TEMPLATES_DIR
 from .hints import HINTS
 from .params import format_number, format_signed
+from .step_view import step_view
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescapes .html
 # templates are read once per process (no server here reloads code either): Jinja would otherwise stat a
@@ -22,6 +23,7 @@ templates.env.auto_reload = False
 templates.env.filters["num"] = format_number
 templates.env.filters["signed_num"] = format_signed
 templates.env.globals["hints"] = HINTS
+templates.env.globals["step_view"] = step_view  # an image step's tables as data (conv2d_step_parts.html)
 
 TOPICS = [  # the lecture in the notes' order; the home page and the nav both read this
     ("/conv1d", "1-D convolution"),

@@ -7,9 +7,10 @@
 // scripts from what it swaps in; built by
 // app/web/step_data.py from the engine's traces): stepping then makes no request at all, and this file
 // copies those values into the page. An image page (data-remote) asks the server for one step at a
-// time: the answer is the panels that change, as HTML that htmx swaps out of band by id
-// (conv2d_step_parts.html); this file only asks, moves the URL and drops stale answers. It never
-// computes a number.
+// time: the answer is the lines that change, as HTML that htmx swaps out of band by id
+// (conv2d_step_parts.html), and the tables as data (#step-view, app/web/step_view.py) that this file lays
+// out into the DOM the server draws on a page load; it asks, moves the URL and drops stale answers.
+// It never computes a number.
 // Every limit and default comes from the page (data attributes, the selected option), never from here.
 
 document.documentElement.classList.add("js");
@@ -238,9 +239,9 @@ function el(tag, attrs = {}, text = null) {
   return e;
 }
 
-// W around the step (all of W when it is small), laid out from the embedded rows: as the server does.
-function drawMatrix(step) {
-  const m = client.data.matrix;
+// W around the step (all of W when it is small), laid out from the embedded rows: as the server does
+// (w_parts.html). m: numbers mode's every row of W, or an image step's rows on screen (drawStepView).
+function drawMatrix(step, m = client.data.matrix) {
   const table = client.ws.querySelector("table[data-w]");
   if (!table) return;
   const n = m.n ?? m.rows.length, nCols = m.cols ?? m.x.length; // image pages send only the rows around the step
@@ -277,6 +278,7 @@ function drawMatrix(step) {
     tr.append(th);
     for (const c of cols) {
       if (c === null) tr.append(el("td", { class: "elided" }, "…"));
+      else if (!entries.has(c) && !current.has(c)) tr.append(el("td", {}, "0")); // no connection: written bare, as the server does
       else tr.append(el("td", { class: (entries.has(c) ? "nz" : "z") + (current.has(c) ? " wcol" : "") }, entries.get(c) ?? "0"));
     }
     body.push(tr);
@@ -302,10 +304,61 @@ function drawMatrix(step) {
       parts.push(el("span", { class: "w" }, w), "·", el("span", { class: "x", title: m.labels[c] }, m.x[c]));
     });
     if (m.bias) parts.push(` + bias ${m.bias}`);
-    parts.push(" = ", el("strong", { class: "result" }, field("result", step)));
+    parts.push(" = ", el("strong", { class: "result" }, m.result ?? field("result", step)));
     wx.replaceChildren(...parts);
     wx.setAttribute("aria-label", `Row ${step} times x`);
   }
+}
+
+// An image step's tables come as data (#step-view, app/web/step_view.py; a list of texts as one string split at
+// spaces): laid out here into the DOM the server draws on a page load, the magnifier as grid.html's number_grid,
+// the products as conv2d_parts.html's (only their values and padding change), W's rows by drawMatrix.
+const words = (text) => text.split(" ");
+
+function drawStepView(holder) {
+  const view = JSON.parse(holder.getAttribute("data-json"));
+  drawMagnifier(view.m);
+  drawProducts(view.p);
+  const w = view.w, labels = words(w.labels), x = words(w.x);
+  const m = { ...w, rows: {}, labels: {}, x: {} };
+  w.c.forEach((c, j) => { m.labels[c] = labels[j]; m.x[c] = x[j]; });
+  for (const [r, [cols, texts]] of Object.entries(w.rows)) m.rows[r] = [cols, texts === "" ? [] : words(texts)];
+  drawMatrix(view.at, m);
+}
+
+function drawMagnifier(m) {
+  const table = document.getElementById("magnifier");
+  if (!table) return;
+  const cols = words(m.c), classes = new Map();
+  for (const [name, cells] of Object.entries(m.k)) for (const i of cells) classes.set(i, [...(classes.get(i) || []), name]);
+  const head = el("tr");
+  head.append(el("th", { scope: "col", class: "corner" }));
+  head.firstChild.append(el("span", { class: "sr-only" }, "row"));
+  for (const c of cols) head.append(el("th", { scope: "col" }, c));
+  const rows = words(m.r).map((label, r) => {
+    const tr = el("tr");
+    tr.append(el("th", { scope: "row" }, label));
+    words(m.v[r]).forEach((v, c) => {
+      const names = classes.get(r * cols.length + c) || [];
+      tr.append(el("td", { class: names.join(" ") || null, "aria-label": names.includes("win") ? `${v}, in window` : null }, v));
+    });
+    return tr;
+  });
+  table.replaceChildren(el("thead"), el("tbody"));
+  table.tHead.append(head);
+  table.tBodies[0].append(...rows);
+}
+
+function drawProducts(p) {
+  const table = document.getElementById("products");
+  if (!table) return;
+  const x = words(p.x), products = words(p.p), pad = new Set(p.pad);
+  table.querySelectorAll("td").forEach((td, i) => {
+    td.querySelector(".x").textContent = x[i];
+    td.querySelector(".p").textContent = products[i];
+    if (pad.has(i)) td.className = "pad";
+    else td.removeAttribute("class");
+  });
 }
 
 // An image page asks for one step (#step-parts, hx-swap none): the answer's panels are swapped out
@@ -656,7 +709,10 @@ document.addEventListener("drop", (event) => {
 });
 
 // ---------------------------------------------------------------- after each swap
-document.addEventListener("htmx:afterSwap", () => initClient()); // new step data is usable at once, before settling
+document.addEventListener("htmx:afterSwap", (event) => {
+  initClient(); // new step data is usable at once, before settling
+  if (event.target.id === "step-view" && client?.remote) drawStepView(event.target); // in the same task as the swap: no stale frame
+});
 let focusKey = null;
 document.addEventListener("htmx:beforeSwap", () => { focusKey = document.activeElement?.dataset?.key || null; });
 document.addEventListener("htmx:afterSettle", () => {

@@ -26,16 +26,20 @@ def cells(html: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", unescape(td)) for td in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)]
 
 
+def view(text: str) -> dict:
+    """The tables of an image step, sent as data in #step-view (app/web/step_view.py) for stepper.js to lay out."""
+    holder = re.search(r"<div id=\"step-view\" hidden hx-swap-oob=\"true\" data-json='([^']*)'>", text)
+    return json.loads(unescape(holder.group(1)))
+
+
 def test_an_image_step_sends_only_the_panels_that_change(client):
     r = client.get("/conv2d?image=shapes&kernel=edge&step=4000", headers={**STEP_PARTS, "Accept-Encoding": "identity"})
     assert r.status_code == 200 and "Content-Encoding" not in r.headers
-    # each changing panel as HTML, swapped out of band by its id, and the head's link to the step's JSON twin
-    assert oob_ids(r.text) == ["status", "win-box", "aim", "out-marks", "magnifier", "products", "sum", "cell-value", "w-row",
-                               "w-table", "wx", "dsum", "json-twin"]
+    # each changing line as HTML, swapped out of band by its id, the tables as data, and the head's link to the step's JSON twin
+    assert oob_ids(r.text) == ["status", "win-box", "aim", "out-marks", "sum", "cell-value", "w-row", "dsum", "step-view",
+                               "json-twin"]
     assert r.text.endswith('<link id="json-twin" rel="alternate" type="application/json"'
                            ' href="/conv2d.json?image=shapes&amp;kernel=edge&amp;step=4000" hx-swap-oob="true">')
-    # 45 % of the old fragment as plain HTML (docs/performance.md; the goal is 30 %); the window cells say "in window" (issue 11)
-    assert len(r.content) <= 8_600
     # 4000 = 41·96 + 64: output cell (41, 64); padding 1 puts the window's corner at (40, 63)
     status = "Step 4001 of 9216 · output cell (row 41, column 64) · window starts at (row 40, column 63)"
     assert f'data-step="4000" hx-swap-oob="true">{status}</p>' in r.text
@@ -43,23 +47,51 @@ def test_an_image_step_sends_only_the_panels_that_change(client):
     assert '<rect class="current-box" x="64" y="41" width="1" height="1"/>' in r.text
     assert "y[41, 64] = <strong>0</strong>" in part(r.text, "cell-value")
     assert "Σₘ Σₙ x[40 + m, 63 + n]·k[m, n] = x[40, 63]·k[0, 0] + x[40, 64]·k[0, 1]" in part(r.text, "dsum")
-    magnifier = part(r.text, "magnifier")  # two pixels around the window: rows 38–44, columns 61–67
-    assert re.findall(r'<th scope="row">([^<]*)</th>', magnifier) == ["38", "39", "40", "41", "42", "43", "44"]
-    assert re.findall(r'<th scope="col">([^<]*)</th>', magnifier) == ["61", "62", "63", "64", "65", "66", "67"]
-    assert cells(magnifier) == ["30"] * 49  # the shapes sample's flat background here
-    # the edge preset over a flat 30: 30 − 30 − 30 + 30 = 0
-    products = [re.sub(r"<[^>]+>", "", unescape(t)) for t in re.findall(r"<td[^>]*>(.*?)</td>", part(r.text, "products"))]
-    assert products == ["30·1=30", "30·0=0", "30·−1=−30", "30·0=0", "30·0=0", "30·0=0", "30·−1=−30", "30·0=0", "30·1=30"]
-    w = part(r.text, "w-table")  # rows 3999–4001 of W; row 4000 holds the kernel under the window's columns
-    assert re.findall(r'step=(\d+)">', w) == ["3999", "4000", "4001"]
-    current = re.search(r'<tr class="current">(.*?)</tr>', w).group(1)
-    assert [t for c, t in re.findall(r'<td class="(nz[^"]*)">([^<]*)</td>', current)] == \
-        ["1", "0", "−1", "0", "0", "0", "−1", "0", "1"]
-    headers = re.findall(r'<th scope="col" class="wcol">([^<]*)</th>', w)
-    assert headers == ["x40,63", "x40,64", "x40,65", "x41,63", "x41,64", "x41,65", "x42,63", "x42,64", "x42,65"]
+    data = view(r.text)
+    assert data["at"] == 4000
+    magnifier = data["m"]  # two pixels around the window: rows 38–44, columns 61–67, all the sample's flat background 30
+    assert magnifier["r"] == "38 39 40 41 42 43 44" and magnifier["c"] == "61 62 63 64 65 66 67"
+    assert magnifier["v"] == [" ".join(["30"] * 7)] * 7
+    assert magnifier["k"] == {"win": [16, 17, 18, 23, 24, 25, 30, 31, 32]}  # rows 2–4, columns 2–4 of the 7×7
+    # the edge preset over a flat 30: 30 − 30 − 30 + 30 = 0; none of the window on padding
+    assert data["p"] == {"x": " ".join(["30"] * 9), "p": "30 0 −30 0 0 0 −30 0 30", "pad": []}
+    w = data["w"]  # rows 3999–4001 of W; row 4000 holds the kernel under the window's columns: x[40..42, 63..65]
+    assert (w["n"], w["cols"], w["around"], w["whole"], w["result"], w["bias"]) == (9216, 9216, 1, False, "0", None)
+    kernel = "1 0 −1 0 0 0 −1 0 1"
+    assert w["rows"] == {"3999": [[3902, 3903, 3904, 3998, 3999, 4000, 4094, 4095, 4096], kernel],
+                         "4000": [[3903, 3904, 3905, 3999, 4000, 4001, 4095, 4096, 4097], kernel],
+                         "4001": [[3904, 3905, 3906, 4000, 4001, 4002, 4096, 4097, 4098], kernel]}
+    # shown: each window row's columns 61–67 (the rows' columns and one either side); x = 40·96 + 61 = 3901
+    assert w["c"] == [*range(3901, 3908), *range(3997, 4004), *range(4093, 4100)]
+    assert w["labels"].split() == [f"x{r},{c}" for r in (40, 41, 42) for c in range(61, 68)]
+    assert w["x"] == " ".join(["30"] * 21)
 
 
-def test_the_step_answer_goes_compressed_within_30_percent(client):
+def test_an_image_step_is_within_30_percent_of_the_old_fragment_as_plain_html(client):
+    """Issue 9: 18.7 KB then (BEFORE), ≤ 30 % now (5,600 bytes), at every step, with a 5×5 kernel too, and on an upload."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    def size(query: str, step: int) -> int:
+        r = client.get(f"/conv2d?{query}&step={step}", headers={**STEP_PARTS, "Accept-Encoding": "identity"})
+        assert r.status_code == 200 and 'id="step-view"' in r.text, (query, step)
+        return len(r.content)
+
+    for step in (0, 1, 95, 96, 4000, 9000, 9215):  # the corners, the edges and the middle of 96×96
+        assert size("image=shapes&kernel=edge", step) <= 5_600, step
+    for step in (0, 4000, 8835):  # 5×5 with padding 1: 94×94 steps (96 + 2 − 5 + 1), the last 8835
+        assert size("image=shapes&kernel=gaussian_blur_5", step) <= 5_600, step
+    rng = np.random.default_rng(9)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (384, 512), dtype=np.uint8)).save(buf, "PNG")  # values of 1 to 3 digits
+    image = client.post("/api/images", files={"file": ("p.png", buf.getvalue(), "image/png")}).json()["id"]
+    for step in (0, 100_000, 196_607):
+        assert size(f"image={image}&kernel=edge", step) <= 5_600, step  # 30 KB before (issue 9)
+
+
+def test_the_step_answer_goes_compressed_too(client):
     r = client.get("/conv2d?image=shapes&kernel=edge&step=4000", headers={**STEP_PARTS, "Accept-Encoding": "gzip"})
     assert r.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in r.headers["Vary"]
     assert int(r.headers["Content-Length"]) <= 0.3 * BEFORE  # ≈ 1.4 KB on the wire

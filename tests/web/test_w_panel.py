@@ -96,10 +96,10 @@ def test_symbols_on_an_image_step(client):
     r = client.get("/conv2d?image=shapes&kernel=1,2;3,4&symbols=1&step=3", headers={"HX-Request": "true",
                                                                                      "HX-Target": "step-parts"})
     assert r.status_code == 200
-    w = re.search(r'<table class="matrix" id="w-table" hx-swap-oob="true".*?</table>', r.text, re.S)
-    assert w, r.text[:300]  # W's rows around the step, swapped out of band: their entries are the weights' names
-    texts = re.findall(r'<td class="nz[^"]*">([^<]*)</td>', w.group(0))
-    assert texts and all(t.startswith("w") for t in texts)
+    data = json.loads(unescape(re.search(r"id=\"step-view\" hidden hx-swap-oob=\"true\" data-json='([^']*)'", r.text).group(1)))
+    # W's rows around the step, sent as data for stepper.js (app/web/step_view.py): their entries are the weights' names.
+    # Step 3 of 2×2 on padding 1: window at (−1, 2), its top row on padding, so only w₂ w₃ reach x[0, 2] and x[0, 3]
+    assert data["w"]["rows"] == {"2": [[1, 2], "w₂ w₃"], "3": [[2, 3], "w₂ w₃"], "4": [[3, 4], "w₂ w₃"]}
 
 
 def test_the_dense_w_of_a_fully_connected_layer(client):
