@@ -208,7 +208,7 @@ def step_context(state: Conv2dState, view: Conv2dView, settings: Settings) -> di
         "denominator": denominator,
         "dsum": step_data.double_sum(trace, g, state.flip),
         "sum_n": step_data.scaled(trace.sum, denominator),
-        # an image step sends W's rows as HTML: the one before, this one and the next (numbers mode: two either side)
+        # W's rows: the one before, this one and the next on an image step (sent as data, step_view.py); numbers: two each side
         "matrix": stepper.matrix_panel(view.x, view.kernel, g, trace, symbols=state.symbols,
                                        around=step_data.MATRIX_AROUND if view.numbers else 1, counts=False),
         "status": step_data.conv_status(trace, last),
