@@ -11,12 +11,29 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from app import htmx
-from app.engine.kernels import PRESETS
-from app.engine.matrix import weight_matrix
-from app.engine.trace import conv_step
 from tests.browser.conftest import open_settings, shot
 
 GRID = np.array([[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]], dtype=float)
+SHARPEN = [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]
+# the presets written out (not read from the engine's catalogue), and what the page multiplies products by
+KERNELS = {"sharpen": (np.array(SHARPEN, dtype=float), 1), "box_blur": (np.full((3, 3), 1 / 9), 9)}
+
+
+def expected_step(x: np.ndarray, kernel: np.ndarray, step: int, stride: int = 1, padding: int = 1):
+    """Window (zero padding included), products, result and W's row of ``step``, by plain loops and
+    slicing: an independent twin of the engine's trace, as the notes draw it."""
+    k = kernel.shape[0]
+    out_w = (x.shape[1] + 2 * padding - k) // stride + 1
+    r, c = divmod(step, out_w)
+    window = np.pad(x, padding)[r * stride:r * stride + k, c * stride:c * stride + k]
+    products = window * kernel
+    row = np.zeros(x.size)
+    for a in range(k):
+        for b in range(k):
+            i, j = r * stride - padding + a, c * stride - padding + b
+            if 0 <= i < x.shape[0] and 0 <= j < x.shape[1]:
+                row[i * x.shape[1] + j] = kernel[a, b]
+    return window, products, float(products.sum()), row
 
 
 def shown_result(page) -> float:
@@ -34,22 +51,22 @@ def wait_for_step(page, step: int) -> None:
 
 
 def check_numbers(page, step: int, kernel: str = "sharpen", **geo) -> None:
-    """Window, products, sum, output cell and W row on screen agree with the engine."""
-    trace = conv_step(GRID, PRESETS[kernel].matrix, step, padding=geo.get("padding", 1), stride=geo.get("stride", 1))
+    """Window, products, sum, output cell and W row on screen agree with a plain-loop twin (not the engine)."""
+    matrix, d = KERNELS[kernel]  # d: a 1/9 · [1 …] kernel's products are shown times 9 (35·1 = 35)
+    expected_window, expected_products, expected_result, expected_row = expected_step(
+        GRID, matrix, step, stride=geo.get("stride", 1), padding=geo.get("padding", 1))
     wait_for_step(page, step)
     assert shown_step(page) == step
-    assert shown_result(page) == pytest.approx(trace.result, rel=1e-3)
-    d = PRESETS[kernel].denominator  # a 1/9 · [1 …] kernel's products are shown times 9 (35·1 = 35)
+    assert shown_result(page) == pytest.approx(expected_result, rel=1e-3)
     products = [float(t.replace("−", "-")) / d for t in page.locator("table.products .p").all_inner_texts()]
-    np.testing.assert_allclose(products, trace.products.ravel(), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(products, expected_products.ravel(), rtol=1e-3, atol=1e-3)
     window = [float(t.replace("−", "-")) for t in page.locator("table.grid.input td.win").all_inner_texts()]
-    assert sorted(window) == sorted(trace.window.ravel().tolist())
+    assert sorted(window) == sorted(expected_window.ravel().tolist())
     assert page.locator("table.grid.output td.cur").inner_text().replace("−", "-") == page.locator(
         ".sum .result"
     ).inner_text().replace("−", "-")
     row = [float(t.replace("−", "-")) for t in page.locator("table.matrix tr.current td").all_inner_texts()]
-    W = weight_matrix((4, 4), PRESETS[kernel].matrix, padding=geo.get("padding", 1), stride=geo.get("stride", 1))
-    np.testing.assert_allclose(row, W[step], rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(row, expected_row, rtol=1e-3, atol=1e-3)
 
 
 def test_step_with_buttons_and_keys(page, server):
@@ -126,7 +143,7 @@ def test_custom_kernel_validates_as_you_type(page, server):
     assert "2×2" in page.locator("#kernel-check").inner_text()
     page.click("button[type=submit]:has-text('Apply')")
     page.wait_for_url(re.compile(r"/conv2d\?kernel=1,0;0,-1$"))  # the form's result, spelled canonically
-    assert shown_result(page) == conv_step(GRID, [[1, 0], [0, -1]], 0, padding=1).result
+    assert shown_result(page) == -35  # padding 1: the first window is 0, 0; 0, 35 → 1·0 + (−1)·35
 
 
 def test_upload_an_image_and_step_it(page, server, rng):
@@ -139,12 +156,11 @@ def test_upload_an_image_and_step_it(page, server, rng):
     page.click("form.upload button")
     page.wait_for_url(re.compile(r"image=[0-9a-f]{32}"))
     assert "Magnifier" in page.content()
-    trace = conv_step(pixels.astype(float), PRESETS["sharpen"].matrix, 0, padding=1)
-    assert shown_result(page) == trace.result
+    assert shown_result(page) == expected_step(pixels.astype(float), KERNELS["sharpen"][0], 0)[2]
     page.keyboard.press("ArrowRight")
     page.wait_for_url(re.compile(r"step=1"))
     wait_for_step(page, 1)  # the URL moves when the step is asked for; the panels when its answer arrives
-    assert shown_result(page) == conv_step(pixels.astype(float), PRESETS["sharpen"].matrix, 1, padding=1).result
+    assert shown_result(page) == expected_step(pixels.astype(float), KERNELS["sharpen"][0], 1)[2]
 
 
 def test_drop_an_image_on_the_upload_box(page, server, rng):
@@ -164,7 +180,7 @@ def test_drop_an_image_on_the_upload_box(page, server, rng):
     zone.dispatch_event("dragover", {"dataTransfer": data})
     zone.dispatch_event("drop", {"dataTransfer": data})
     page.wait_for_url(re.compile(r"image=[0-9a-f]{32}"))
-    assert shown_result(page) == conv_step(pixels.astype(float), PRESETS["sharpen"].matrix, 0, padding=1).result
+    assert shown_result(page) == expected_step(pixels.astype(float), KERNELS["sharpen"][0], 0)[2]
 
 
 def test_image_mode_click_to_jump(page, server):
@@ -194,11 +210,11 @@ def test_without_javascript(browser, bare_server):
     assert page.locator("[data-play]").is_hidden()  # JS-only controls stay out of the way
     page.locator('[data-key="next"]').click()
     page.wait_for_url(re.compile(r"step=1"))
-    assert shown_result(page) == conv_step(GRID, PRESETS["sharpen"].matrix, 1, padding=1).result
+    assert shown_result(page) == 13  # 5·19 − (35 + 25 + 22): the window's top row is padding
     page.fill("input[data-step-input]", "8")  # 1-based: "step 8 of 16" is step=7 in the URL
     page.click("form.jump button[type=submit]")
     page.wait_for_url(re.compile(r"step=7"))
-    assert shown_result(page) == conv_step(GRID, PRESETS["sharpen"].matrix, 7, padding=1).result
+    assert shown_result(page) == 233  # 5·53 − (6 + 16 + 10): the window's right column is padding
     context.close()
 
 

@@ -9,9 +9,9 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 import pytest
 
-from app.engine.conv import correlate
 from app.models.digits import digits_network
 from app.state.network import SEVEN
+from tests.oracles import loop_correlate
 
 
 def test_twin_matches_the_engine_and_predicts_the_drawn_seven(client):
@@ -20,7 +20,7 @@ def test_twin_matches_the_engine_and_predicts_the_drawn_seven(client):
     assert [layer["name"] for layer in body["layers"]] == list(digits_network().names)
     conv1 = digits_network().layers[0]
     x = np.array(SEVEN, dtype=float)
-    ref = correlate(x, conv1.weight[3, :, :, 0], bias=float(conv1.bias[3]), padding=1)
+    ref = loop_correlate(x, conv1.weight[3, :, :, 0], padding=1) + float(conv1.bias[3])  # a plain-loop twin
     np.testing.assert_allclose(np.array(body["layers"][0]["output"])[..., 3], ref, rtol=1e-12, atol=1e-12)
     assert len(body["contributions"]) == 6
 
@@ -37,7 +37,7 @@ def test_a_selected_conv1_cell_links_to_the_stepper_with_that_kernel_and_step(cl
     conv1 = digits_network().layers[0]
     assert [[float(v) for v in r.split(",")] for r in q["kernel"].split(";")] == conv1.weight[3, :, :, 0].tolist()
     twin = client.get(href.replace("/conv2d", "/conv2d.json")).json()
-    ref = correlate(np.array(SEVEN, dtype=float), conv1.weight[3, :, :, 0], bias=float(conv1.bias[3]), padding=1)
+    ref = loop_correlate(np.array(SEVEN, dtype=float), conv1.weight[3, :, :, 0], padding=1) + float(conv1.bias[3])
     assert twin["trace"]["result"] == pytest.approx(ref[1, 1], abs=1e-12)
 
 
