@@ -102,3 +102,39 @@ def test_without_javascript_the_next_link_loads_the_next_step(browser, bare_serv
     page.wait_for_url(re.compile(r"[?&]step=1(#workspace)?$"))
     assert step(page) == "1" and result(page) == expected
     context.close()
+
+
+@pytest.mark.parametrize("path", ["/conv1d", "/pool", "/volume", "/transpose", "/network"])
+def test_every_stepping_page_can_switch_single_key_shortcuts_off(page, server, path):
+    """WCAG 2.1.4: P (projector, where a page has one), F and Space are character keys; the on-screen
+    switch turns them off, and the keys line names P only where it does something."""
+    page.goto(server + path, wait_until="networkidle")
+    projector = path in ("/transpose", "/network")
+    if path != "/network":  # /network says its keys in its own line
+        assert ("<kbd class=\"single\">P</kbd> projector" in page.content()) == projector
+    key, on = ("p", lambda: re.search(r"projector=1", page.url)) if projector else (
+        " ", lambda: page.locator("[data-play]").get_attribute("aria-pressed") == "true")
+    page.locator("[data-single-keys]").uncheck()
+    page.locator("h1").click()
+    page.keyboard.press(key)
+    page.wait_for_timeout(200)
+    assert not on()
+    page.reload()
+    assert not page.locator("[data-single-keys]").is_checked()  # remembered across pages
+    page.locator("[data-single-keys]").check()
+    page.locator("h1").click()
+    page.keyboard.press(key)
+    if projector:
+        page.wait_for_url(re.compile(r"projector=1"))
+    else:
+        expect(page.locator("[data-play]")).to_have_attribute("aria-pressed", "true")
+        page.keyboard.press(key)  # and Space stops it again
+        expect(page.locator("[data-play]")).to_have_attribute("aria-pressed", "false")
+
+
+def test_transpose_announces_each_step_outside_the_workspace(page, server):
+    page.goto(server + "/transpose", wait_until="networkidle")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "1")
+    # y = 1, 2; 3, 4 (the default): step 1 stamps y0,1 = 2
+    assert page.locator("#announcer").inner_text().startswith("Step 2 of 4 · input y0,1 = 2 stamps")
