@@ -86,10 +86,12 @@ class Links:
 
     def __init__(self, state: PageState) -> None:
         self.state = state
-        self._steps = StepLinks(state) if "step" in state.ORDER else None
+        self._steps: StepLinks | None = None  # built on the first step link (an image step's answer has none)
 
     def __call__(self, **changes: Any) -> str:
-        if self._steps is not None and changes.keys() == {"step"} and isinstance(changes["step"], int):
+        if "step" in self.state.ORDER and changes.keys() == {"step"} and isinstance(changes["step"], int):
+            if self._steps is None:
+                self._steps = StepLinks(self.state)
             return self._steps(changes["step"])
         return self.state.url(**changes)
 

@@ -151,8 +151,8 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     n_rows, n_cols = g.steps, x.size
     assert trace.w_columns is not None and trace.w_values is not None  # a 1-D or 2-D step always has its W row
 
-    def flat(c: int) -> float:  # x.ravel() would copy a whole image view
-        return float(x[np.unravel_index(c, x.shape)])
+    def flat(columns: list[int]) -> list[float]:  # x.ravel() would copy a whole image view
+        return [float(v) for v in x[np.unravel_index(np.asarray(columns, dtype=np.intp), x.shape)].tolist()]
 
     whole = n_rows * n_cols <= full_limit * full_limit // 4 and n_cols <= 64
     near = range(trace.index - around, trace.index + around + 1)
@@ -188,10 +188,10 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
         None if c is None else {"index": c, "label": _cell_label(c, width, len(g.axes)), "wcol": c in current} for c in columns
     ]
     names = dict(zip(sparse[trace.index][0].tolist(), sparse[trace.index][1].tolist(), strict=True)) if symbols else {}
+    term_columns = trace.w_columns.tolist()
     terms = [
-        {"w": float(v), "x": flat(int(c)), "col": int(c), "label": _cell_label(int(c), width, len(g.axes)),
-         "name": texts[names[int(c)]] if symbols else None}
-        for c, v in zip(trace.w_columns, trace.w_values, strict=True)
+        {"w": v, "x": xv, "col": c, "label": _cell_label(c, width, len(g.axes)), "name": texts[names[c]] if symbols else None}
+        for c, v, xv in zip(term_columns, trace.w_values.tolist(), flat(term_columns), strict=True)
     ]
     return {
         "whole": whole,
@@ -200,10 +200,16 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
         "headers": headers,
         "rows": rows,
         "terms": terms,
-        "x_values": [None if c is None else flat(c) for c in columns],
+        "x_values": _with_gaps(columns, flat([c for c in columns if c is not None])),
         "elided_rows_before": row_ids[0] if row_ids else 0,
         "elided_rows_after": n_rows - 1 - row_ids[-1] if row_ids else 0,
     }
+
+
+def _with_gaps(columns: list[int | None], values: list[float]) -> list[float | None]:
+    """``values`` (one per shown column) put back in place, None where a run of columns is elided."""
+    given = iter(values)
+    return [None if c is None else next(given) for c in columns]
 
 
 def w_counts(kernel: np.ndarray, g: Geometry) -> dict[str, int]:
@@ -221,18 +227,20 @@ def magnifier(x: np.ndarray, trace: ConvStep, margin: int = 2) -> list[list[Cell
     """Pixel values around the window of a large image (padding shown as ghost zeros)."""
     pos = trace.positions.reshape(-1, 2)
     window = window_set(trace)
-    r0, c0 = pos.min(axis=0) - margin
-    r1, c1 = pos.max(axis=0) + margin
+    r0, c0 = (pos.min(axis=0) - margin).tolist()
+    r1, c1 = (pos.max(axis=0) + margin).tolist()
+    height, width = x.shape
+    values = np.zeros((r1 - r0 + 1, c1 - c0 + 1))  # read in one slice; 0 outside the image
+    top, bottom, left, right = max(r0, 0), min(r1 + 1, height), max(c0, 0), min(c1 + 1, width)
+    if top < bottom and left < right:
+        values[top - r0:bottom - r0, left - c0:right - c0] = x[top:bottom, left:right]
     rows = []
-    for r in range(r0, r1 + 1):
+    for r, row_values in zip(range(r0, r1 + 1), values.tolist(), strict=True):
         row = []
-        for c in range(c0, c1 + 1):
-            inside = 0 <= r < x.shape[0] and 0 <= c < x.shape[1]
-            row.append(
-                Cell(
-                    float(x[r, c]) if inside else 0.0,
-                    " ".join(c for c in ("" if inside else "pad", "win" if (r, c) in window else "") if c),
-                )  # no title: the grid's row and column headers say where each cell is
-            )
+        for c, value in zip(range(c0, c1 + 1), row_values, strict=True):
+            classes = "" if 0 <= r < height and 0 <= c < width else "pad"
+            if (r, c) in window:
+                classes = f"{classes} win" if classes else "win"
+            row.append(Cell(value, classes))  # no title: the grid's row and column headers say where each cell is
         rows.append(row)
     return rows
