@@ -14,7 +14,7 @@ from typing import Self
 from ..settings import Settings
 from .base import PageState
 from .fields import parse_choice, spell_vector
-from .specs import PAGE_STRIDE, Padding, Schema, Vector, Whole
+from .specs import DENSE_SCHEMA, PAGE_STRIDE, Padding, Schema, Vector, Whole
 
 MAX_STEP = 10**9  # a step past the last one is refused once the geometry is known
 INPUT = Vector("input", "max_conv1d_input")
@@ -26,7 +26,7 @@ STEP = Whole("step", 0, MAX_STEP, 0)
 @dataclass(frozen=True)
 class Conv1dState(PageState):
     PATH = "/conv1d"
-    ORDER = ("input", "kernel", "stride", "padding", "step", "symbols")
+    ORDER = ("input", "kernel", "stride", "padding", "step", "symbols", "dense")
 
     input: tuple[float, ...] = (2.0, 4.0, 6.0, 8.0, 7.0, 5.0, 3.0, 1.0)
     kernel: tuple[float, ...] = (1.0, 0.0, -1.0)
@@ -34,6 +34,7 @@ class Conv1dState(PageState):
     padding: int | str = 0
     step: int = 0
     symbols: bool = False  # W shows the weights' names (w₀ w₁ …) instead of their values
+    dense: bool = False  # the W panel also shows the dense W of a fully connected layer (dense=1)
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
@@ -45,6 +46,7 @@ class Conv1dState(PageState):
             padding=PADDING.parse(q.get("padding"), settings),  # type: ignore[arg-type]
             step=STEP.parse(q.get("step"), settings),
             symbols=parse_choice(q.get("symbols"), "symbols", ("0", "1"), "0") == "1",
+            dense=parse_choice(q.get("dense"), "dense", ("0", "1"), "0") == "1",
         )
 
     @classmethod
@@ -58,6 +60,7 @@ class Conv1dState(PageState):
             "padding": (PADDING.schema(settings), "Zero padding on both ends"),
             "step": (STEP.schema(settings), "0-based step (below the number of output cells)"),
             "symbols": ({"type": "string", "enum": ["0", "1"]}, "1: W shows the weights' names"),
+            "dense": DENSE_SCHEMA,
         }
 
     @staticmethod
@@ -68,4 +71,5 @@ class Conv1dState(PageState):
 
     def fields(self) -> dict[str, str]:
         return {"input": spell_vector(self.input), "kernel": spell_vector(self.kernel), "stride": str(self.stride),
-                "padding": str(self.padding), "step": str(self.step), "symbols": "1" if self.symbols else ""}
+                "padding": str(self.padding), "step": str(self.step), "symbols": "1" if self.symbols else "",
+                "dense": "1" if self.dense else ""}

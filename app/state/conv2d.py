@@ -33,7 +33,7 @@ from .fields import (
     spell_matrix,
     spell_number,
 )
-from .specs import IMAGE_REF, PAGE_DILATION, PAGE_KERNEL, PAGE_STRIDE, Kernel, Padding, Schema, Whole, bound
+from .specs import DENSE_SCHEMA, IMAGE_REF, PAGE_DILATION, PAGE_KERNEL, PAGE_STRIDE, Kernel, Padding, Schema, Whole, bound
 
 NOTES_GRID = ((35.0, 19.0, 25.0, 6.0), (13.0, 22.0, 16.0, 53.0), (4.0, 3.0, 7.0, 10.0), (9.0, 8.0, 1.0, 3.0))
 DEFAULT_KERNEL = "sharpen"
@@ -60,7 +60,7 @@ def default_mapping(kernel: np.ndarray) -> str:
 class Conv2dState(PageState):
     PATH = "/conv2d"
     ORDER = ("image", "orig", "name", "grid", "crop", "channel", "kernel", "compare", "flip", "bias", "stride", "padding",
-             "dilation", "step", "mapping", "symbols", "projector")
+             "dilation", "step", "mapping", "symbols", "dense", "projector")
 
     image: str = ""  # a sample name or an upload's id; "" is the numbers grid
     orig: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
@@ -77,6 +77,7 @@ class Conv2dState(PageState):
     step: int = 0
     mapping: str | None = None  # None: the kernel's default_mapping
     symbols: bool = False  # W shows the weights' names (w₀ w₁ …) instead of their values
+    dense: bool = False  # the W panel also shows the dense W of a fully connected layer (dense=1), for contrast
     projector: bool = False
     compare: Preset | Matrix | None = None  # a second kernel on the same window, side by side (same shape as kernel)
     # a form's "keep the step I was on" (not canonical): resolve() turns it into step, clamped to the new last step
@@ -108,6 +109,7 @@ class Conv2dState(PageState):
             step=STEP.parse(q.get("step"), settings),
             mapping=parse_choice(q.get("mapping"), "mapping", MAPPINGS, "") or None,
             symbols=parse_choice(q.get("symbols"), "symbols", ("0", "1"), "0") == "1",
+            dense=parse_choice(q.get("dense"), "dense", ("0", "1"), "0") == "1",
             projector=bool(q.get("projector")),
             compare=COMPARE.parse(q["compare"], settings) if q.get("compare") else None,
             keep_step=KEEP_STEP.parse(q["keep_step"], settings) if q.get("keep_step") and not explicit_step else None,
@@ -151,6 +153,7 @@ class Conv2dState(PageState):
             "mapping": ({"type": "string", "enum": list(MAPPINGS)}, "How an image result is drawn"),
             "symbols": ({"type": "string", "enum": ["0", "1"], "default": "0"}, "1: W shows the weights' names (w₀ w₁ …)"
                         " instead of their values"),
+            "dense": DENSE_SCHEMA,
             "projector": ({"type": "string", "enum": ["1"]}, "The projector theme"),
         }
 
@@ -190,6 +193,7 @@ class Conv2dState(PageState):
             "step": str(self.step),
             "mapping": self.display_mapping,
             "symbols": "1" if self.symbols else "",
+            "dense": "1" if self.dense else "",
             "projector": "1" if self.projector else "",
         }
 

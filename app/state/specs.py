@@ -156,3 +156,9 @@ PAGE_DILATION = Whole("dilation", 1, "max_page_dilation", 1)
 PAGE_KERNEL = Kernel("kernel", "max_page_kernel_size", ranks=(2,))
 
 IMAGE_REF: Schema = {"anyOf": [{"type": "string", "enum": list(SAMPLES)}, {"type": "string", "pattern": ID_PATTERN.pattern}]}
+
+
+# the W panel's dense=1 (/conv2d and /conv1d): the contrast with a fully connected layer, shown or not
+DENSE_SCHEMA: tuple[Schema, str] = ({"type": "string", "enum": ["0", "1"], "default": "0"}, "1: under W, the dense W of a"
+                                    " fully connected layer between the same input and output, for contrast (its"
+                                    " weight count against the kernel's)")

@@ -49,6 +49,8 @@ def build(state: Conv1dState, settings: Settings) -> dict[str, Any]:
         "weight_names": [[step_data.weight_name(i) for i in range(k.size)]] if state.symbols else None,
         "toggle_symbols": state.url(symbols=not state.symbols),
         "toggle_symbols_tpl": state.url(symbols=not state.symbols, step="STEP"),  # steplinks.js puts in the step
+        "toggle_dense": state.url(dense=not state.dense),  # the fully connected contrast, shown or not
+        "toggle_dense_tpl": state.url(dense=not state.dense, step="STEP"),
         "stride": stride_picture.picture(g, step),
         "nav": stepper.nav_links(here, step, last, row=None),  # one row: no row buttons (Shift+arrow goes to the ends)
         "action": "/conv1d", "hx_target": "#app",

@@ -249,6 +249,8 @@ def context(state: Conv2dState, view: Conv2dView, settings: Settings) -> dict[st
         "toggle_symbols": state.url(symbols=not state.symbols),
         "toggle_flip_tpl": state.url(flip=not state.flip, step="STEP"),  # steplinks.js puts in the step on screen
         "toggle_symbols_tpl": state.url(symbols=not state.symbols, step="STEP"),
+        "toggle_dense": state.url(dense=not state.dense),  # the fully connected contrast, shown or not
+        "toggle_dense_tpl": state.url(dense=not state.dense, step="STEP"),
         "nav": stepper.nav_links(here, step, last, row=out_w),
         "mapping_text": mapping_description(view.mapping),
         "toggle_projector": state.url(projector=not state.projector),

@@ -454,3 +454,36 @@ def test_docs_work_with_no_cdn(page, server):
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("convstep")
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
     assert outside == []
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_fully_connected_view_is_in_the_url(browser, server, javascript):
+    """The W panel's fully connected contrast is dense=1: opened by a link that keeps the step on screen (with JS,
+    after stepping in the page), kept on reload, closed again by back; without JS the same links work."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{server}/conv2d?kernel=box_blur&step=5")
+    dense = page.locator("table.matrix.dense")
+    expect(dense).to_have_count(0)
+    if javascript:
+        page.keyboard.press("ArrowRight")  # step 6 in the page, no request
+        expect(page.locator("#workspace")).to_have_attribute("data-step", "6")
+    toggle = page.locator(".dense-toggle a")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    step = "6" if javascript else "5"
+    expect(page).to_have_url(re.compile(rf"/conv2d\?kernel=box_blur&step={step}&dense=1#dense-w$"))
+    expect(dense).to_be_visible()
+    expect(page.locator(".dense-counts")).to_contain_text("16·16 = 256 weights")
+    expect(page.locator(".dense-toggle a")).to_have_attribute("aria-expanded", "true")
+    page.reload()
+    expect(dense).to_be_visible()
+    page.go_back()  # to the step the link was followed from (with JS, stepping made its own history entry)
+    expect(page).to_have_url(re.compile(rf"/conv2d\?kernel=box_blur&step={step}$"))
+    expect(dense).to_have_count(0)
+    page.go_forward()
+    expect(dense).to_be_visible()
+    page.locator(".dense-toggle a").click()  # and closed by the same link
+    expect(page).to_have_url(re.compile(rf"/conv2d\?kernel=box_blur&step={step}#dense-w$"))
+    expect(dense).to_have_count(0)
+    context.close()

@@ -102,9 +102,13 @@ def test_symbols_on_an_image_step(client):
     assert data["w"]["rows"] == {"2": [[1, 2], "w₂ w₃"], "3": [[2, 3], "w₂ w₃"], "4": [[3, 4], "w₂ w₃"]}
 
 
+def dense_panel(html: str) -> str:
+    return re.search(r'<div class="dense-w" id="dense-w">.*?</dl>', html, re.S).group(0)
+
+
 def test_the_dense_w_of_a_fully_connected_layer(client):
-    html = client.get("/conv2d").text
-    dense = re.search(r'<details class="dense-w">.*?</details>', html, re.S).group(0)
+    html = client.get("/conv2d?dense=1").text
+    dense = dense_panel(html)
     text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", dense)))
     assert "16·16 = 256 weights" in text
     assert "9 weights, shared by all 16 rows" in text
@@ -122,3 +126,37 @@ def test_conv1d_names_the_weights_as_the_notes_do(client):
     assert wx == "y 1 = W 1 · x = w₀ · 3 + w₁ · 4 + w₂ · 5 = 26"  # 3 + 8 + 15
     assert 'href="/conv1d?input=1,2,3,4,5&amp;kernel=1,2,3&amp;stride=2#w-view"' in html  # back to numbers
     assert client.get("/conv1d.json?symbols=1").json()["state"]["symbols"] is True
+
+
+def test_the_fully_connected_view_is_state(client):
+    """dense=1 is canonical state (default off): the page shows the dense W with it and only a link to it without,
+    each link keeping the rest of the state; the twin says it, OpenAPI describes it, a bad value is a 422 naming it."""
+    closed = client.get("/conv2d?kernel=box_blur&step=5").text
+    assert 'class="matrix dense"' not in closed
+    link = re.search(r'<p class="dense-toggle"><a href="([^"]+)"[^>]*aria-expanded="false"', closed).group(1)
+    assert unescape(link) == "/conv2d?kernel=box_blur&step=5&dense=1#dense-w"
+    opened = client.get("/conv2d?kernel=box_blur&step=5&dense=1").text
+    assert 'class="matrix dense"' in opened
+    back = re.search(r'<p class="dense-toggle"><a href="([^"]+)"[^>]*aria-expanded="true"', opened).group(1)
+    assert unescape(back) == "/conv2d?kernel=box_blur&step=5#dense-w"
+    assert client.get("/conv2d?dense=0", follow_redirects=False).headers["location"] == "/conv2d"  # the default
+    r = client.get("/conv2d?step=2&dense=1&symbols=1", follow_redirects=False)  # one spelling, in ORDER
+    assert r.headers["location"] == "/conv2d?step=2&symbols=1&dense=1"
+    assert client.get("/conv2d.json?dense=1").json()["state"]["dense"] is True
+    assert client.get("/conv2d.json").json()["state"]["dense"] is False
+    bad = client.get("/conv2d.json?dense=yes")
+    assert bad.status_code == 422 and "dense" in bad.text
+    for page in ("/conv2d.json", "/conv1d.json"):
+        params = {p["name"]: p for p in client.get("/openapi.json").json()["paths"][page]["get"]["parameters"]}
+        assert params["dense"]["schema"]["enum"] == ["0", "1"], page
+    html = client.get("/conv1d?dense=1&step=1").text  # /conv1d's W panel too
+    assert "Fully connected" in dense_panel(html) and client.get("/conv1d.json?dense=1").json()["state"]["dense"] is True
+
+
+def test_a_class_carries_the_fully_connected_view():
+    """Follow mode publishes canonical page URLs: dense=1 survives, spelled in its place."""
+    from app.classes.urls import page_url
+    from app.settings import Settings
+
+    assert page_url("/conv2d?dense=1&step=3&kernel=box_blur", Settings()) == "/conv2d?kernel=box_blur&step=3&dense=1"
+    assert page_url("/conv1d?dense=1", Settings()) == "/conv1d?dense=1"
