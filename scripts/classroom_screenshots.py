@@ -8,6 +8,7 @@ student's phone with Debian's Chromium (Playwright), and saves:
 - docs/img/classroom-teaching.png 1920×1080: the teacher stepping, the panel folded into a corner
 - docs/img/classroom-phone.png    390×844: a student following on a phone
 - docs/img/classroom-explore.png  390×844: the same student exploring on their own
+- docs/img/classroom-ended.png    390×844: the same student once the teacher pressed "End class"
 
     .venv/bin/python scripts/classroom_screenshots.py    # needs Debian's chromium; `make htmx` first
 """
@@ -71,6 +72,11 @@ def take(base: str, out: Path) -> list[Path]:
         student.locator("[data-follow-toggle]").click()
         expect(student.locator("[data-follow-bar]")).to_have_attribute("data-mode", "exploring")
         save(student, "explore")
+        teacher.keyboard.press("c")  # the panel unfolds: End class
+        teacher.locator("[data-class-end]").click()
+        expect(teacher.locator("[data-class-panel]")).to_be_hidden()
+        expect(student.locator("[data-follow-bar]")).to_have_attribute("data-mode", "ended", timeout=10_000)
+        save(student, "ended")
         browser.close()
     return saved
 
