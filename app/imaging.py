@@ -435,3 +435,19 @@ def render_png(array: np.ndarray, mapping: str = "clip") -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+def resize_area(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``pixels`` (H, W) or (H, W, C) resized to ``size`` = (rows, columns), float64 on the same scale: each new
+    cell is the area-weighted mean of the pixels it covers (Pillow's BOX filter on 32-bit float bands, so
+    shrinking by a whole factor gives exactly the block means; growing repeats pixels).
+
+    >>> resize_area(np.arange(16, dtype=np.uint8).reshape(4, 4), (2, 2)).tolist()
+    [[2.5, 4.5], [10.5, 12.5]]
+    """
+    h, w = size
+    bands = pixels[..., None] if pixels.ndim == 2 else pixels
+    out = np.stack([np.asarray(Image.fromarray(bands[..., c].astype(np.float32), mode="F")
+                               .resize((w, h), Image.Resampling.BOX), dtype=np.float64)
+                    for c in range(bands.shape[2])], axis=-1)
+    return out[..., 0] if pixels.ndim == 2 else out

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     model_max_params: int = Field(2_000_000, description="most numbers in all of a model file's tensors together")
     model_max_tensor: int = Field(1_048_576, description="most numbers in one tensor of a model file")
     model_max_layers: int = Field(64, description="most layers (graph nodes) in one model")
+    network_max_image_side: int = Field(
+        32, description="largest input side (H, W) of an uploaded model that /network feeds an image (every map is drawn)"
+    )
     hsts_seconds: int = Field(0, description="Strict-Transport-Security max-age; 0 sends none (plain-HTTP classrooms)")
     # the classroom (issue 14): classes, their event streams, and Redis as the shared engine of several workers or hosts
     redis_url: str = Field(

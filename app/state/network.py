@@ -1,6 +1,7 @@
 """The /network page's state: the model (``digits``, built in, or an uploaded model's id), the
 input (a held-out sample, or an 8×8 digit on the data set's 0–16 scale, drawn or typed as numbers;
-an uploaded model takes numbers of its own input size), the selected cell (``at``) and projector mode.
+an uploaded model takes numbers of its own input size, or an image: ``image=`` a sample's name or an uploaded
+image's id, resized to the model's input), the selected cell (``at``) and projector mode.
 
 A sample replaces the grid (``sample=12``; the canonical URL then has no grid). ``at`` names one
 cell of a layer with feature maps: ``at=conv2,5,1,3`` is layer conv2, map 5, row 1, column 3
@@ -24,7 +25,9 @@ from dataclasses import dataclass
 from typing import Self
 
 from ..engine.errors import ParameterError
+from ..samples import SAMPLES
 from ..settings import Settings
+from ..store import ID_PATTERN
 from .base import PageState
 from .fields import Matrix, parse_int, parse_matrix, spell_matrix
 
@@ -40,9 +43,10 @@ At = tuple[str, int, int, int]
 @dataclass(frozen=True)
 class NetworkState(PageState):
     PATH = "/network"
-    ORDER = ("model", "sample", "grid", "at", "projector")
+    ORDER = ("model", "image", "sample", "grid", "at", "projector")
 
     model: str = "digits"
+    image: str = ""  # an uploaded model's input from an image: a sample's name or an upload's id ("" none)
     sample: int | None = None
     grid: Matrix = SEVEN
     at: At | None = None
@@ -55,19 +59,27 @@ class NetworkState(PageState):
         if model != "digits" and not re.fullmatch(r"[0-9a-f]{32}", model):
             raise ParameterError("model", "model must be digits or an uploaded model's id (32 lowercase hex characters),"
                                           f" got {model[:40]!r}")
+        image = q.get("image", "").strip()
+        if image and model == "digits":
+            raise ParameterError("image", "image feeds an uploaded model (model=<id>); the digit network takes a drawing,"
+                                          " a held-out sample or numbers")
+        if image and image not in SAMPLES and not ID_PATTERN.fullmatch(image):
+            raise ParameterError("image", f"image must be a sample ({', '.join(SAMPLES)}) or the id of an uploaded"
+                                          f" image, got {image[:40]!r}")
         sample = parse_int(q.get("sample"), "sample", 0, 0, MAX_SAMPLE) if "sample" in q and model == "digits" else None
         grid = SEVEN
-        if q.get("grid") and sample is None:
+        if q.get("grid") and sample is None and not image:
             grid = parse_matrix(q["grid"], "grid", settings.max_grid_size)
             if model == "digits":
                 check_grid(grid, (8, 8), "the digit network's input")
                 if any(not 0 <= v <= 16 for row in grid for v in row):
                     raise ParameterError("grid", "grid values must lie between 0 and 16 (the digits data set's scale)")
-        return cls(model=model, sample=sample, grid=grid, at=_at(q.get("at")), projector=bool(q.get("projector")))
+        return cls(model=model, image=image, sample=sample, grid=grid, at=_at(q.get("at")),
+                   projector=bool(q.get("projector")))
 
     def fields(self) -> dict[str, str]:
-        return {"model": self.model, "sample": "" if self.sample is None else str(self.sample),
-                "grid": "" if self.sample is not None else spell_matrix(self.grid),
+        return {"model": self.model, "image": self.image, "sample": "" if self.sample is None else str(self.sample),
+                "grid": "" if self.sample is not None or self.image else spell_matrix(self.grid),
                 "at": ",".join(map(str, self.at)) if self.at else "", "projector": "1" if self.projector else ""}
 
 

@@ -24,16 +24,21 @@ from ..engine.errors import ParameterError
 from ..engine.network import Concat, Conv, Dense, Flatten, Network, Pool, Softmax, Sum, forward, pool_forward
 from ..engine.receptive import cell_sources, receptive_fields, step_back
 from ..engine.trace import conv_step
+from ..imaging import resize_area
 from ..models import digits_data
 from ..models.digits import card, digits_network
 from ..models.files import ModelFile, summarize
 from ..models.store import get_model_store
 from ..problems import Problem
+from ..samples import SAMPLES
 from ..settings import Settings
+from ..sources import load_image
 from ..state.conv2d import Conv2dState
 from ..state.fields import as_matrix, spell_matrix
 from ..state.network import SEVEN, NetworkState, check_grid
 from ..state.volume import VolumeState
+from ..uploads import receive_upload
+from .conv2d import luma
 from .page import Page, add_page
 
 router = APIRouter()
@@ -83,18 +88,46 @@ def shade(v: float, scale: float) -> str:
     return "" if level == 0 else f"{'s' if v > 0 else 'n'}{level}"
 
 
-def input_of(state: NetworkState, net: Network | None, settings: Settings) -> tuple[np.ndarray | None, dict[str, int] | None]:
-    """The input grid (H, W) and where it came from; None when the model cannot take a grid on a page."""
+def input_of(state: NetworkState, net: Network | None, settings: Settings) -> tuple[np.ndarray | None, dict[str, Any] | None]:
+    """The input (H, W, C) and where it came from; None when the model cannot take a grid on a page."""
+    if state.image:
+        return image_input(state.image, net, settings)
     if state.sample is not None:
         image, label, index = digits_data.sample(state.sample)
-        return image, {"sample": state.sample, "label": label, "index": index}
+        return image[..., None], {"sample": state.sample, "label": label, "index": index}
     shape = grid_shape(net, settings.max_grid_size)
     if shape is None:
         return None, None
     if state.grid is SEVEN and shape != (8, 8):  # no grid given: a seeded example of the model's size
-        return np.random.default_rng(0).integers(0, 17, shape).astype(np.float64), None
+        return np.random.default_rng(0).integers(0, 17, (*shape, 1)).astype(np.float64), None
     check_grid(state.grid, shape, "the model's input")
-    return np.array(state.grid, dtype=np.float64), None
+    return np.array(state.grid, dtype=np.float64)[..., None], None
+
+
+def image_input(ref: str, net: Network | None, settings: Settings) -> tuple[np.ndarray, dict[str, Any]]:
+    """An image fed to the model: brightness for one input channel, RGB for three (a grey image repeated), resized to
+    the model's H×W by area means, pixel values ÷ 255 (0–1). The model's sides are bounded by
+    CONVSTEP_NETWORK_MAX_IMAGE_SIDE, since every map is drawn whole."""
+    if net is None:
+        raise ParameterError("image", "this model file has no graph to run, so it cannot be fed an image")
+    shape = tuple(net.input_shape)
+    if len(shape) != 3 or shape[2] not in (1, 3):
+        spelled = "×".join(map(str, shape))
+        raise ParameterError("image", f"the model's input is {spelled}: an image feeds a model whose input is H×W×1 (grey)"
+                                      " or H×W×3 (RGB)")
+    h, w, c = shape
+    side = settings.network_max_image_side
+    if max(h, w) > side:
+        raise ParameterError("image", f"the model's input is {h}×{w}: an image feeds models of at most {side}×{side}"
+                                      f" (CONVSTEP_NETWORK_MAX_IMAGE_SIDE), whose every map is drawn")
+    pixels = load_image(ref, settings)
+    colour = pixels.ndim == 3
+    if c == 1:
+        fed = (luma(pixels) if colour else pixels.astype(np.float64))[..., None]
+    else:
+        fed = pixels.astype(np.float64) if colour else np.repeat(pixels[..., None], 3, axis=2).astype(np.float64)
+    x = resize_area(fed, (h, w)) / 255.0
+    return x, {"image": ref, "image_size": list(pixels.shape[:2]), "colour": colour, "channels": c}
 
 
 def grid_shape(net: Network | None, largest: int) -> tuple[int, int] | None:
@@ -127,7 +160,7 @@ def build(state: NetworkState, settings: Settings) -> dict[str, Any]:
         if state.at:
             raise ParameterError("at", "this model's layers are not shown as feature maps, so no cell can be selected")
         return {**base, "layers": [], "kernel_links": kernel_links(net, None, settings) if net else {}}
-    x = grid[None, :, :, None]
+    x = grid[None]
     outs = forward(net, x)
     fields = receptive_fields(net)
     maps_at = spatial(net, outs)
@@ -164,15 +197,32 @@ def build(state: NetworkState, settings: Settings) -> dict[str, Any]:
     probabilities = final if isinstance(net.layers[-1], Softmax) else None
     prediction = int(final.argmax()) if final.ndim == 1 else None
     view = {**base, "layers": layers, "kernels1": kernels1, "bias1": first.bias if isinstance(first, Conv) else None,
-            "input_table": table_html([[(f"{grid[i, j]:g}", shade(grid[i, j], max(16.0, float(np.abs(grid).max())))
-                                         + marks[-1].get((0, i, j), "")) for j in range(grid.shape[1])]
-                                       for i in range(grid.shape[0])], f"input {grid.shape[0]}×{grid.shape[1]}"),
+            "input_table": input_tables(grid, marks[-1], bool(state.image)),
             "probabilities": probabilities, "prediction": prediction, "final": final, "selection": selection,
             "bars": None if probabilities is None or len(probabilities) > MAX_BARS else
                     [{"y": 4 + 26 * c, "width": round(float(p) * BAR, 2), "p": float(p)} for c, p in enumerate(probabilities)],
             "kernel_links": kernel_links(net, outs, settings, x)}
     view.update(dense_view(state, net, outs, prediction) if net.is_chain else {"contributions": [], "dense_bias": None})
     return view
+
+
+def input_tables(grid: np.ndarray, marks: dict[tuple[int, int, int], str], image: bool) -> Markup:
+    """The input (H, W, C), one shaded table per channel (captioned when there are several), marks classed."""
+    h, w, c = grid.shape
+    top = float(np.abs(grid).max()) if image else max(16.0, float(np.abs(grid).max()))
+
+    def spell(v: float) -> str:
+        return f"{v:.2f}" if image else f"{v:g}"
+
+    names = ("red", "green", "blue") if c == 3 else tuple(f"channel {ch}" for ch in range(c))
+    tables = []
+    for ch in range(c):
+        label = f"input {h}×{w}" + (f", {names[ch]}" if c > 1 else "")
+        table = table_html([[(spell(grid[i, j, ch]), shade(grid[i, j, ch], top) + marks.get((ch, i, j), ""))
+                             for j in range(w)] for i in range(h)], label)
+        tables.append(Markup(f'<figure class="net-channel"><figcaption>{escape(names[ch])}</figcaption>{table}</figure>')
+                      if c > 1 else table)
+    return Markup("").join(tables)
 
 
 def dense_view(state: NetworkState, net: Network, outs: list[np.ndarray], prediction: int | None) -> dict[str, Any]:
@@ -262,7 +312,8 @@ def select(state: NetworkState, net: Network, outs: list[np.ndarray], x: np.ndar
     seen = cell_sources(net, k, i, j, m)[0].any(axis=-1)  # the input cells it reads, through every branch
     rows, cols = np.nonzero(seen)
     for r, col in zip(rows.tolist(), cols.tolist(), strict=True):
-        marks[-1][(0, r, col)] = " rf"
+        for ch in range(x.shape[3]):
+            marks[-1][(ch, r, col)] = " rf"
     marks[k][(m, i, j)] = " sel"
     here = np.zeros(outs[k].shape[1:], dtype=bool)
     here[i, j, m] = True
@@ -366,7 +417,9 @@ def data(state: NetworkState, view: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "model": view["model_id"], "format": model.format, "runnable": model.network is not None,
         "summary": view["table"], "total_params": model.total_params,
-        "input": None if view["input"] is None else view["input"].tolist(), "source": view["source"],
+        "input": None if view["input"] is None else
+                 (view["input"][..., 0] if view["input"].shape[2] == 1 else view["input"]).tolist(),
+        "source": view["source"],
         "layers": [{"name": e["name"], "op": e["op"], "output_shape": e["shape"], "output": e["output"].tolist(),
                     **({"receptive_field": list(e["field"])} if e.get("field") else {})} for e in view["layers"]],
         "kernel_links": view["kernel_links"],
@@ -382,14 +435,18 @@ def data(state: NetworkState, view: dict[str, Any]) -> dict[str, Any]:
 def context(state: NetworkState, view: dict[str, Any], settings: Settings) -> dict[str, Any]:
     grid = view["input"]
     return {**view, "toggle_projector": state.url(projector=not state.projector),
-            "form": {**state.form(), "grid": "" if grid is None else spell_matrix(grid)},  # a sample's numbers too
+            "form": {**state.form(), "grid": "" if grid is None or state.image else spell_matrix(grid[..., 0])},  # a sample's too
+            "image_samples": {name: sample.label for name, sample in SAMPLES.items()},
+            "image_side": settings.network_max_image_side,
             "pad": PAD, "hidden": {k: v for k, v in state.canonical().items() if k in ("model", "at", "projector")},
             "max_bytes": settings.model_max_bytes}
 
 
 def fallback(raw: Any, settings: Settings) -> dict[str, Any]:
     return {"card": card() if raw.get("model", "digits") == "digits" else None, "hidden": {}, "samples": None, "pad": PAD,
-            "drawable": raw.get("model", "digits") == "digits", "model_id": raw.get("model", "digits"),
+            "image_samples": {name: sample.label for name, sample in SAMPLES.items()},
+            "image_side": settings.network_max_image_side, "drawable": raw.get("model", "digits") == "digits",
+            "model_id": raw.get("model", "digits"),
             "max_bytes": settings.model_max_bytes, "input": None, "model": None, "layers": []}
 
 
@@ -417,6 +474,25 @@ async def upload(request: Request) -> Response:
     except Problem as exc:
         return errors.answer(request, exc, page="/network", raw={})
     return RedirectResponse(NetworkState(model=key, projector=bool(projector)).url(), status_code=303)
+
+
+@router.post("/network/image")
+async def upload_image(request: Request) -> Response:
+    """The page's image form: an image (as POST /upload takes it) for the uploaded model ``model``, then that model's
+    /network view fed the image (``image=<id>``)."""
+    settings: Settings = request.app.state.settings
+    received = await receive_upload(request)
+    model, projector = received.fields.get("model", ""), received.fields.get("projector", "")
+    raw = {"model": model}
+    if received.problem is not None:
+        exc = received.problem
+        return errors.answer(request, Problem(exc.status_code, exc.detail, "file", exc.headers), page="/network", raw=raw)
+    assert received.image_id is not None  # no problem: the image was stored
+    try:
+        target = NetworkState.parse({"model": model, "image": received.image_id, "projector": projector}, settings)
+    except ParameterError as exc:
+        return errors.answer(request, exc, page="/network", raw=raw)
+    return RedirectResponse(target.url(), status_code=303)
 
 
 PAGE = Page(NetworkState, "pages/network.html", "partials/network_body.html", build, context, data, fallback)

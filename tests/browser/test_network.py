@@ -14,7 +14,7 @@ import httpx
 import numpy as np
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, violations
 
 
 def twin(server: str, url: str) -> dict:
@@ -69,7 +69,7 @@ def test_sample_picker_keys_and_selecting_a_cell(page, server):
     expect(page.locator("#h-sel")).to_contain_text("conv2 map 4, row 2, column 1")
     sel = twin(server, page.url)["selection"]
     (r0, r1), (c0, c1) = sel["field"]["rows"], sel["field"]["cols"]
-    expect(page.locator("#h-input + table td.rf")).to_have_count((r1 - r0 + 1) * (c1 - c0 + 1))
+    expect(page.locator("#h-input ~ .net-channels td.rf")).to_have_count((r1 - r0 + 1) * (c1 - c0 + 1))
     expect(page.locator("section[aria-labelledby=h-pool1] td.src")).to_have_count(8 * 9)  # 3×3 window × 8 channels, all inside
     page.locator("a:has-text('Step it in the volume stepper')").click()
     page.wait_for_url(re.compile(r"/volume\?"))
@@ -106,3 +106,36 @@ def test_uploading_a_model_shows_it_layer_by_layer(page, server, tmp_path):
     page.locator(f"button[name=at][value='{body['summary'][3]['name']},1,0,0']").click()
     expect(page.locator("#h-sel")).to_contain_text("map 1, row 0, column 0")
     shot(page, "network-uploaded")
+
+
+def test_feeding_an_image_to_an_uploaded_model(browser, server, tmp_path, axe_source):
+    """A 3-channel model uploaded, then an RGB image fed through the page's form: the input shows three channel
+    tables resized to the model's 6×6, the prediction is the twin's, a selected cell marks its field in every
+    channel, and axe finds nothing; at 1280×720 nothing scrolls sideways."""
+    from PIL import Image
+
+    from tests.web.test_network_image import RGB, cnn
+
+    model_path, image_path = tmp_path / "rgb.onnx", tmp_path / "pic.png"
+    model_path.write_bytes(cnn(3, 6).SerializeToString())
+    Image.fromarray(RGB).save(image_path)
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(server + "/network")
+    page.locator("form.net-upload input[type=file]").set_input_files(str(model_path))
+    page.locator("form.net-upload button:has-text('Upload')").click()
+    page.wait_for_url(re.compile(r"/network\?model=[0-9a-f]{32}$"))
+    page.locator("form.net-image-upload input[type=file]").set_input_files(str(image_path))
+    page.locator("form.net-image-upload button:has-text('Feed')").click()
+    page.wait_for_url(re.compile(r"/network\?model=[0-9a-f]{32}&image=[0-9a-f]{32}$"))
+    expect(page.locator("#h-input")).to_have_text("Input 6×6×3")
+    expect(page.locator(".net-channel figcaption")).to_have_text(["red", "green", "blue"])
+    body = twin(server, page.url)
+    expect(page.locator("#h-softmax strong")).to_have_text(str(body["prediction"]))
+    page.locator("button[name=at][value='c,0,2,3']").click()
+    expect(page.locator("#h-sel")).to_contain_text("map 0, row 2, column 3")
+    expect(page.locator(".net-channels td.rf")).to_have_count(3 * 9)
+    assert violations(page, axe_source) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    shot(page, "network-image-fed", full_page=False)
+    context.close()
