@@ -59,3 +59,25 @@ def loop_pool(x, size, stride, pad, op):
             else:
                 out[i, j] = sum(x[c] for c in real) / size**2
     return out, winners
+
+
+def derived_steps(d):
+    """A numbers page's embedded ``derive`` block (app/web/step_data.py) read by its documented rule, as
+    stepper.js reads it: for each step (output cell (r, c), row by row) the window's taps, each an input
+    cell's flat index or −1 on padding, its padded-grid ``data-cell`` ids, and W's row (columns, texts)."""
+    (h, w), (kh, kw), ow = d["in"], d["k"], d["out"][1]
+    steps = []
+    for step in range(d["out"][0] * ow):
+        r, c = divmod(step, ow)
+        taps, ids, cols, texts = [], [], [], []
+        for m, n in itertools.product(range(kh), range(kw)):
+            pr = r * d["stride"][0] - d["pad"][0] + m * d["dil"][0]
+            pc = c * d["stride"][1] - d["pad"][1] + n * d["dil"][1]
+            inside = 0 <= pr < h and 0 <= pc < w
+            taps.append(pr * w + pc if inside else -1)
+            ids.append((pr + d["pad"][0]) * d["pw"] + pc + d["pad"][1])
+            if inside and "wtext" in d:
+                cols.append(pr * w + pc)
+                texts.append(d["wtext"][m * kw + n])
+        steps.append({"taps": taps, "ids": ids, "row": [cols, texts]})
+    return steps

@@ -18,7 +18,14 @@ The block is generic, so one small script serves every page:
 - output cells carry ``data-order``: before the step they are ``done``, at it ``cur``, after ``todo``
   (a dot); ``outputs`` holds their values by order;
 - ``matrix`` (optional): every row of W as (columns, texts), the column labels and x's values, so
-  the rows around the current step can be laid out without a request.
+  the rows around the current step can be laid out without a request;
+- ``derive`` (optional, :func:`window_data`): what stepper.js needs to lay out the fields that follow
+  from the geometry alone instead of carrying them per step: the window's cells and values, the
+  padding flags, the status line, the double sum's indices, the stride picture's transforms, W's rows
+  and their labels. Numbers it cannot derive without arithmetic travel as text the server formatted:
+  the products as a table (each distinct input value × each kernel tap, :func:`product_table`), the
+  sums and results per step. tests/browser/test_step_data.py compares the steps stepper.js draws with
+  the pages the server renders.
 
 >>> block = StepBlock(lambda step: "/p" if step == 0 else f"/p?step={step}", last=1, row=2)
 >>> block.add_step({"sum": "3", "pad0": True})
@@ -89,6 +96,7 @@ class StepBlock:
         self.matrix: dict[str, Any] | None = None
         self.outputs: list[str] = []
         self.extra: dict[str, Any] = {}  # more keys for the block (a second output grid: ``outputs_b``)
+        self.derive: dict[str, Any] | None = None
 
     def add_step(self, values: dict[str, object], **marks: Iterable[int]) -> None:
         if not self.fields:
@@ -103,6 +111,8 @@ class StepBlock:
                "outputs": self.outputs}
         if self.matrix is not None:
             out["matrix"] = self.matrix
+        if self.derive is not None:
+            out["derive"] = self.derive
         out.update(self.extra)
         return out
 
@@ -137,23 +147,6 @@ def scaled(value: float, denominator: int) -> str:
     ('35', '−2.5')
     """
     return format_signed(round(float(value) * denominator, 9) if denominator != 1 else float(value))
-
-
-def tap_fields(trace: ConvStep, denominator: int = 1) -> dict[str, object]:
-    """The window × kernel table: value, product and padding flag per tap (row by row), and the
-    products' sum. ``denominator``: a preset's (1/9 for the box blur): products and their sum are
-    shown times it, the sum then divided by it (``sumn`` ÷ 9 = ``sum``), as a hand check goes."""
-    window = trace.window.reshape(-1)
-    products = trace.products.reshape(-1)
-    inside = trace.inside.reshape(-1)
-    fields: dict[str, object] = {}
-    for i in range(window.size):
-        fields[f"x{i}"] = format_signed(window[i])
-        fields[f"p{i}"] = scaled(products[i], denominator)
-        fields[f"pad{i}"] = not bool(inside[i])
-    if denominator != 1:
-        fields["sumn"] = scaled(trace.sum, denominator)
-    return fields
 
 
 def _index(base: int, tap: str, d: int) -> str:
@@ -233,6 +226,48 @@ def matrix_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, whole: bool, sym
     }
 
 
+def product_table(values: Sequence[float], kernel: np.ndarray, denominator: int = 1) -> list[list[str]]:
+    """Each distinct input value times each kernel tap (row by row), formatted as the products table shows
+    it, once per value instead of once per step and tap.
+    The engine's product is ``window * kernel`` in float64, so this is the same number.
+
+    >>> product_table([2.0, 0.0], np.array([[1.0, -0.5]]))
+    [['2', '−1'], ['0', '0']]
+    """
+    taps = kernel.reshape(-1).astype(np.float64)
+    return [[scaled(float(np.float64(v) * w), denominator) for w in taps.tolist()] for v in values]
+
+
+def _window_geometry(x: np.ndarray, g: Geometry) -> tuple[dict[str, Any], list[float]]:
+    """Where every window is (stepper.js ``windowAt``) and the input's distinct values: ``vals`` formatted,
+    ``xv`` each cell's index into them, ``zero`` the index a padding cell reads; and the values themselves."""
+    distinct: dict[float, int] = {}
+    xv = [distinct.setdefault(v, len(distinct)) for v in x.reshape(-1).astype(np.float64).tolist()]
+    zero = distinct.setdefault(0.0, len(distinct))
+    vals = list(distinct)
+    return {"in": list(g.in_shape), "out": list(g.out_shape), "stride": list(g.stride), "pad": [a.pad[0] for a in g.axes],
+            "pw": padded_width(g), "dil": list(g.dilation), "k": list(g.kernel_shape),
+            "vals": [format_signed(v) for v in vals], "xv": xv, "zero": zero}, vals
+
+
+def window_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, bias: float, flip: bool, denominator: int = 1,
+                symbols: np.ndarray | None = None, second: tuple[np.ndarray, int] | None = None) -> dict[str, Any]:
+    """The ``derive`` block of a 2-D numbers page (stepper.js ``derived``): the geometry, the input's distinct
+    values (``vals``, formatted; ``xv``: each cell's index into them; ``zero``: the index padding reads),
+    the products of each value with each tap (``prod``) and W's entries per tap (``wtext``: the applied
+    kernel's values, or the weights' names with ``symbols``); ``second``: the compare view's kernel as applied
+    and its denominator, whose products are ``bprod``."""
+    data, vals = _window_geometry(x, g)
+    taps = kernel.reshape(-1).tolist()
+    data.update({
+        "flip": flip, "bias": bool(bias), "prod": product_table(vals, kernel, denominator),
+        "wtext": [format_signed(v) for v in taps] if symbols is None else _names(symbols.reshape(-1).tolist()),
+    })
+    if second is not None:
+        data["bprod"] = product_table(vals, second[0], second[1])
+    return data
+
+
 def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: np.ndarray, here: Callable[..., str],
            whole_matrix: bool, settings: Settings, denominator: int = 1,
            compare: tuple[np.ndarray, np.ndarray, int] | None = None, symbols: np.ndarray | None = None,
@@ -241,7 +276,12 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: 
 
     ``kernel``: as applied (flipped for true convolution, ``flip``); ``symbols``: W by the weights' names.
     ``compare``: a second kernel on the same window (its matrix, its whole output, its denominator): its
-    products, sum and result travel as ``bp{i}``, ``bsumn``, ``bsum``, ``bresult``, its output as ``outputs_b``."""
+    products (``bp{i}``, from ``derive.bprod``), sum and result travel as ``bsumn``, ``bsum``, ``bresult``, its
+    output as ``outputs_b``.
+
+    Per step only the sums and results travel (``sumn`` too for a preset written over a denominator); the
+    window, its values, products, padding, the status line, the double sum, the stride picture and W's rows
+    follow from ``derive`` (:func:`window_data`)."""
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
@@ -251,24 +291,21 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: float, g: Geometry, output: 
     others = iter(conv_steps(x, second, steps, bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation)
               if second is not None else iter(()))
     for trace in conv_steps(x, kernel, steps, bias=bias, stride=g.stride, padding=g.padding, dilation=g.dilation):
-        values: dict[str, object] = {
-            "status": conv_status(trace, last), "step": str(trace.index), **tap_fields(trace, denominator),
-            "sum": format_signed(trace.sum), "result": format_signed(trace.result), "dsum": double_sum(trace, g, flip),
-            **stride_fields(g, trace.index)}
+        values: dict[str, object] = {"sum": format_signed(trace.sum), "result": format_signed(trace.result)}
+        if denominator != 1:
+            values["sumn"] = scaled(trace.sum, denominator)
         if compare:
             other = next(others)
-            b_den = compare[2]
-            products = other.products.reshape(-1)
-            values.update({f"bp{i}": scaled(products[i], b_den) for i in range(products.size)})
-            if b_den != 1:
-                values["bsumn"] = scaled(other.sum, b_den)
+            if compare[2] != 1:
+                values["bsumn"] = scaled(other.sum, compare[2])
             values.update(bsum=format_signed(other.sum), bresult=format_signed(other.result))
-        block.add_step(values, win=window_cells(trace, g))
+        block.add_step(values)
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
+    block.derive = window_data(x, kernel, g, bias, flip, denominator, symbols,
+                               None if compare is None or second is None else (second, compare[2]))
     if compare:
         block.extra["outputs_b"] = [format_signed(v) for v in compare[1].reshape(-1).tolist()]
-    block.matrix = matrix_data(x, kernel, g, whole_matrix, symbols)
-    block.matrix["bias"] = format_signed(bias) if bias else None
+    block.matrix = {"whole": whole_matrix, "around": MATRIX_AROUND, "bias": format_signed(bias) if bias else None}
     return embed(block.as_dict())
 
 
@@ -308,8 +345,9 @@ def pool_status(trace: PoolStep, last: int) -> str:
 
 def pool(x: np.ndarray, op: str, g: PoolGeometry, count_include_pad: bool, counts: np.ndarray | None, output: np.ndarray,
          here: Callable[..., str], settings: Settings) -> Markup | None:
-    """Every step of /pool: the window's values, the max and its winner, or the average (``counts``: the
-    cells each window divides by, from the engine's window_counts)."""
+    """Every step of /pool: the max and its winner (a ``winner`` mark; its words follow from it), or the
+    average (``counts``: the cells each window divides by, from the engine's window_counts). The window's
+    cells, values and padding and the status line follow from ``derive`` (``pool``: true), as on /conv2d."""
     if not fits(g.steps, settings):
         return None
     last = g.steps - 1
@@ -317,20 +355,14 @@ def pool(x: np.ndarray, op: str, g: PoolGeometry, count_include_pad: bool, count
     block = StepBlock(here, last, g.out_shape[1])
     for step in range(g.steps):
         trace = pool_step(x, step=step, op=cast(Literal["max", "avg"], op), geometry=g, count_include_pad=count_include_pad)
-        values: dict[str, object] = {"status": pool_status(trace, last)}
-        for i, (v, inside) in enumerate(zip(trace.window.reshape(-1), trace.inside.reshape(-1), strict=True)):
-            values[f"wv{i}"] = format_signed(v)
-            values[f"pad{i}"] = not bool(inside)
-            values[f"win{i}"] = bool(inside)
-        values["result"] = format_signed(trace.result)
-        if trace.winner is not None:
-            values["winner"] = f"at row {trace.winner[0]}, column {trace.winner[1]}"
-        elif counts is not None:
+        values: dict[str, object] = {"result": format_signed(trace.result)}
+        if trace.winner is None and counts is not None:
             count = float(counts[trace.out_index])
             values["total"] = f"{format_signed(trace.result * count)} ÷ {format_signed(count)}"
         winner = [] if trace.winner is None else [padded_cell(trace.winner, g, width)]
-        block.add_step(values, win=window_cells(trace, g), winner=winner)
+        block.add_step(values, winner=winner)
     block.outputs = [format_signed(v) for v in output.reshape(-1).tolist()]
+    block.derive = {**_window_geometry(x, g)[0], "pool": True}
     return embed(block.as_dict())
 
 

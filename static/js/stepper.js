@@ -6,11 +6,14 @@
 // Small configurations embed every step (<div id="step-data" data-json='…'>, not a script: htmx drops
 // scripts from what it swaps in; built by
 // app/web/step_data.py from the engine's traces): stepping then makes no request at all, and this file
-// copies those values into the page. An image page (data-remote) asks the server for one step at a
+// copies those values into the page; what follows from the geometry alone (where the window is, which
+// of its cells are padding, the status line, the double sum's indices, W's rows) it lays out from the
+// block's `derive` (function derived), with numbers the server formatted (products by value and tap,
+// sums, results). An image page (data-remote) asks the server for one step at a
 // time: the answer is the lines that change, as HTML that htmx swaps out of band by id
 // (conv2d_step_parts.html), and the tables as data (#step-view, app/web/step_view.py) that this file lays
 // out into the DOM the server draws on a page load; it asks, moves the URL and drops stale answers.
-// It never computes a number.
+// It never computes a number it shows: only cell indices.
 // Every limit and default comes from the page (data attributes, the selected option), never from here.
 
 document.documentElement.classList.add("js");
@@ -89,7 +92,100 @@ function initClient() {
   const asked = client && client.ws === ws ? { pending: client.pending, latest: client.latest } : {}; // an image step in flight
   client = { ...asked, data, ws, remote, binds: group("[data-b]", "b"), cells: group("[data-cell]", "cell"),
              orders: [...ws.querySelectorAll("[data-order]")], marked: {} };
-  for (const name of Object.keys(data.marks)) client.marked[name] = [...ws.querySelectorAll(`[data-cell].${name}`)];
+  if (data.derive) deriveMatrix(data);
+  for (const name of [...Object.keys(data.marks), ...(data.derive ? ["win"] : [])]) {
+    client.marked[name] = [...ws.querySelectorAll(`[data-cell].${name}`)];
+  }
+}
+
+// ---------------------------------------------------------------- what the geometry says (data.derive)
+// The window of a step on a 2-D numbers page, from the geometry alone (app/web/step_data.py window_data):
+// output cell (r, c) reads input (r·s − p + m·d, c·s − p + n·d) for tap (m, n); a tap off the input reads
+// the padding's zero. Returns each tap's input cell (or −1 on padding) and the window's data-cell ids.
+function windowAt(d, step) {
+  const [h, w] = d.in, [kh, kw] = d.k, ow = d.out[1];
+  const r = Math.floor(step / ow), c = step % ow;
+  const top = r * d.stride[0] - d.pad[0], left = c * d.stride[1] - d.pad[1];
+  const taps = [], ids = [];
+  for (let m = 0; m < kh; m++) {
+    for (let n = 0; n < kw; n++) {
+      const pr = top + m * d.dil[0], pc = left + n * d.dil[1];
+      taps.push(pr >= 0 && pr < h && pc >= 0 && pc < w ? pr * w + pc : -1);
+      ids.push((pr + d.pad[0]) * d.pw + pc + d.pad[1]);
+    }
+  }
+  return { r, c, top, left, taps, ids };
+}
+
+const signed = (v) => String(v).replace("-", "−"); // an integer as the server writes it (format_signed)
+
+// The fields a step's values leave out, as the server would have sent them (step_data.py: tap_fields,
+// conv_status, double_sum, stride_picture.step_fields; on /pool pool_status and the window's values), and
+// the window's cells (mark "win").
+function derived(step) {
+  const d = client.data.derive;
+  const { r, c, top, left, taps, ids } = windowAt(d, step);
+  const [kh, kw] = d.k;
+  const partly = taps.includes(-1) ? ", partly on zero padding" : "";
+  const where = `(row ${r}, column ${c}) · window starts at (row ${top}, column ${left})${partly}`;
+  if (d.pool) {
+    const values = { status: `Step ${step + 1} of ${client.data.last + 1} · pooled cell ${where}` };
+    taps.forEach((cell, i) => {
+      values[`wv${i}`] = d.vals[cell < 0 ? d.zero : d.xv[cell]];
+      values[`pad${i}`] = cell < 0;
+      values[`win${i}`] = cell >= 0;
+    });
+    const won = client.data.marks.winner?.[step]?.[0]; // its data-cell id: where it sits in the padded grid
+    if (won !== undefined) values.winner = `at row ${Math.floor(won / d.pw) - d.pad[0]}, column ${(won % d.pw) - d.pad[1]}`;
+    return { values, win: ids };
+  }
+  const values = { step: String(step) };
+  taps.forEach((cell, i) => {
+    const v = cell < 0 ? d.zero : d.xv[cell];
+    values[`x${i}`] = d.vals[v];
+    values[`p${i}`] = d.prod[v][i];
+    values[`pad${i}`] = cell < 0;
+    if (d.bprod) values[`bp${i}`] = d.bprod[v][i];
+  });
+  values.status = `Step ${step + 1} of ${client.data.last + 1} · output cell ${where}`;
+  // the notes' double sum with this step's numbers put in (step_data.double_sum)
+  const [s0, s1] = d.stride, [p0, p1] = d.pad, [d0, d1] = d.dil;
+  const at = (o, s, p, dd, tap) => `${o}·${s}${p ? ` − ${p}` : ""} + ${dd === 1 ? tap : dd + tap}`;
+  const index = (base, tap, dd) => { const t = dd === 1 ? tap : `${dd}${tap}`; return base === 0 ? t : `${signed(base)} + ${t}`; };
+  const k = d.flip ? `k[${kh - 1} − m, ${kw - 1} − n]` : "k[m, n]";
+  let terms = [];
+  for (let m = 0; m < kh; m++) {
+    for (let n = 0; n < kw; n++) {
+      const [km, kn] = d.flip ? [kh - 1 - m, kw - 1 - n] : [m, n];
+      terms.push(`x[${signed(r * s0 - p0 + d0 * m)}, ${signed(c * s1 - p1 + d1 * n)}]·k[${km}, ${kn}]`);
+    }
+  }
+  if (terms.length > 9) terms = [...terms.slice(0, 8), "…", terms[terms.length - 1]];
+  values.dsum = `y[${r}, ${c}] = Σₘ Σₙ x[${at(r, s0, p0, d0, "m")}, ${at(c, s1, p1, d1, "n")}]·${k}`
+    + ` = Σₘ Σₙ x[${index(r * s0 - p0, "m", d0)}, ${index(c * s1 - p1, "n", d1)}]·${k}`
+    + ` = ${terms.join(" + ")}${d.bias ? " + b" : ""} = ${field("result", step)}`;
+  // the stride picture's current and previous window (SVG transforms, in cells of the padded input)
+  const move = (i) => `translate(${(i % d.out[1]) * s1} ${Math.floor(i / d.out[1]) * s0})`;
+  values["cur@transform"] = move(step);
+  values["prev@transform"] = move(Math.max(step - 1, 0));
+  values["prev@visibility"] = step > 0 ? "visible" : "hidden";
+  return { values, win: ids };
+}
+
+// W's rows, their column labels and x's values (step_data.matrix_data), from the same geometry: row i holds,
+// under each input cell its window reads, the kernel weight on it (d.wtext: values or names); padding has no column.
+function deriveMatrix(data) {
+  const d = data.derive, m = data.matrix;
+  if (!m || m.rows) return;
+  const w = d.in[1];
+  m.rows = [];
+  for (let step = 0; step <= data.last; step++) {
+    const cols = [], texts = [];
+    windowAt(d, step).taps.forEach((cell, i) => { if (cell >= 0) { cols.push(cell); texts.push(d.wtext[i]); } });
+    m.rows.push([cols, texts]);
+  }
+  m.labels = d.xv.map((_, c) => `x${Math.floor(c / w)},${c % w}`);
+  m.x = d.xv.map((v) => d.vals[v]);
 }
 
 function stepUrl(step) { return step === 0 ? client.data.first : client.data.url.replace("STEP", String(step)); }
@@ -130,28 +226,34 @@ function valuesAt(step) { return client.data.values[client.data.at === undefined
 
 function field(name, step) {
   const j = client.data.fields.indexOf(name);
-  return j < 0 ? null : valuesAt(step)[j];
+  if (j >= 0) return valuesAt(step)[j];
+  return client.data.derive && name !== "result" ? derived(step).values[name] ?? null : null;
 }
 
 function showStep(step, how = "push") {
   const { data, ws } = client;
   step = Math.max(0, Math.min(data.last, step));
-  const values = valuesAt(step);
-  data.fields.forEach((name, j) => {
+  const values = new Map(data.fields.map((name, j) => [name, valuesAt(step)[j]]));
+  const marks = Object.fromEntries(Object.entries(data.marks).map(([name, perStep]) => [name, perStep[step]]));
+  if (data.derive) {
+    const more = derived(step);
+    for (const [name, v] of Object.entries(more.values)) values.set(name, v);
+    marks.win = more.win;
+  }
+  for (const [name, v] of values) {
     const kind = kindOf(name);
-    const v = values[j];
     for (const el of client.binds.get(name) || []) {
       if (kind === "t") { el.hidden = v === null; if (v !== null) el.textContent = v; }
       else if (kind.startsWith("a:")) el.setAttribute(kind.slice(2), v);
       else el.classList.toggle(kind.slice(2), Boolean(v));
     }
-  });
-  for (const [name, perStep] of Object.entries(data.marks)) {
+  }
+  for (const [name, ids] of Object.entries(marks)) {
     for (const cell of client.marked[name]) {
       cell.classList.remove(name);
       if (name === "win") cell.removeAttribute("aria-label");
     }
-    client.marked[name] = perStep[step].flatMap((id) => client.cells.get(String(id)) || []);
+    client.marked[name] = ids.flatMap((id) => client.cells.get(String(id)) || []);
     for (const cell of client.marked[name]) {
       cell.classList.add(name);
       if (name === "win") cell.setAttribute("aria-label", `${cell.textContent.trim()}, in window`); // not only by colour
@@ -172,7 +274,7 @@ function showStep(step, how = "push") {
   ws.dataset.step = String(step);
   if (client.pending === step) client.pending = undefined;
   syncControls(client.pending ?? step);
-  announce(field("status", step));
+  announce(values.get("status"));
   const url = stepUrl(step);
   followProjectorLink(url);
   followKernelSwitch(step);

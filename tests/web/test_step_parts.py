@@ -7,6 +7,8 @@ import json
 import re
 from html import unescape
 
+from tests.oracles import derived_steps
+
 STEP_PARTS = {"HX-Request": "true", "HX-Target": "step-parts"}
 BEFORE = 18_700  # bytes of the whole #workspace fragment an image step sent before (issue 9)
 
@@ -118,7 +120,10 @@ def test_numbers_mode_embeds_every_step_instead(client):
     assert len(data["values"]) == 16 and data["last"] == 15
     values = dict(zip(data["fields"], data["values"][5], strict=True))
     assert values["result"] == "59"  # the notes' grid, sharpen, step 5: 5·22 − 19 − 13 − 16 − 3
-    assert data["marks"]["win"][5] == [7, 8, 9, 13, 14, 15, 19, 20, 21]  # padded 6-wide grid, rows 1–3, columns 1–3
+    windows = derived_steps(data["derive"])  # the window follows from the geometry (as stepper.js reads it)
+    assert windows[5]["ids"] == [7, 8, 9, 13, 14, 15, 19, 20, 21]  # padded 6-wide grid, rows 1–3, columns 1–3
+    assert windows[5]["taps"] == [0, 1, 2, 4, 5, 6, 8, 9, 10]  # the 4×4 input's rows 0–2, columns 0–2
+    assert windows[0]["taps"] == [-1, -1, -1, -1, 0, 1, -1, 4, 5]  # output (0, 0) hangs over the padding
 
 
 def test_max_client_steps_decides_which_pages_carry_every_step(tmp_path):

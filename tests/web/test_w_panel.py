@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from scipy import signal
 
+from tests.oracles import derived_steps
+
 GRID = np.array([[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]], dtype=float)
 K = np.array([[1, 2], [3, 4]], dtype=float)
 
@@ -20,6 +22,12 @@ def step_data(html: str) -> dict:
     m = re.search(r"id=\"step-data\" hidden data-json='([^']*)'", html)
     assert m, "no embedded steps"
     return json.loads(unescape(m.group(1)))
+
+
+def w_rows(html: str) -> list:
+    """W's rows as stepper.js lays them out from a 2-D page's step data (tests/oracles.py derived_steps; that
+    stepper.js draws what the server does is tests/browser/test_step_data.py)."""
+    return [s["row"] for s in derived_steps(step_data(html)["derive"])]
 
 
 def text_of(html: str, cls: str) -> str:
@@ -35,9 +43,8 @@ def test_flip_is_true_convolution_and_w_agrees(client, flip):
     want = signal.convolve2d(GRID, K, mode="full") if flip else signal.correlate2d(GRID, K, mode="full")
     assert np.array_equal(np.array(body["output"]), want)  # padding 1 with a 2×2 kernel is scipy's "full"
     assert body["state"]["flip"] is flip
-    m = step_data(client.get(query).text)["matrix"]
     w = np.zeros((25, 16))
-    for r, (cols, texts) in enumerate(m["rows"]):
+    for r, (cols, texts) in enumerate(w_rows(client.get(query).text)):
         w[r, cols] = [float(t.replace("−", "-")) for t in texts]
     assert np.array_equal(w @ GRID.ravel(), want.ravel())
 
@@ -68,10 +75,9 @@ def test_double_sum_with_the_current_indices(client):
         "y[1, 1] = Σₘ Σₙ x[1·1 − 1 + m, 1·1 − 1 + n]·k[m, n] = Σₘ Σₙ x[m, n]·k[m, n]"
         " = x[0, 0]·k[0, 0] + x[0, 1]·k[0, 1] + x[0, 2]·k[0, 2] + x[1, 0]·k[1, 0] + x[1, 1]·k[1, 1]"
         " + x[1, 2]·k[1, 2] + x[2, 0]·k[2, 0] + x[2, 1]·k[2, 1] + x[2, 2]·k[2, 2] = 59")
-    steps = step_data(html)
-    j = steps["fields"].index("dsum")
-    assert steps["values"][0][j].startswith("y[0, 0] = Σₘ Σₙ x[0·1 − 1 + m, 0·1 − 1 + n]·k[m, n] = Σₘ Σₙ x[−1 + m, −1 + n]")
-    assert steps["values"][0][j].endswith("= 143")
+    first = text_of(client.get("/conv2d").text, "dsum")
+    assert first.startswith("y[0, 0] = Σₘ Σₙ x[0·1 − 1 + m, 0·1 − 1 + n]·k[m, n] = Σₘ Σₙ x[−1 + m, −1 + n]")
+    assert first.endswith("= 143")
     html = client.get("/conv2d?kernel=1,2;3,4&flip=1&stride=2&padding=0&step=1").text  # y[0, 1]: x[0..1, 2..3]
     assert text_of(html, "dsum") == (
         "y[0, 1] = Σₘ Σₙ x[0·2 + m, 1·2 + n]·k[1 − m, 1 − n] = Σₘ Σₙ x[m, 2 + n]·k[1 − m, 1 − n]"
@@ -80,11 +86,11 @@ def test_double_sum_with_the_current_indices(client):
 
 def test_symbols_name_the_weights_in_w(client):
     html = client.get("/conv2d?kernel=1,2;3,4&symbols=1").text
-    rows = step_data(html)["matrix"]["rows"]
+    rows = w_rows(html)
     assert rows[0] == [[0], ["w₃"]]  # window at (−1, −1): only its last tap is on the input
     assert rows[6] == [[0, 1, 4, 5], ["w₀", "w₁", "w₂", "w₃"]]  # output (1, 1) reads x[0..1, 0..1]
     assert "w₀" in text_of(html, "names")
-    flipped = step_data(client.get("/conv2d?kernel=1,2;3,4&symbols=1&flip=1").text)["matrix"]["rows"]
+    flipped = w_rows(client.get("/conv2d?kernel=1,2;3,4&symbols=1&flip=1").text)
     assert flipped[0] == [[0], ["w₀"]] and flipped[6] == [[0, 1, 4, 5], ["w₃", "w₂", "w₁", "w₀"]]
     wx = text_of(client.get("/conv2d?kernel=1,2;3,4&symbols=1&step=6").text, "wx")
     assert wx == "y 6 = W 6 · x = w₀ · 35 + w₁ · 19 + w₂ · 13 + w₃ · 22 = 200"  # 35 + 38 + 39 + 88
