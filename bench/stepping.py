@@ -89,6 +89,33 @@ def requests_rows(presses: int) -> list[list[object]]:
     return rows
 
 
+_G12 = ";".join(",".join(str((r * 12 + c) % 10) for c in range(12)) for r in range(12))
+_G16 = ";".join(",".join(f"{((r * 16 + c) * 37 % 200 - 100) / 8:g}" for c in range(16)) for r in range(16))
+WEIGHED = {  # the heaviest numbers pages (tests/web/test_page_weight.py holds them to their bounds)
+    "/conv2d, 12×12 grid (144 steps)": f"/conv2d?grid={_G12}",
+    "/conv1d, 32 values, kernel 9, padding 10 (44 steps)":
+        "/conv1d?input=" + ",".join(str(i % 7) for i in range(32)) + "&kernel=1,2,3,4,5,6,7,8,9&padding=10",
+    "/pool, 12×12 grid, 2×2 average, stride 1, padding 1 (169 steps)":
+        f"/pool?input={_G12}&stride=1&padding=1&op=avg&count_include_pad=0",
+    "/pool, 16×16 decimals, the same (289 steps)": f"/pool?input={_G16}&stride=1&padding=1&op=avg&count_include_pad=0",
+}
+
+
+def page_weight_rows() -> list[list[object]]:
+    """A numbers page's bytes as served (no gzip): all of it, its links' hrefs, its embedded step data."""
+    import re
+
+    rows: list[list[object]] = []
+    with running_server() as server, httpx.Client(base_url=server.base, timeout=30) as client:
+        for name, path in WEIGHED.items():
+            html = client.get(path, headers={"Accept-Encoding": "identity"}).text
+            hrefs = sum(len(h) for h in re.findall(r' href="([^"]*)"', html))
+            data = re.search(r"data-json='([^']*)'", html)
+            rows.append([name, f"{len(html.encode()) / 1000:.1f}", f"{hrefs / 1000:.1f}",
+                         f"{len(data.group(1).encode()) / 1000:.1f}" if data else "—"])
+    return rows
+
+
 def fragment_bytes_rows() -> list[list[object]]:
     """What an image step costs: today's #step-parts answer (the lines that change as HTML swapped out
     of band, the tables as data: app/web/step_view.py) as plain HTML and on the wire (gzip, which every
@@ -117,6 +144,10 @@ def run(quick: bool = False) -> str:
         "Requests per step after the page has loaded (→ pressed in Chromium; target 0 where every step is embedded):",
         "",
         table(["page", "presses", "requests per step", "page KB (with step data)"], requests_rows(5 if quick else 30)),
+        "",
+        "Page weight of the heaviest numbers pages, as served (target: the 12×12 page ≤ 150 KB):",
+        "",
+        table(["page", "page KB", "hrefs KB", "step data KB"], page_weight_rows()),
         "",
         "Image stepping: bytes per step (target ≤ 30 % of before):",
         "",

@@ -516,6 +516,17 @@ document.addEventListener("click", (event) => {
   if (step !== current()) go(step, playing() ? "replace" : "push");
 }, true);
 
+// A page without embedded steps: a cell's button submits the step form through htmx's boost, which sends
+// no value for a button outside its form (form="cells"), so the step rides in the form as a hidden field.
+// (Without htmx the browser sends the button's own name=value.)
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.("button[name=step][form]");
+  if (!button || event.defaultPrevented || !window.htmx || !button.form) return;
+  let field = button.form.querySelector("input[data-pressed]");
+  if (!field) field = button.form.appendChild(el("input", { type: "hidden", name: "step", "data-pressed": "" }));
+  field.value = button.value;
+}, true);
+
 document.addEventListener("submit", (event) => {
   if (!client || (client.remote && !window.htmx) || !event.target.matches("form.jump") || !client.ws.contains(event.target)) return;
   event.preventDefault();

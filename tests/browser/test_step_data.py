@@ -68,3 +68,36 @@ def test_steps_drawn_in_the_page_equal_the_server_pages(page, server, name):
         for key in served:
             assert drawn[step][key] == served[key], (name, step, key)
 
+
+
+def test_with_javascript_off_a_cell_loads_its_step(browser, server):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(server + "/conv2d?symbols=1")
+    page.locator("table.grid.output td[data-order='6'] button").click()  # the form puts step last: redirected
+    page.wait_for_url("**/conv2d?step=6&symbols=1#workspace")
+    assert page.locator("#status").inner_text().startswith("Step 7 of 16 · output cell (row 1, column 2)")
+    page.locator("table.grid.input td[title='row 0, column 0'] button").click()  # the window nearest it: step 0
+    page.wait_for_url("**/conv2d?symbols=1#workspace")
+    assert page.locator("#status").inner_text().startswith("Step 1 of 16")
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def few_steps_server(tmp_path_factory):
+    """A deployment that embeds no step of /conv2d's 16 (CONVSTEP_MAX_CLIENT_STEPS=4): its cells go through htmx."""
+    from app import htmx
+    from scripts.local_server import running_server
+
+    source = "local" if htmx.LOCAL_FILE.is_file() else "none"
+    with running_server(data_dir=tmp_path_factory.mktemp("few"), htmx_source=source, max_client_steps="4") as s:
+        yield s.base
+
+
+def test_a_cell_without_embedded_steps_asks_htmx_for_its_step(page, few_steps_server):
+    page.goto(few_steps_server + "/conv2d")
+    assert page.locator("#step-data").count() == 0
+    page.locator("table.grid.output td[data-order='9'] button").click()
+    page.wait_for_url("**/conv2d?step=9*")
+    assert page.locator("#status").inner_text().startswith("Step 10 of 16 · output cell (row 2, column 1)")
+    assert page.locator("table.grid.output td.cur").get_attribute("data-order") == "9"

@@ -24,9 +24,9 @@ VECTOR32 = ",".join(str(i % 7) for i in range(32))
     [
         (f"/conv2d?grid={GRID12}", 150_000),  # 144 steps, 3×3 sharpen, same padding
         (f"/conv1d?input={VECTOR32}&kernel=1,2,3,4,5,6,7,8,9&padding=10", 100_000),  # the longest: 44 steps
-        (f"/pool?input={GRID12}&size=2&stride=1&padding=1&op=avg&count_include_pad=0", 150_000),  # 169 steps
+        (f"/pool?input={GRID12}&stride=1&padding=1&op=avg&count_include_pad=0", 150_000),  # 169 steps
         # the biggest pool page: 16×16 decimals, 289 steps, its what-if grids (ceil mode, padding counted, a shift)
-        (f"/pool?input={GRID16}&size=2&stride=1&padding=1&op=avg&count_include_pad=0", 200_000),
+        (f"/pool?input={GRID16}&stride=1&padding=1&op=avg&count_include_pad=0", 200_000),
     ],
 )
 def test_numbers_pages_stay_light(client, url, most):
