@@ -155,7 +155,10 @@ def _index(base: int, tap: str, d: int) -> str:
     return t if base == 0 else f"{format_signed(base)} + {t}"
 
 
-def double_sum(trace: ConvStep, g: Geometry, flip: bool = False, most: int = 9) -> str:
+DSUM_TERMS = 9  # the double sum writes out at most this many terms (the first ones, "…", the last)
+
+
+def double_sum(trace: ConvStep, g: Geometry, flip: bool = False, most: int = DSUM_TERMS) -> str:
     """The notes' double sum for this output cell with the numbers put in: the indices, then every
     term (the first ``most − 1`` and the last when there are more), then the result.
 
@@ -260,7 +263,7 @@ def window_data(x: np.ndarray, kernel: np.ndarray, g: Geometry, bias: float, fli
     data, vals = _window_geometry(x, g)
     taps = kernel.reshape(-1).tolist()
     data.update({
-        "flip": flip, "bias": bool(bias), "prod": product_table(vals, kernel, denominator),
+        "flip": flip, "bias": bool(bias), "most": DSUM_TERMS, "prod": product_table(vals, kernel, denominator),
         "wtext": [format_signed(v) for v in taps] if symbols is None else _names(symbols.reshape(-1).tolist()),
     })
     if second is not None:

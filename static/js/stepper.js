@@ -160,7 +160,7 @@ function derived(step) {
       terms.push(`x[${signed(r * s0 - p0 + d0 * m)}, ${signed(c * s1 - p1 + d1 * n)}]·k[${km}, ${kn}]`);
     }
   }
-  if (terms.length > 9) terms = [...terms.slice(0, 8), "…", terms[terms.length - 1]];
+  if (terms.length > d.most) terms = [...terms.slice(0, d.most - 1), "…", terms[terms.length - 1]]; // the first few and the last
   values.dsum = `y[${r}, ${c}] = Σₘ Σₙ x[${at(r, s0, p0, d0, "m")}, ${at(c, s1, p1, d1, "n")}]·${k}`
     + ` = Σₘ Σₙ x[${index(r * s0 - p0, "m", d0)}, ${index(c * s1 - p1, "n", d1)}]·${k}`
     + ` = ${terms.join(" + ")}${d.bias ? " + b" : ""} = ${field("result", step)}`;

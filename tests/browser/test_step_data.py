@@ -22,8 +22,8 @@ CONFIGS = {
     "twelve": (f"/conv2d?grid={TWELVE}", [1, 13, 77, 143]),
     # stride, dilation, padding on both sides, a bias and a decimal kernel
     "strided": (f"/conv2d?grid={GRID}&kernel=0.5,-1,2;1,0,-0.25&bias=1.5&stride=2&padding=2&dilation=2", [1, 6, 11, 15]),
-    # a preset over a denominator (1/16 · […]), true convolution (flipped), W by the weights' names
-    "preset": (f"/conv2d?grid={GRID}&kernel=gaussian_blur&flip=1&padding=1&symbols=1", [2, 9, 20, 41]),
+    # a 5×5 preset over 1/256 (the double sum elides terms), true convolution (flipped), W by the weights' names
+    "preset": (f"/conv2d?grid={GRID}&kernel=gaussian_blur_5&flip=1&padding=2&symbols=1", [2, 9, 20, 41]),
     # two kernels on the same window
     "compare": (f"/conv2d?grid={GRID}&kernel=sobel_x&compare=box_blur&padding=1", [3, 17, 30]),
     # pooling: the max and its winner, padding and ceil mode; the average over the cells counted
