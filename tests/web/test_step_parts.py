@@ -1,5 +1,7 @@
-"""An image step asks for the panels that change only (#step-parts): HTML swapped out of band by id,
-with the numbers the page shows at that step. Expected values are worked out by hand from the geometry."""
+"""An image step asks for the panels that change only (#step-parts): the lines as HTML swapped out of band
+by id, the tables as data (#step-view) that stepper.js lays out (tests/browser/test_step_view.py holds that
+to the server's markup), with the numbers the page shows at that step. Expected values are worked out by
+hand from the geometry."""
 
 from __future__ import annotations
 
