@@ -138,3 +138,36 @@ def test_transpose_announces_each_step_outside_the_workspace(page, server):
     expect(page.locator("#workspace")).to_have_attribute("data-step", "1")
     # y = 1, 2; 3, 4 (the default): step 1 stamps y0,1 = 2
     assert page.locator("#announcer").inner_text().startswith("Step 2 of 4 · input y0,1 = 2 stamps")
+
+
+def test_a_late_answer_for_an_earlier_image_step_is_never_shown(page, server):
+    """hx-sync and the stepper drop stale answers: the answer for step 1 is held back until step 2
+    was asked for, then let through; the page ends on step 2, whatever order the answers come in."""
+    held: list = []
+
+    def hold_step_1(route) -> None:
+        if re.search(r"[?&]step=1(&|$)", route.request.url) and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.goto(server + "/conv2d?image=shapes&kernel=edge", wait_until="networkidle")
+    page.route(re.compile(r"/conv2d\?"), hold_step_1)
+    page.evaluate("""() => { window.shownSteps = []; let last = 'Step 1 of 9216';  // each step shown after
+        new MutationObserver(() => { const now = document.querySelector('#status')?.textContent.split(' · ')[0];
+            if (now !== last) { window.shownSteps.push(now); last = now; } })
+          .observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true}); }""")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(page).to_have_url(re.compile(r"[?&]step=2$"))
+    assert held, "the step 1 answer was asked for"
+    held[0].continue_()
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "2")
+    page.wait_for_timeout(500)  # a stale swap would land here
+    expect(page.locator("#workspace")).to_have_attribute("data-step", "2")
+    # the shapes sample's background is 30 and the window's top row is padding (see test_stepping.py)
+    expect(page.locator("#status")).to_have_text(
+        "Step 3 of 9216 · output cell (row 0, column 2) · window starts at (row -1, column 1), partly on zero padding")
+    expect(page.locator("svg .window-box")).to_have_attribute("x", "1")
+    assert re.search(r"[?&]step=2$", page.url)
+    assert page.evaluate("window.shownSteps") == ["Step 3 of 9216"]  # step 1's answer came, and was dropped
