@@ -8,7 +8,7 @@ colours *and* outlines, so no meaning rests on colour alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,7 +206,7 @@ def matrix_panel(x: np.ndarray, kernel: np.ndarray, g: Geometry, trace: ConvStep
     }
 
 
-def _with_gaps(columns: list[int | None], values: list[float]) -> list[float | None]:
+def _with_gaps(columns: Sequence[int | None], values: list[float]) -> list[float | None]:
     """``values`` (one per shown column) put back in place, None where a run of columns is elided."""
     given = iter(values)
     return [None if c is None else next(given) for c in columns]
