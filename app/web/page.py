@@ -32,7 +32,7 @@ from ..engine.errors import ParameterError
 from ..settings import Settings
 from ..state.base import PageState, StepLinks, encode
 from . import page_cache
-from .render import is_fragment_request, render
+from .render import is_fragment_request, render, render_html
 
 
 @dataclass(frozen=True)
@@ -134,39 +134,33 @@ def html_answer(request: Request, page: Page) -> Response:
     asked = request.scope.get("query_string", b"").decode("latin-1")  # never request.url (see page_cache)
     if not fragment and asked != canonical:
         return RedirectResponse(state.url(), status_code=302, headers={"Cache-Control": "no-store"})
-    headers = {"Link": link_header(state)}
+    headers = {"Vary": "HX-Request", "Link": link_header(state)}
     if fragment and asked != canonical:
         headers["HX-Push-Url"] = state.url()
+    target = request.headers.get("HX-Target", "") if fragment else ""
     pages = request.app.state.pages
     key = page_cache.key(request, state)
     kept = pages.get(key) if key else None
     if kept is not None:
-        response = HTMLResponse(kept, headers={"Vary": "HX-Request", "X-Convstep-Cache": "hit", **headers})
+        body = kept
+        headers["X-Convstep-Cache"] = "hit"
     else:
         view = page.build(state, settings)
-        part = page.parts.get(request.headers.get("HX-Target", "")) if fragment else None
+        part = page.parts.get(target)
         if part is not None:
             context = {**parts_context(state), **part(state, view, settings)}
         else:
             context = {**common_context(state), **page.context(state, view, settings)}
-        response = render(request, page.template, page.fragments, context)
-        if key and response.status_code == 200:
-            pages.put(key, bytes(response.body))
-        response.headers.update(headers)
-    if fragment and request.headers.get("HX-Target") in page.compressed:
-        compress(request, response)
-    return response
-
-
-def compress(request: Request, response: Response) -> None:
-    """gzip an answer sent on every step (an image step's out-of-band panels: W's rows are shifted copies
-    of one another, so its HTML shrinks about six times) when the browser accepts it; every browser does."""
-    response.headers["Vary"] = "HX-Request, Accept-Encoding"
-    if "gzip" not in request.headers.get("Accept-Encoding", ""):
-        return
-    response.body = gzip.compress(bytes(response.body), compresslevel=6, mtime=0)
-    response.headers["Content-Encoding"] = "gzip"
-    response.headers["Content-Length"] = str(len(response.body))
+        body = render_html(request, page.template, page.fragments, context).encode()
+        if key:
+            pages.put(key, body)
+    if target in page.compressed:
+        # gzip an answer sent on every step (an image step's panels) when the browser accepts it; every browser does
+        headers["Vary"] = "HX-Request, Accept-Encoding"
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+    return HTMLResponse(body, headers=headers)  # headers set once (Starlette's header list is scanned per change)
 
 
 def json_answer(request: Request, page: Page) -> JSONResponse:

@@ -48,6 +48,12 @@ def render(
 ) -> HTMLResponse:
     """Render ``page``, or for htmx the fragment for its target (``HX-Target`` → template;
     a plain string, or the ``"default"`` entry, serves any other target)."""
+    html = render_html(request, page, fragments, context)
+    return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
+
+
+def render_html(request: Request, page: str, fragments: str | dict[str, str], context: dict[str, Any]) -> str:
+    """``render``'s text: the page, or the fragment htmx asked for followed by the head's link to the JSON twin."""
     fragment = is_fragment_request(request)
     if fragment:
         if isinstance(fragments, str):
@@ -68,4 +74,4 @@ def render(
     if fragment and context.get("json_url"):  # the head's link to the JSON twin follows the swapped state
         href = escape(context["json_url"])
         html += f'<link id="json-twin" rel="alternate" type="application/json" href="{href}" hx-swap-oob="true">'
-    return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
+    return html
