@@ -98,6 +98,7 @@ WEIGHED = {  # the heaviest numbers pages (tests/web/test_page_weight.py holds t
     "/pool, 12×12 grid, 2×2 average, stride 1, padding 1 (169 steps)":
         f"/pool?input={_G12}&stride=1&padding=1&op=avg&count_include_pad=0",
     "/pool, 16×16 decimals, the same (289 steps)": f"/pool?input={_G16}&stride=1&padding=1&op=avg&count_include_pad=0",
+    "/volume, 9×9×8 input, 4 filters 3×3×8, padding 1 (324 steps)": "/volume?size=9&channels=8&filters=4&stride=1",
 }
 
 

@@ -19,6 +19,8 @@ The block is generic, so one small script serves every page:
   (a dot); ``outputs`` holds their values by order;
 - ``matrix`` (optional): every row of W as (columns, texts), the column labels and x's values, so
   the rows around the current step can be laid out without a request;
+- ``every`` (optional): fields that change only every ``size`` steps (a filter's weights and labels on
+  /volume), their ``values`` once per run of steps;
 - ``derive`` (optional, :func:`window_data`): what stepper.js needs to lay out the fields that follow
   from the geometry alone instead of carrying them per step: the window's cells and values, the
   padding flags, the status line, the double sum's indices, the stride picture's transforms, W's rows
@@ -97,6 +99,8 @@ class StepBlock:
         self.outputs: list[str] = []
         self.extra: dict[str, Any] = {}  # more keys for the block (a second output grid: ``outputs_b``)
         self.derive: dict[str, Any] | None = None
+        # fields that change only every ``size`` steps (one filter's on /volume): their values once per run
+        self.every: dict[str, Any] | None = None
 
     def add_step(self, values: dict[str, object], **marks: Iterable[int]) -> None:
         if not self.fields:
@@ -113,6 +117,8 @@ class StepBlock:
             out["matrix"] = self.matrix
         if self.derive is not None:
             out["derive"] = self.derive
+        if self.every is not None:
+            out["every"] = self.every
         out.update(self.extra)
         return out
 
@@ -374,6 +380,31 @@ def volume_status(n: int, trace: ConvStep, step: int, last: int) -> str:
     return f"Step {step + 1} of {last + 1} · filter {n} · output cell (row {r}, column {c}) of feature map {n}"
 
 
+def volume_data(x: np.ndarray, w: np.ndarray, g: Geometry, sees: Sequence[range] | None) -> dict[str, Any]:
+    """/volume's ``derive`` block: the window's geometry on the H×W slices (as :func:`window_data`), each
+    channel's distinct values (``xv[cell·C + ch]``: an index into channel ch's own list, ``zero[ch]`` the one
+    padding reads) and, per filter and channel, the products of each of those values with each tap of the
+    filter's slice (``vprod[n][ch]``; None for a channel filter n does not see). Per channel, so a table is
+    never longer than the steps it replaces."""
+    data = _window_geometry(x[..., 0], g)[0]
+    for key in ("vals", "xv", "zero"):
+        del data[key]
+    channels = x.shape[-1]
+    lists: list[list[float]] = []
+    xv = np.zeros(x[..., 0].size * channels, dtype=np.int64)
+    zeros = []
+    for ch in range(channels):
+        distinct: dict[float, int] = {}
+        xv[ch::channels] = [distinct.setdefault(v, len(distinct)) for v in x[..., ch].reshape(-1).astype(np.float64).tolist()]
+        zeros.append(distinct.setdefault(0.0, len(distinct)))
+        lists.append(list(distinct))
+    vprod = []
+    for n in range(w.shape[0]):
+        seen = range(channels) if sees is None else sees[n]
+        vprod.append([product_table(lists[ch], w[n, ..., ch - seen.start]) if ch in seen else None for ch in range(channels)])
+    return {**data, "volume": True, "channels": channels, "xv": xv.tolist(), "zero": zeros, "vprod": vprod}
+
+
 SEES_ROW = 9000  # data-cell id of /volume's "filter n sees channels" row n
 
 
@@ -387,25 +418,28 @@ def volume(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: Geometry, output: np.
     last = per_map * filters - 1
     block = StepBlock(here, last, per_map)
     channels = x.shape[-1]
+    per_filter: list[dict[str, object]] = []  # what stays the same for all of a filter's steps: sent once (``every``)
     for n in range(filters):
         seen = range(channels) if sees is None else sees[n]
         part = x[..., seen.start : seen.stop]
+        fixed: dict[str, object] = {"bias": format_signed(b[n])}
+        for ch in range(channels):
+            j = ch - seen.start
+            label = f"Filter {n}, slice {j}" if ch in seen else f"Filter {n} does not see channel {ch}"
+            fixed[f"flabel{ch}"] = label
+            fixed[f"flabel{ch}@aria-label"] = label
+            fixed[f"seen{ch}@data-seen"] = "1" if ch in seen else "0"
+            for i in range(w.shape[1] * w.shape[2]):
+                fixed[f"f{ch}_{i}"] = format_signed(w[n, ..., j].reshape(-1)[i]) if ch in seen else "·"
+        per_filter.append(fixed)
         for trace in conv_steps(part, w[n], range(per_map), bias=float(b[n]), stride=g.stride, padding=g.padding):
-            values: dict[str, object] = {"status": volume_status(n, trace, n * per_map + trace.index, last)}
             sums = trace.channel_sums  # a volume's trace always has them
             assert sums is not None
-            for ch in range(channels):
-                j = ch - seen.start
-                label = f"Filter {n}, slice {j}" if ch in seen else f"Filter {n} does not see channel {ch}"
-                values[f"flabel{ch}"] = label
-                values[f"flabel{ch}@aria-label"] = label
-                values[f"seen{ch}@data-seen"] = "1" if ch in seen else "0"
-                for i in range(w.shape[1] * w.shape[2]):
-                    values[f"f{ch}_{i}"] = format_signed(w[n, ..., j].reshape(-1)[i]) if ch in seen else "·"
-                    values[f"q{ch}_{i}"] = format_signed(trace.products[..., j].reshape(-1)[i]) if ch in seen else "·"
-                values[f"csum{ch}"] = format_signed(float(sums[j])) if ch in seen else "—"
-            values["bias"] = format_signed(b[n])
+            values: dict[str, object] = {f"csum{ch}": format_signed(float(sums[ch - seen.start])) if ch in seen else "—"
+                                         for ch in range(channels)}
             values["result"] = format_signed(trace.result)
-            block.add_step(values, win=window_cells(trace, g), current=[SEES_ROW + n])
+            block.add_step(values, current=[SEES_ROW + n])
+    block.every = {"size": per_map, "fields": list(per_filter[0]), "values": [list(f.values()) for f in per_filter]}
+    block.derive = volume_data(x, w, g, sees)
     block.outputs = [format_signed(v) for m in range(filters) for v in output[..., m].reshape(-1).tolist()]
     return embed(block.as_dict())

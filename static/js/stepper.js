@@ -124,6 +124,7 @@ const signed = (v) => String(v).replace("-", "−"); // an integer as the server
 // the window's cells (mark "win").
 function derived(step) {
   const d = client.data.derive;
+  if (d.volume) return derivedVolume(d, step);
   const { r, c, top, left, taps, ids } = windowAt(d, step);
   const [kh, kw] = d.k;
   const partly = taps.includes(-1) ? ", partly on zero padding" : "";
@@ -169,6 +170,20 @@ function derived(step) {
   values["cur@transform"] = move(step);
   values["prev@transform"] = move(Math.max(step - 1, 0));
   values["prev@visibility"] = step > 0 ? "visible" : "hidden";
+  return { values, win: ids };
+}
+
+// /volume: filter n's steps are its feature map's cells; each channel slice's products come from that channel's
+// table (step_data.volume_data), "·" where the filter does not see the channel.
+function derivedVolume(d, step) {
+  const per = d.out[0] * d.out[1], n = Math.floor(step / per);
+  const { r, c, taps, ids } = windowAt(d, step % per);
+  const values = { status: `Step ${step + 1} of ${client.data.last + 1} · filter ${n} · output cell (row ${r}, column ${c}) of feature map ${n}` };
+  d.vprod[n].forEach((table, ch) => {
+    taps.forEach((cell, i) => {
+      values[`q${ch}_${i}`] = table ? table[cell < 0 ? d.zero[ch] : d.xv[cell * d.channels + ch]][i] : "·";
+    });
+  });
   return { values, win: ids };
 }
 
@@ -234,6 +249,10 @@ function showStep(step, how = "push") {
   const { data, ws } = client;
   step = Math.max(0, Math.min(data.last, step));
   const values = new Map(data.fields.map((name, j) => [name, valuesAt(step)[j]]));
+  if (data.every) { // fields sent once per run of steps (a filter's weights on /volume)
+    const run = data.every.values[Math.floor(step / data.every.size)];
+    data.every.fields.forEach((name, j) => values.set(name, run[j]));
+  }
   const marks = Object.fromEntries(Object.entries(data.marks).map(([name, perStep]) => [name, perStep[step]]));
   if (data.derive) {
     const more = derived(step);

@@ -1,10 +1,11 @@
 """The steps stepper.js lays out from the embedded step data equal the pages the server renders.
 
-A numbers page (/conv2d's grid, /pool) carries only what stepper.js cannot derive (sums, results, the products by input value
-and kernel tap: app/web/step_data.py ``window_data``); the window, its values and padding, the status
-line, the double sum, the stride picture and W's rows it lays out from the geometry. Here every
-configuration is stepped in the page (a click on an output cell's button: no request) and the same
-step is then loaded from the server; everything the step changes must read the same.
+A numbers page (/conv2d's grid, /pool, /volume) carries only what stepper.js cannot derive (sums,
+results, the products by input value and kernel tap: app/web/step_data.py ``window_data``); the
+window, its values and padding, the status line, the double sum, the stride picture and W's rows it
+lays out from the geometry. Here every configuration is stepped in the page (a click on an output
+cell's button: no request) and the same step is then loaded from the server; everything the step
+changes must read the same.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ CONFIGS = {
     # pooling: the max and its winner, padding and ceil mode; the average over the cells counted
     "pool-max": (f"/pool?input={GRID}&size=3&stride=2&padding=1&ceil_mode=1", [1, 4, 7, 11]),
     "pool-avg": (f"/pool?input={GRID}&size=2&stride=1&padding=1&op=avg&count_include_pad=0", [1, 9, 20, 55]),
+    # /volume: a filter's weights and labels travel once per filter (``every``); steps cross from filter 0 to 1
+    "volume": ("/volume", [2, 8, 9, 17]),
+    "volume-groups": ("/volume?size=4&channels=4&groups=2", [1, 3, 4, 7]),  # each filter sees half the channels
 }
 
 SNAPSHOT = """() => {
-  const ws = document.querySelector('#workspace');
+  const ws = document.querySelector('[data-client]');
   const text = (e) => e.textContent.replace(/\\s+/g, ' ').trim();
   const binds = [...ws.querySelectorAll('[data-b]')].map((e) => [e.dataset.b, e.hidden ? null : text(e),
     ['pad', 'win'].filter((c) => e.classList.contains(c)).join(' '), e.getAttribute('transform'), e.getAttribute('visibility')]);
@@ -57,13 +61,13 @@ def test_steps_drawn_in_the_page_equal_the_server_pages(page, server, name):
     drawn = {}
     for step in steps:
         page.locator(f"table.grid.output td[data-order='{step}'] button").first.click()
-        assert page.locator("#workspace").get_attribute("data-step") == str(step)
+        assert page.locator("[data-client]").get_attribute("data-step") == str(step)
         drawn[step] = page.evaluate(SNAPSHOT)
     assert seen == []  # every step came from the page's own data
     if name == "strided":
         shot(page, "step-data-strided-drawn")
     for step in steps:
-        page.goto(f"{server}{url}&step={step}")
+        page.goto(f"{server}{url}{'&' if '?' in url else '?'}step={step}")
         served = page.evaluate(SNAPSHOT)
         for key in served:
             assert drawn[step][key] == served[key], (name, step, key)

@@ -27,6 +27,7 @@ VECTOR32 = ",".join(str(i % 7) for i in range(32))
         (f"/pool?input={GRID12}&stride=1&padding=1&op=avg&count_include_pad=0", 150_000),  # 169 steps
         # the biggest pool page: 16×16 decimals, 289 steps, its what-if grids (ceil mode, padding counted, a shift)
         (f"/pool?input={GRID16}&stride=1&padding=1&op=avg&count_include_pad=0", 200_000),
+        ("/volume?size=9&channels=8&filters=4&stride=1", 200_000),  # 324 steps, every channel's slice drawn (572 KB before)
     ],
 )
 def test_numbers_pages_stay_light(client, url, most):

@@ -46,9 +46,11 @@ def test_the_page_says_what_groups_change(client):
     assert "Filter 1 does not see channel 2" in html
     block = json.loads(unescape(re.search(r"id=\"step-data\" hidden data-json='([^']*)'", html).group(1)))
     assert block["marks"]["current"][10] == [9001] and block["marks"]["current"][20] == [9002]
-    fields = block["fields"]
-    step20 = block["values"][20]
-    assert step20[fields.index("seen0@data-seen")] == "0" and step20[fields.index("seen2@data-seen")] == "1"
+    every = block["every"]  # a filter's fields travel once per filter: step 20 is filter 20 // 9 = 2's
+    assert every["size"] == 9
+    filter2 = dict(zip(every["fields"], every["values"][20 // every["size"]], strict=True))
+    assert filter2["seen0@data-seen"] == "0" and filter2["seen2@data-seen"] == "1"
+    assert block["derive"]["vprod"][2][0] is None and block["derive"]["vprod"][2][2] is not None  # its products
     assert "Try depthwise (g = C = 3)" in client.get("/volume?filters=3").text
 
 
