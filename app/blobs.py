@@ -1,7 +1,8 @@
 """Uploads in Redis (``CONVSTEP_REDIS_URL``): content-addressed keys with a TTL, shared by every host.
 
 The stores (app/store.py for images, app/models/store.py for model files) keep writing each upload
-to their local disk and also put it here, under ``convstep:image:<id>`` or ``convstep:model:<id>``,
+to their local disk and also put it here, under ``convstep:image:<id>`` or ``convstep:model:<id>`` (an image's
+file name, when the upload had one, under ``convstep:image:<id>.name``),
 for ``CONVSTEP_REDIS_UPLOAD_TTL_S`` seconds after its last use. A host that is asked for an id its
 disk does not hold reads it from Redis and keeps a copy (the disk is a cache), so an image or model
 uploaded through one host is steppable through any other.
@@ -53,6 +54,18 @@ class RedisBlobs:
         try:
             if not self.client.expire(self.prefix + key, self.ttl_s):
                 self.client.set(self.prefix + key, data(), ex=self.ttl_s)
+            return True
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return False
+
+    def replace(self, key: str, data: bytes) -> bool:
+        """Store ``data`` under ``key`` whatever it held (an upload's file name: the latest upload names the
+        pixels), with the TTL; False when Redis is down."""
+        if not self._available():
+            return False
+        try:
+            self.client.set(self.prefix + key, data, ex=self.ttl_s)
             return True
         except (RedisError, OSError) as exc:
             self._failed(exc)

@@ -32,6 +32,14 @@ def load_image(ref: str, settings: Settings, field: str = "image") -> np.ndarray
     )
 
 
+def image_name(ref: str, settings: Settings) -> str:
+    """An upload's file name, stored with it at upload time ("" for a sample, for no image, and for an upload
+    that came without one). Not escaped: the templates do that."""
+    if ref in SAMPLES or not ID_PATTERN.fullmatch(ref or ""):
+        return ""
+    return get_store(settings).name(ref)
+
+
 def in_memory(ref: str, settings: Settings) -> bool:
     """Whether ``load_image(ref)`` reads no disk and no network: a sample (drawn in memory, once per process,
     in a few milliseconds at most) or an upload this process holds decoded. "" (no image) is in memory too."""

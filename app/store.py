@@ -35,6 +35,9 @@ ID_LENGTH = 32
 ID_PATTERN = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")
 TEMPORARY_PREFIX = ".tmp-"
 STALE_SECONDS = 3600  # a temporary file this old belongs to a write that died with its process
+NAME = ".name"  # an upload's file name, UTF-8, beside its pixels (<id>.name; in Redis under <id>.name too)
+MAX_NAME_BYTES = 1000
+SIDE_FILES = (".png", NAME)  # kept beside <id>.npy, and go with it
 
 
 def image_id(pixels: np.ndarray) -> str:
@@ -69,6 +72,7 @@ class ImageStore:
         self.cap_bytes = cap_bytes
         self.memory_items = memory_items
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._names: OrderedDict[str, str] = OrderedDict()  # file names read or written, a few hundred bytes each
         self._lock = threading.Lock()
         self.remove_stale_temporaries()
 
@@ -195,6 +199,43 @@ class ImageStore:
         self._remember(image_id, pixels)
         return pixels
 
+    def put_name(self, image_id: str, name: str) -> None:
+        """Keep an upload's file name beside its pixels, so a page names the upload from its id alone ("" keeps
+        nothing). The same pixels uploaded again under another name take the new one. Redis gets it too."""
+        data = name.encode("utf-8")[:MAX_NAME_BYTES]
+        if not data:
+            return
+        if self._path(image_id, ".npy").exists():  # never an orphan no eviction could find
+            self._write_atomic(self._path(image_id, NAME), data)
+        if self.remote is not None:
+            self.remote.replace(image_id + NAME, data)
+        self._remember_name(image_id, data.decode("utf-8", "ignore"))
+
+    def name(self, image_id: str) -> str:
+        """The upload's file name, "" when it had none (or it is gone with its pixels): this process's memory,
+        then the disk, then Redis (kept on the disk from then on)."""
+        path = self._path(image_id, NAME)
+        with self._lock:
+            known = self._names.get(image_id)
+        if known is not None:
+            return known
+        try:
+            data: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            data = self.remote.get(image_id + NAME) if self.remote is not None else None
+            if data is not None and self._path(image_id, ".npy").exists():
+                self._write_atomic(path, data[:MAX_NAME_BYTES])
+        text = (data or b"")[:MAX_NAME_BYTES].decode("utf-8", "ignore")
+        self._remember_name(image_id, text)
+        return text
+
+    def _remember_name(self, image_id: str, name: str) -> None:
+        with self._lock:
+            self._names[image_id] = name
+            self._names.move_to_end(image_id)
+            while len(self._names) > 8 * self.memory_items:
+                self._names.popitem(last=False)
+
     def png(self, image_id: str) -> bytes:
         """The stored image as PNG, encoded once and kept beside the pixels."""
         from .imaging import render_png  # local: the store itself needs no Pillow
@@ -211,12 +252,13 @@ class ImageStore:
             return data
 
     def evict(self, keep: str | None = None) -> list[str]:
-        """Delete PNGs whose pixels are gone, then least recently used images until the store fits its cap.
+        """Delete PNGs and names whose pixels are gone, then least recently used images (with their PNG and
+        name) until the store fits its cap.
 
         One pass over the directory gives both the total size and each image's last use: this runs
         after every new upload, and a second listing doubled its cost in a store of thousands.
         """
-        entries, stored, pngs, usage = [], set(), {}, 0
+        entries, stored, sides, usage = [], set(), {}, 0
         now = time.time()
         for entry in os.scandir(self.root):
             try:
@@ -230,20 +272,20 @@ class ImageStore:
             key, suffix = os.path.splitext(entry.name)
             if not ID_PATTERN.fullmatch(key):
                 continue
-            if suffix == ".png":
-                pngs[key] = stat.st_size
+            if suffix in SIDE_FILES:
+                sides[key + suffix] = stat.st_size
             elif suffix == ".npy":
                 stored.add(key)
                 if key != keep:
                     entries.append((stat.st_mtime, key))
-        for orphan in pngs.keys() - stored:  # a race between workers can leave one; nothing serves it
-            (self.root / f"{orphan}.png").unlink(missing_ok=True)
-            usage -= pngs[orphan]
+        for orphan in [f for f in sides if f[:ID_LENGTH] not in stored]:  # a race between workers can leave one
+            (self.root / orphan).unlink(missing_ok=True)
+            usage -= sides[orphan]
         evicted = []
         for _, key in sorted(entries):
             if usage <= self.cap_bytes:
                 break
-            for suffix in (".npy", ".png"):
+            for suffix in (".npy", *SIDE_FILES):
                 path = self.root / f"{key}{suffix}"
                 try:
                     usage -= path.stat().st_size
@@ -252,6 +294,7 @@ class ImageStore:
                     pass
             with self._lock:
                 self._memory.pop(key, None)
+                self._names.pop(key, None)
             evicted.append(key)
         return evicted
 

@@ -174,3 +174,39 @@ def test_a_dead_writes_temporary_files_are_removed_and_a_live_ones_kept(tmp_path
     os.utime(fresh, (old, old))  # later, that write's process died too: the next eviction pass removes it
     store.put(np.zeros((3, 3), np.uint8))
     assert not fresh.exists() and [p.suffix for p in (tmp_path / "s").iterdir()] == [".npy"]
+
+
+def test_an_uploads_name_is_kept_beside_its_pixels(tmp_path, rng):
+    """The file name lives in <id>.name (UTF-8), read back by any worker on this disk; "" when none was given."""
+    pixels = rng.integers(0, 255, (10, 10), dtype=np.uint8)
+    key = ImageStore(tmp_path, cap_bytes=10**8).put(pixels)
+    writer = ImageStore(tmp_path, cap_bytes=10**8)
+    assert writer.name(key) == ""
+    writer.put_name(key, "Straße <1>.png")
+    assert (tmp_path / f"{key}.name").read_bytes() == "Straße <1>.png".encode()
+    assert ImageStore(tmp_path, cap_bytes=10**8).name(key) == "Straße <1>.png"  # another worker, from the disk
+    writer.put_name(key, "again.png")  # the same pixels uploaded under another name: the latest names them
+    assert ImageStore(tmp_path, cap_bytes=10**8).name(key) == "again.png"
+    writer.put_name(key, "")  # an upload without a name leaves the name alone
+    assert ImageStore(tmp_path, cap_bytes=10**8).name(key) == "again.png"
+
+
+def test_a_name_goes_with_its_pixels(tmp_path, rng):
+    """Evicting an image removes its name; a name whose pixels are gone (a race between workers) is removed by
+    the next eviction pass, and never written for pixels that are not on the disk."""
+    images = [rng.integers(0, 255, (50, 50), dtype=np.uint8) for _ in range(3)]
+    one = len(np.lib.format.header_data_from_array_1_0(images[0])) + 2500 + 128
+    store = ImageStore(tmp_path, cap_bytes=2 * one, memory_items=0)
+    first = store.put(images[0])
+    store.put_name(first, "a.png")
+    os.utime(tmp_path / f"{first}.npy", (1000, 1000))
+    store.put(images[1])
+    store.put(images[2])  # over the cap: the oldest goes, with its name
+    assert not (tmp_path / f"{first}.npy").exists() and not (tmp_path / f"{first}.name").exists()
+    assert ImageStore(tmp_path, cap_bytes=10**8).name(first) == ""
+    orphan = "e" * 32
+    (tmp_path / f"{orphan}.name").write_bytes(b"left by a race")
+    store.put_name(orphan, "never.png")  # no pixels: nothing written
+    assert (tmp_path / f"{orphan}.name").read_bytes() == b"left by a race"
+    store.put(rng.integers(0, 255, (5, 5), dtype=np.uint8))  # the next upload runs eviction
+    assert not (tmp_path / f"{orphan}.name").exists()

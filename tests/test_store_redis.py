@@ -113,3 +113,24 @@ def test_models_with_redis_down_or_wrong_bytes(tmp_path, redis_server):
     with pytest.raises(Problem) as missing:
         a.get(key2)  # A never had it and Redis is down: a 404 saying so, not a crash
     assert missing.value.status_code == 404
+
+
+def test_an_uploads_name_travels_through_redis(tmp_path, redis_server, rng):
+    """A names an upload; B, with its own disk, reads the pixels and the name through Redis (with the TTL) and
+    keeps both on its disk; the latest name wins; Redis down leaves B's copy working."""
+    a, b = stores(tmp_path, redis_server.url)
+    key = a.put((rng.random((6, 7)) * 255).astype(np.uint8))
+    a.put_name(key, "Ada's <cat>.png")
+    client = redis.Redis.from_url(redis_server.url)
+    assert client.get(f"{PREFIX}{key}.name") == b"Ada's <cat>.png"
+    assert 3590 < client.ttl(f"{PREFIX}{key}.name") <= 3600
+    b.get(key)  # B's disk gets the pixels from Redis
+    assert b.name(key) == "Ada's <cat>.png"
+    assert (tmp_path / "b" / f"{key}.name").read_bytes() == b"Ada's <cat>.png"
+    a.put_name(key, "renamed.png")
+    assert client.get(f"{PREFIX}{key}.name") == b"renamed.png"
+    redis_server.stop()
+    fresh_b = ImageStore(tmp_path / "b", 10**8, remote=b.remote)
+    assert fresh_b.name(key) == "Ada's <cat>.png"  # B's disk copy; Redis down is no error
+    a.put_name(key, "while down.png")  # no error either: A's disk has it
+    assert ImageStore(tmp_path / "a", 10**8).name(key) == "while down.png"

@@ -59,12 +59,11 @@ def default_mapping(kernel: np.ndarray) -> str:
 @dataclass(frozen=True)
 class Conv2dState(PageState):
     PATH = "/conv2d"
-    ORDER = ("image", "orig", "name", "grid", "crop", "channel", "kernel", "compare", "flip", "bias", "stride", "padding",
+    ORDER = ("image", "orig", "grid", "crop", "channel", "kernel", "compare", "flip", "bias", "stride", "padding",
              "dilation", "step", "mapping", "symbols", "dense", "projector")
 
     image: str = ""  # a sample name or an upload's id; "" is the numbers grid
     orig: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
-    name: str = ""  # an upload's file name, shown instead of its id (carried in the link, as orig is)
     grid: Matrix = NOTES_GRID
     crop: tuple[int, int, int] | None = None  # top, left, size
     channel: str = "luma"  # see CHANNELS; a grey image ignores it
@@ -96,7 +95,6 @@ class Conv2dState(PageState):
         state = cls(
             image=image,
             orig=_original(q.get("orig")) if image else None,
-            name=upload_name(q.get("name", "")) if image and image not in SAMPLES else "",
             grid=parse_matrix(q["grid"], "grid", settings.max_grid_size) if q.get("grid") and not image else NOTES_GRID,
             crop=_crop(q.get("crop"), settings.max_grid_size) if image else None,
             channel=parse_choice(q.get("channel"), "channel", CHANNELS, "luma") if image else "luma",
@@ -132,8 +130,6 @@ class Conv2dState(PageState):
         return {
             "image": (IMAGE_REF, "A sample's name or an upload's id; absent: the numbers grid"),
             "orig": ({"type": "string", "pattern": r"^[0-9]{1,6}x[0-9]{1,6}$"}, "An upload's size before it was reduced"),
-            "name": ({"type": "string", "maxLength": 1000}, f"An upload's file name, shown instead of its id (its last"
-                     f" path part, without control characters, up to {MAX_NAME} characters)"),
             "grid": ({"type": "string", "pattern": rf"^{row}(;{row}){{0,{side}}}$"},
                      "The numbers grid: rows ; values , (rows of equal length); default: the notes' 4×4 grid"),
             "crop": ({"type": "string", "pattern": r"^[0-9]{1,4},[0-9]{1,4},[0-9]{1,2}$"},
@@ -178,7 +174,6 @@ class Conv2dState(PageState):
         return {
             "image": self.image,
             "orig": f"{self.orig[0]}x{self.orig[1]}" if self.orig else "",
-            "name": self.name,
             "grid": "" if self.image else spell_matrix(self.grid),
             "crop": ",".join(map(str, self.crop)) if self.crop else "",
             "channel": self.channel if self.image else "",

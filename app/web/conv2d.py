@@ -26,7 +26,7 @@ from ..imaging import mapping_description
 from ..models.learned import learned_kernels
 from ..samples import SAMPLES
 from ..settings import Settings
-from ..sources import in_memory, load_image
+from ..sources import image_name, in_memory, load_image
 from ..state.conv2d import CHANNEL_NAMES, Conv2dState
 from ..state.fields import spell_matrix
 from . import step_data, stepper, stride_picture
@@ -54,6 +54,7 @@ class Conv2dView:
     image_shape: tuple[int, int] | None = None  # the whole working image (before any crop)
     original: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
     compare: Compared | None = None  # a second kernel on the same window (compare=)
+    name: str = ""  # an upload's file name, stored with it ("" for a sample or an upload without one)
 
 
 @dataclass
@@ -115,7 +116,8 @@ def build(state: Conv2dState, settings: Settings) -> Conv2dView:
                             conv_step(x, other, step, bias=state.bias, geometry=g),
                             correlate(x, other, bias=state.bias, geometry=g))
     return Conv2dView(x, kernel, state.preset, state.bias, g, trace, numbers, colour, state.channel if colour else "luma",
-                      state.display_mapping, output, image_shape=whole, original=state.orig, compare=compared)
+                      state.display_mapping, output, image_shape=whole, original=state.orig, compare=compared,
+                      name=image_name(state.image, settings))
 
 
 def input_shape(state: Conv2dState, settings: Settings) -> tuple[int, ...]:
@@ -185,7 +187,8 @@ def base_context(settings: Settings, state: Conv2dState | None = None) -> dict[s
 
     return {"presets": PRESETS.values(), "learned": learned_options(), "samples": SAMPLES.values(),
             "channels": CHANNEL_NAMES, "limits": limits(settings), "working_size": settings.working_size,
-            "sample_link": sample_link}
+            "sample_link": sample_link,
+            "image_name": image_name(state.image, settings) if state else ""}  # an upload's file name, stored with it
 
 
 def learned_options() -> list[dict[str, str]]:
@@ -300,6 +303,7 @@ def data(state: Conv2dState, view: Conv2dView) -> dict[str, Any]:
         "output_shape": list(g.out_shape),
         "numbers": view.numbers,
         "mapping": view.mapping,
+        "name": view.name or None,  # an upload's file name, as stored with it
         "trace": conv_step_data(view.trace),
         "output": None if view.output is None else json_numbers(view.output),
         "w_counts": weight_counts(g.in_shape, view.kernel, geometry=g),  # why W is sparse, in numbers (g flips it)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from .. import errors
 from ..engine.errors import ParameterError
 from ..problems import Problem
-from ..state.conv2d import Conv2dState
+from ..state.conv2d import Conv2dState, upload_name
+from ..store import get_store
 from ..uploads import receive_upload
 
 router = APIRouter()
@@ -28,9 +30,12 @@ async def upload(request: Request) -> Response:
     decoded, projector = received.decoded, received.fields.get("projector", "")
     assert decoded is not None and received.image_id is not None  # no problem: the image was stored
     orig = f"{decoded.original_width}x{decoded.original_height}" if decoded.downsized else ""
-    query = {"image": received.image_id, "orig": orig, "name": received.filename, "kernel": kernel, "projector": projector}
+    # the file name is kept with the upload (app/store.py), not carried in the link: the page names it from the id
+    settings = request.app.state.settings
+    await run_in_threadpool(get_store(settings).put_name, received.image_id, upload_name(received.filename))
+    query = {"image": received.image_id, "orig": orig, "kernel": kernel, "projector": projector}
     try:
-        target = Conv2dState.parse(query, request.app.state.settings).url()
+        target = Conv2dState.parse(query, settings).url()
     except ParameterError as exc:  # a kernel the form should never send: the stepper's page says so
         return errors.answer(request, exc, page="/conv2d", raw={"kernel": kernel})
     return RedirectResponse(target, status_code=303)

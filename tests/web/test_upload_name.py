@@ -1,5 +1,6 @@
-"""Uploads are named by their file name (issue 11 part B): carried in the link as name= (as orig= carries
-the size), shown in the heading and the source line instead of the id, escaped, never a path."""
+"""Uploads are named by their file name (issue 11): stored with the upload (app/store.py, beside its
+content-addressed pixels), so the page names it from the id alone; shown in the heading and the source line
+instead of the id, escaped, never a path. An old link carrying name= is redirected to the canonical URL."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from urllib.parse import parse_qs, urlparse
 from tests.badfiles import png_bytes
 
 
-def upload(client, rng, filename: str) -> str:
-    pixels = (rng.random((20, 30)) * 255).astype("uint8")
+def upload(client, rng, filename: str, pixels=None) -> str:
+    if pixels is None:
+        pixels = (rng.random((20, 30)) * 255).astype("uint8")
     r = client.post("/upload", files={"file": (filename, png_bytes(pixels), "image/png")}, follow_redirects=False)
     assert r.status_code == 303, r.text[:300]
     return r.headers["location"]
@@ -19,29 +21,40 @@ def upload(client, rng, filename: str) -> str:
 def test_the_file_name_names_the_upload_escaped(client, rng):
     target = upload(client, rng, "Ada's <cat> & dog.png")
     query = parse_qs(urlparse(target).query)
-    assert query["name"] == ["Ada's <cat> & dog.png"]
+    assert set(query) == {"image"}  # the link is the id alone
     html = client.get(target).text
     assert '<h1>2-D convolution, step by step: <span class="upload-name">Ada&#39;s &lt;cat&gt; &amp; dog.png</span></h1>' in html
     source = re.search(r'<p class="current-source">(.*?)</p>', html, re.S).group(1)
     assert source.startswith('Image <strong class="upload-name">Ada&#39;s &lt;cat&gt; &amp; dog.png</strong>')
     assert "<cat>" not in html
-    assert '<input type="hidden" name="name" value="Ada&#39;s &lt;cat&gt; &amp; dog.png">' in html  # Apply keeps it
-    assert client.get(target.replace("/conv2d?", "/conv2d.json?")).json()["state"]["name"] == "Ada's <cat> & dog.png"
+    assert 'name="name"' not in html  # Apply has nothing to carry: the name is the upload's
+    twin = client.get(target.replace("/conv2d?", "/conv2d.json?")).json()
+    assert twin["name"] == "Ada's <cat> & dog.png" and "name" not in twin["state"]
+    assert client.get(f"{target}&kernel=edge&step=3").text.count("Ada&#39;s &lt;cat&gt; &amp; dog.png") == 2
 
 
 def test_a_path_and_control_characters_are_dropped(client, rng):
     target = upload(client, rng, "C:\\Users\\ada\\Holiday\u202e  photo.png")  # (httpx %-escapes ASCII controls)
-    assert parse_qs(urlparse(target).query)["name"] == ["Holiday photo.png"]
+    assert client.get(target.replace("/conv2d?", "/conv2d.json?")).json()["name"] == "Holiday photo.png"
     no_name = upload(client, rng, "")
-    assert "name=" not in no_name
+    assert "upload-name" not in client.get(no_name).text
+    assert client.get(no_name.replace("/conv2d?", "/conv2d.json?")).json()["name"] is None
 
 
-def test_name_is_canonical_and_only_for_uploads(client, rng):
+def test_the_latest_upload_of_the_same_pixels_names_them(client, rng):
+    pixels = (rng.random((12, 12)) * 255).astype("uint8")
+    first, second = upload(client, rng, "first.png", pixels), upload(client, rng, "second.png", pixels)
+    assert first == second  # content-addressed: one id
+    assert 'class="upload-name">second.png<' in client.get(first).text
+
+
+def test_an_old_link_with_name_is_redirected_without_it(client, rng):
     target = upload(client, rng, "x.png")
     image = parse_qs(urlparse(target).query)["image"][0]
-    r = client.get(f"/conv2d?image={image}&name=%20%20a%2Fb%2Fc.png%20", follow_redirects=False)
-    assert r.status_code == 302 and r.headers["location"] == f"/conv2d?image={image}&name=c.png"
+    r = client.get(f"/conv2d?image={image}&name=evil%20%3Cb%3E.png&step=1", follow_redirects=False)
+    assert r.status_code == 302 and r.headers["location"] == f"/conv2d?image={image}&step=1"
+    html = client.get(r.headers["location"]).text
+    assert 'class="upload-name">x.png<' in html and "evil" not in html  # the stored name, not the link's
     r = client.get("/conv2d?image=shapes&name=evil.png", follow_redirects=False)
-    assert r.status_code == 302 and r.headers["location"] == "/conv2d?image=shapes"  # samples have their own names
-    long = client.get(f"/conv2d?image={image}&name={'a' * 200}.png", follow_redirects=False).headers["location"]
-    assert parse_qs(urlparse(long).query)["name"] == ["a" * 80]
+    assert r.status_code == 302 and r.headers["location"] == "/conv2d?image=shapes"
+    assert client.get("/conv2d.json?image=shapes").json()["name"] is None  # samples have their own labels
