@@ -89,7 +89,7 @@ def taps(g: Geometry, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for axis, a in enumerate(g.axes):
         pos = out_idx[axis][:, None] * a.stride - a.pad[0] + k_idx[axis][None, :] * a.dilation
         inside &= (pos >= 0) & (pos < a.n)
-        cols = cols * a.n + np.clip(pos, 0, a.n - 1)
+        cols = cols * a.n + np.minimum(np.maximum(pos, 0), a.n - 1)  # np.clip costs a few µs more per call
     return np.where(inside, cols, 0), inside
 
 

@@ -42,6 +42,10 @@ def _window(
     positions = np.stack(
         [o + k_idx[a] * g.axes[a].dilation for a, o in enumerate(origin)], axis=-1
     )
+    if all(o >= 0 and o + (a.k - 1) * a.dilation < a.n for o, a in zip(origin, g.axes, strict=True)):
+        # the whole window on the input (most steps): one strided slice
+        taps = tuple(slice(o, o + (a.k - 1) * a.dilation + 1, a.dilation) for o, a in zip(origin, g.axes, strict=True))
+        return origin, positions, np.ones(g.kernel_shape, dtype=bool), x[taps].astype(np.float64)
     inside = np.all((positions >= 0) & (positions < np.array(g.in_shape)), axis=-1)
     values = np.zeros(g.kernel_shape + x.shape[len(g.axes):], dtype=np.float64)
     values[inside] = x[tuple(positions[inside].T)]

@@ -40,8 +40,9 @@ from .stepper import Cell
 
 def texts(items: Sequence[str]) -> str:
     """A list of texts as one string (stepper.js splits it at single spaces)."""
-    assert not any(" " in t for t in items)
-    return " ".join(items)
+    joined = " ".join(items)
+    assert joined.count(" ") == max(len(items) - 1, 0)  # no text has a space of its own
+    return joined
 
 
 def w_data(matrix: dict[str, Any], step: int, result: float, bias: float) -> dict[str, Any]:
@@ -71,13 +72,22 @@ def magnifier_data(rows: Sequence[Sequence[Cell]], origin: Sequence[int]) -> dic
     r0, c0 = origin
     width = len(rows[0])
     marks: dict[str, list[int]] = {}
-    for name in sorted({name for row in rows for cell in row for name in cell.classes.split()}):
-        marks[name] = [r * width + c for r, row in enumerate(rows) for c, cell in enumerate(row) if name in cell.classes.split()]
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            for name in cell.classes.split():
+                marks.setdefault(name, []).append(r * width + c)
+    shown: dict[float, str] = {}  # a picture repeats its values: format each once
+
+    def text(value: float) -> str:
+        if value not in shown:
+            shown[value] = format_signed(value)
+        return shown[value]
+
     return {
         "r": texts([format_signed(r0 + r) for r in range(len(rows))]),
         "c": texts([format_signed(c0 + c) for c in range(width)]),
-        "v": [texts([format_signed(cell.value or 0.0) for cell in row]) for row in rows],
-        "k": marks,
+        "v": [texts([text(cell.value or 0.0) for cell in row]) for row in rows],
+        "k": dict(sorted(marks.items())),
     }
 
 
