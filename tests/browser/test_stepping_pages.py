@@ -171,3 +171,29 @@ def test_a_late_answer_for_an_earlier_image_step_is_never_shown(page, server):
     expect(page.locator("svg .window-box")).to_have_attribute("x", "1")
     assert re.search(r"[?&]step=2$", page.url)
     assert page.evaluate("window.shownSteps") == ["Step 3 of 9216"]  # step 1's answer came, and was dropped
+
+
+def test_a_raised_grid_limit_reaches_the_form_check_and_the_stepper(browser, tmp_path):
+    """CONVSTEP_MAX_GRID_SIZE=20: the typed-grid check in stepper.js reads 20 from the page (not a
+    literal 16), an 18×18 grid stays a numbers grid that steps in the page, and 21×21 is refused."""
+    from app import htmx
+    from scripts.local_server import running_server
+
+    g18 = ";".join(",".join(str((r * 18 + c) % 10) for c in range(18)) for r in range(18))
+    g21 = ";".join(",".join("1" for _ in range(21)) for _ in range(21))
+    source = "local" if htmx.LOCAL_FILE.is_file() else "none"
+    with running_server(data_dir=tmp_path, max_grid_size="20", htmx_source=source) as s:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(s.base + "/conv2d")
+        box = page.locator('textarea[name="grid"]')
+        box.fill(g21)
+        assert box.evaluate("a => a.validationMessage") == "At most 20×20"
+        box.fill(g18)
+        assert box.evaluate("a => a.validationMessage") == ""
+        page.click("button[type=submit]:has-text('Apply')")
+        expect(page.locator("#workspace")).to_have_attribute("data-last", "323")  # 3×3 sharpen, padding 1: 18×18 steps
+        assert page.locator("table.grid.input").count() == 1  # every number shown, not the image view
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#workspace")).to_have_attribute("data-step", "1")
+        context.close()
