@@ -115,8 +115,9 @@ class Conv2dState(PageState):
         if state.compare is not None and state.compare_matrix.shape != state.kernel_matrix.shape:
             shape = "×".join(map(str, state.kernel_matrix.shape))
             got = "×".join(map(str, state.compare_matrix.shape))
-            raise ParameterError("compare", f"compare must have the kernel's shape ({shape}) so both read the same window,"
-                                            f" got {got}")
+            raise ParameterError("compare", f"compare must have the kernel's shape ({shape}) so both read the same window"
+                                            f" and fill an output of one size, got {got}: pick a {shape} kernel (the"
+                                            " menu lists them) or step the other one on its own")
         if state.mapping == default_mapping(state.kernel_matrix):
             state = replace(state, mapping=None)  # one spelling: the default mapping is no mapping
         return state
@@ -138,7 +139,7 @@ class Conv2dState(PageState):
             "kernel": (PAGE_KERNEL.query_schema(settings), "A preset's name, or numbers: rows ; values , (rows of equal"
                        " length); it must fit the padded input"),
             "compare": (COMPARE.query_schema(settings), "A second kernel of the kernel's shape (preset or numbers), shown"
-                        " beside it on the same window; numbers mode only"),
+                        " beside it on the same window; numbers mode only (the grid, or a crop of an image)"),
             "flip": ({"type": "string", "enum": ["0", "1"], "default": "0"}, "1: true convolution (the kernel flipped"
                      " first); absent or 0: cross-correlation, what CNN layers compute"),
             "bias": ({"type": "number", "minimum": -1e9, "maximum": 1e9, "default": 0}, "Added to every sum"),

@@ -109,8 +109,10 @@ def build(state: Conv2dState, settings: Settings) -> Conv2dView:
     compared = None
     if state.compare is not None:
         if not numbers:
-            raise ParameterError("compare", "compare needs every number on screen: the numbers grid, or an image with"
-                                            f" crop=top,left,size (size up to {settings.max_grid_size})")
+            raise ParameterError("compare", "compare shows both kernels' products and sums number by number, so it"
+                                            " needs every number on screen: the numbers grid, or a crop of the image"
+                                            f" (crop=top,left,size, size up to {settings.max_grid_size}); on the whole"
+                                            " picture step one kernel at a time, or pick the other one as the kernel")
         other = state.compare_matrix
         compared = Compared(other, state.compare if isinstance(state.compare, Preset) else None,
                             conv_step(x, other, step, bias=state.bias, geometry=g),

@@ -39,9 +39,9 @@ def test_compare_is_canonical(client):
 
 @pytest.mark.parametrize("query, words", [
     ("compare=blurry", "compare"),
-    ("compare=gaussian_blur_5", "shape (3×3) so both read the same window, got 5×5"),
+    ("compare=gaussian_blur_5", "shape (3×3) so both read the same window and fill an output of one size, got 5×5"),
     ("compare=1,2;3", "compare"),
-    ("image=shapes&compare=sharpen", "crop=top,left,size"),
+    ("image=shapes&compare=sharpen", "a crop of the image (crop=top,left,size, size up to"),
 ])
 def test_a_bad_compare_is_a_422_naming_it(client, query, words):
     r = client.get(f"/conv2d?{query}")
@@ -87,3 +87,15 @@ def test_the_step_box_is_one_based_without_script_too(client):
     page = client.get("/conv2d?step=7").text
     assert 'name="goto" min="1" max="16" value="8"' in page and '<span class="of">of 16</span>' in page
     assert "Step 8 of 16 · output cell (row 1, column 3)" in page
+
+
+def test_an_image_page_says_why_compare_needs_a_crop(client):
+    """On a whole picture the projector's quick-switch offers no compare menu but says what to do; the settings
+    form says it too; a crop of the same picture compares (both kernels' numbers on screen)."""
+    html = client.get("/conv2d?image=shapes&projector=1").text
+    assert 'select name="compare" data-switch' not in html
+    assert "Compare shows every number: crop the picture first" in html
+    assert "(crop this picture first)" in client.get("/conv2d?image=shapes").text
+    cropped = client.get("/conv2d?image=shapes&crop=0,0,6&compare=sharpen&kernel=box_blur&projector=1")
+    assert cropped.status_code == 200 and cropped.text.count('class="grid products"') == 2
+    assert 'select name="compare" data-switch' in cropped.text
