@@ -5,7 +5,7 @@ the one kind of rejection a JSON Schema cannot rule out.
   stateful phase can follow the OpenAPI links from its ``id`` to /api/conv, /api/trace and
   /api/images/{id}.png. Negative cases are left as generated.
 - ``filter_failure``: "schema-valid request rejected" (ST202) is dropped only when the answer is
-  a 413 or 422 whose ``detail`` states a rule that relates two values (a kernel that does not fit
+  a 413 or 422 whose ``detail`` states a rule that relates two values (scripts/schemathesis_rules.py: a kernel that does not fit
   the padded input, ranks that do not pair, a ragged array, one bias per kernel, a step past the
   last, …) or a configured cost limit. The OpenAPI document states those rules in words because
   JSON Schema cannot; every rule it *can* state (ranks 1–3, preset names, image ids, per-axis
@@ -29,43 +29,8 @@ from typing import Any
 
 import schemathesis
 
-RELATIONAL = [re.compile(p) for p in (
-    r"does not fit",                                    # kernel span > padded input
-    r"has rank \d+ but the input has rank",             # kernel rank vs input rank
-    r"channel\(s\) but the input has",                  # volume kernel channels vs input channels
-    r"rectangular array",                               # rows of unequal length
-    r"needs \d+ value\(s\), one per axis",              # per-axis list vs the input's rank
-    r"must have rank 1 or 2, got rank",                 # a trace of pooling: the input's rank vs the op
-    r"step must be between",                            # step vs the number of output cells
-    r"at most half the (pool size|dilated pool's span)|smaller than the (pool size|dilated pool's span)",
-    # pool padding vs pool size (PyTorch's rule on the pages, ONNX's in the API)
-    r"covers padding only",                             # a dilated pool window left with no input cell
-    r"give exactly one of|a trace needs exactly one kernel",  # input | image_id, kernel | kernels
-    r"bias needs one value per filter|with one kernel, bias must be a single number",
-    r"all kernels must have the same shape",
-    r"groups \d+ (must divide|split|needs)",                # groups vs the input's channels and the kernels
-    r"must be smaller than the stride",                 # output_padding vs stride and dilation
-    r"the output would have -?\d+ cells on an axis",    # a transposed output padded away to nothing
-    r"but there are \d+ kernels|one kernel turns",      # transposed: kernels vs the input's channels and rank
-    r"spatial_dims \d (needs|takes|does not fit|turns)|a pooling trace steps",  # spatial_dims vs the input's rank
-    r"input must have rank \d+, got rank",              # the input's rank vs the kernels' (ranks 1–3 are in the schema)
-    r"is stepped with a kernel \(kh, kw, C\)",          # a per-channel kernel cannot be stepped
-    r"but input_shape has \d+ axes|needs an input of shape|kernels need an input_shape|kernels must all have one shape"
-    r"|with spatial_dims 1 the kernel is",
-    # /api/matrix: the kernel's or kernels' rank vs input_shape
-    r"row_start must be below",                         # /api/matrix: rows vs the number of rows
-    r"exactly one unknown|gives output",                # /api/shape/solve: one value left out; no solution
-    r"the result overflows",                            # values whose products overflow float64
-    r"a PNG needs a 2-D output or 3 channels",          # ?format=png vs the output's shape
-    r"CONVSTEP_[A-Z_]+",                                # a configured limit (413s quote their setting)
-    r"the largest side allowed is",                     # CONVSTEP_MAX_KERNEL_SIZE on kernels
-    r"the model takes input of shape",                  # /api/models/{id}/run: the input vs the model's input shape
-    r"every row needs the same number of values",       # a page's grid or kernel typed with ragged rows
-    r"lie inside the (\d+×\d+ )?image",                # a page's crop vs the image's size
-    r"compare must have the kernel's shape|compare needs every number on screen",  # /conv2d's compare vs kernel, image
-    r"^url: ",                                          # /api/classes: the page's own rules for its query (url's path
-                                                        # is in the schema's pattern; each page's query rules in words)
-)]
+from scripts.schemathesis_rules import RELATIONAL
+
 # What a model file holds is its format, named by the file name's extension: no schema states it, and the
 # generator cannot name files. Uploads refused for their content (415) or for what the content says (422) are
 # dropped for this operation only.

@@ -33,6 +33,8 @@ class PageState:
 
     PATH: ClassVar[str]
     ORDER: ClassVar[tuple[str, ...]]
+    # fields whose ``as_json`` value has another type than the field (the twin's schema reads it: app/api/twin_schemas.py)
+    JSON_TYPES: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:

@@ -28,12 +28,11 @@ from .fields import (
     Matrix,
     as_matrix,
     parse_choice,
-    parse_matrix,
     parse_number,
     spell_matrix,
     spell_number,
 )
-from .specs import DENSE_SCHEMA, IMAGE_REF, PAGE_DILATION, PAGE_KERNEL, PAGE_STRIDE, Kernel, Padding, Schema, Whole, bound
+from .specs import DENSE_SCHEMA, IMAGE_REF, PAGE_DILATION, PAGE_KERNEL, PAGE_STRIDE, Grid, Kernel, Padding, Schema, Whole, bound
 
 NOTES_GRID = ((35.0, 19.0, 25.0, 6.0), (13.0, 22.0, 16.0, 53.0), (4.0, 3.0, 7.0, 10.0), (9.0, 8.0, 1.0, 3.0))
 DEFAULT_KERNEL = "sharpen"
@@ -46,7 +45,7 @@ PADDING = Padding("max_page_padding", default=1)
 STEP = Whole("step", 0, MAX_STEP, 0)
 KEEP_STEP = Whole("keep_step", 0, MAX_STEP)  # the settings form's: the step on screen, clamped once the geometry is known
 COMPARE = Kernel("compare", "max_page_kernel_size", ranks=(2,))
-NUMBER = r"-?[0-9]{1,6}(\.[0-9]{1,6})?"
+GRID = Grid("grid", "max_grid_size")
 NOTES_GRID_SPELLED = spell_matrix(NOTES_GRID)
 
 
@@ -61,6 +60,7 @@ class Conv2dState(PageState):
     PATH = "/conv2d"
     ORDER = ("image", "orig", "grid", "crop", "channel", "kernel", "compare", "flip", "bias", "stride", "padding",
              "dilation", "step", "mapping", "symbols", "dense", "projector")
+    JSON_TYPES = {"grid": Matrix | None, "mapping": str}  # as_json: an image has no grid; the mapping shown
 
     image: str = ""  # a sample name or an upload's id; "" is the numbers grid
     orig: tuple[int, int] | None = None  # an upload's size before it was reduced (width, height)
@@ -95,7 +95,7 @@ class Conv2dState(PageState):
         state = cls(
             image=image,
             orig=_original(q.get("orig")) if image else None,
-            grid=parse_matrix(q["grid"], "grid", settings.max_grid_size) if q.get("grid") and not image else NOTES_GRID,
+            grid=GRID.parse(q["grid"], settings) if q.get("grid") and not image else NOTES_GRID,
             crop=_crop(q.get("crop"), settings.max_grid_size) if image else None,
             channel=parse_choice(q.get("channel"), "channel", CHANNELS, "luma") if image else "luma",
             kernel=PAGE_KERNEL.parse(kernel_text or DEFAULT_KERNEL, settings),
@@ -127,11 +127,10 @@ class Conv2dState(PageState):
         """Each query parameter's JSON Schema (bounds from ``settings``) and meaning, in ``ORDER``: the
         /conv2d.json operation in the OpenAPI document, from the specs ``parse`` uses."""
         side = bound("max_grid_size", settings) - 1
-        row = rf"{NUMBER}(,{NUMBER}){{0,{side}}}"
         return {
             "image": (IMAGE_REF, "A sample's name or an upload's id; absent: the numbers grid"),
             "orig": ({"type": "string", "pattern": r"^[0-9]{1,6}x[0-9]{1,6}$"}, "An upload's size before it was reduced"),
-            "grid": ({"type": "string", "pattern": rf"^{row}(;{row}){{0,{side}}}$"},
+            "grid": (GRID.query_schema(settings),
                      "The numbers grid: rows ; values , (rows of equal length); default: the notes' 4×4 grid"),
             "crop": ({"type": "string", "pattern": r"^[0-9]{1,4},[0-9]{1,4},[0-9]{1,2}$"},
                      f"top,left,size of a square region of the image (size 1–{side + 1}, inside the image)"),
@@ -152,6 +151,11 @@ class Conv2dState(PageState):
                         " instead of their values"),
             "dense": DENSE_SCHEMA,
             "projector": ({"type": "string", "enum": ["1"]}, "The projector theme"),
+            # the settings form's own keys (not canonical: the page redirects them to the state they mean)
+            "custom_kernel": (PAGE_KERNEL.query_schema(settings), "The form's custom-kernel box: the kernel when kernel"
+                              " names no preset"),
+            "keep_step": (KEEP_STEP.schema(settings), "The form's step on screen: kept, clamped to the new last step"
+                          " (ignored when step is given)"),
         }
 
     @property

@@ -12,7 +12,12 @@ from typing import Self
 
 from ..settings import Settings
 from .base import PageState
-from .fields import parse_int, parse_vector, spell_vector
+from .fields import spell_vector
+from .specs import Schema, Vector, Whole
+
+INPUT = Vector("input", "max_flip_input")
+KERNEL = Vector("kernel", "max_flip_kernel")
+AT = Whole("at", 0, "max_flip_input")  # below the output's length, checked once it is known
 
 
 @dataclass(frozen=True)
@@ -26,17 +31,28 @@ class FlipState(PageState):
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
-        q, d, lim = query, cls(), cls.limits(settings)
+        q, d = query, cls()
         at = q.get("at", "").strip()
         return cls(
-            input=parse_vector(q["input"], "input", lim["input"]) if q.get("input") else d.input,
-            kernel=parse_vector(q["kernel"], "kernel", lim["kernel"]) if q.get("kernel") else d.kernel,
-            at=parse_int(at, "at", 0, 0, lim["input"]) if at else None,
+            input=INPUT.parse(q["input"], settings) if q.get("input") else d.input,
+            kernel=KERNEL.parse(q["kernel"], settings) if q.get("kernel") else d.kernel,
+            at=AT.parse(at, settings) if at else None,
         )
+
+    @classmethod
+    def query_schema(cls, settings: Settings) -> dict[str, tuple[Schema, str]]:
+        """Each query parameter's JSON Schema and meaning, in ``ORDER`` (the /flip.json operation), from the specs
+        ``parse`` uses."""
+        return {
+            "input": (INPUT.query_schema(settings), "The input vector: numbers separated by ,"),
+            "kernel": (KERNEL.query_schema(settings), "The kernel vector; it must fit the input"),
+            "at": (AT.query_schema(settings), "The output position compared (below the output's length; absent: where"
+                   " convolution and correlation differ most)"),
+        }
 
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
-        return {"input": settings.max_flip_input, "kernel": settings.max_flip_kernel}
+        return {"input": INPUT.max(settings), "kernel": KERNEL.max(settings)}
 
     def fields(self) -> dict[str, str]:
         return {"input": spell_vector(self.input), "kernel": spell_vector(self.kernel),

@@ -15,10 +15,20 @@ from typing import Any, Self
 
 from ..settings import Settings
 from .base import PageState
-from .fields import Matrix, parse_choice, parse_int, parse_matrix, spell_matrix
+from .fields import Matrix, spell_matrix
+from .specs import SWITCH, Choice, Grid, Schema, Whole
 
 SHIFTS = {"right": (0, 1), "down": (1, 0), "left": (0, -1), "up": (-1, 0)}  # the notes: "if the object moves"
-MAX_STEP = 10**9
+MAX_STEP = 10**9  # a step past the last one is refused once the geometry is known
+INPUT = Grid("input", "max_grid_size")
+SIZE = Whole("size", 1, "max_pool_size", 2)
+STRIDE = Whole("stride", 1, "max_page_stride")  # default: the size
+PADDING = Whole("padding", 0, "max_pool_padding", 0)
+OP = Choice("op", ("max", "avg"), "max")
+CEIL_MODE = Choice("ceil_mode", SWITCH, "0")
+COUNT_INCLUDE_PAD = Choice("count_include_pad", SWITCH, "1")
+STEP = Whole("step", 0, MAX_STEP, 0)
+SHIFT = Choice("shift", tuple(SHIFTS), "right")
 
 
 @dataclass(frozen=True)
@@ -38,25 +48,42 @@ class PoolState(PageState):
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
-        q, d, lim = query, cls(), cls.limits(settings)
-        size = parse_int(q.get("size"), "size", 2, 1, lim["size"])
-        stride = parse_int(q.get("stride"), "stride", size, 1, lim["stride"])
+        q, d = query, cls()
+        size = SIZE.parse(q.get("size"), settings)
+        stride = STRIDE.parse(q.get("stride"), settings, default=size)
         return cls(
-            input=parse_matrix(q["input"], "input", lim["grid"]) if q.get("input") else d.input,
+            input=INPUT.parse(q["input"], settings) if q.get("input") else d.input,
             size=size,
             stride=None if stride == size else stride,
-            padding=parse_int(q.get("padding"), "padding", 0, 0, lim["padding"]),
-            op=parse_choice(q.get("op"), "op", ("max", "avg"), "max"),
-            ceil_mode=parse_choice(q.get("ceil_mode"), "ceil_mode", ("0", "1"), "0") == "1",
-            count_include_pad=parse_choice(q.get("count_include_pad"), "count_include_pad", ("1", "0"), "1") == "1",
-            step=parse_int(q.get("step"), "step", 0, 0, MAX_STEP),
-            shift=parse_choice(q.get("shift"), "shift", SHIFTS, "right"),
+            padding=PADDING.parse(q.get("padding"), settings),
+            op=OP.parse(q.get("op")),
+            ceil_mode=CEIL_MODE.parse(q.get("ceil_mode")) == "1",
+            count_include_pad=COUNT_INCLUDE_PAD.parse(q.get("count_include_pad")) == "1",
+            step=STEP.parse(q.get("step"), settings),
+            shift=SHIFT.parse(q.get("shift")),
         )
+
+    @classmethod
+    def query_schema(cls, settings: Settings) -> dict[str, tuple[Schema, str]]:
+        """Each query parameter's JSON Schema and meaning, in ``ORDER`` (the /pool.json operation), from the specs
+        ``parse`` uses."""
+        return {
+            "input": (INPUT.query_schema(settings), "The feature map: rows ; values , (rows of equal length);"
+                      " default: CS231n's 4×4 example"),
+            "size": (SIZE.query_schema(settings), "The pool window's side; it must fit the padded input"),
+            "stride": (STRIDE.query_schema(settings), "Step of the window (absent: the pool size)"),
+            "padding": (PADDING.query_schema(settings), "Padding on every side, at most half the pool size (PyTorch's rule)"),
+            "op": (OP.query_schema(), "max or average pooling"),
+            "ceil_mode": (CEIL_MODE.query_schema(), "1: round the output count up"),
+            "count_include_pad": (COUNT_INCLUDE_PAD.query_schema(), "0: an average divides by its input cells only"),
+            "step": (STEP.query_schema(settings), "0-based step (below the number of output cells)"),
+            "shift": (SHIFT.query_schema(), "Which way the invariance panel moves the map"),
+        }
 
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
-        return {"size": settings.max_pool_size, "padding": settings.max_pool_padding,
-                "grid": settings.max_grid_size, "stride": settings.max_page_stride}
+        return {"size": SIZE.max(settings), "padding": PADDING.max(settings), "grid": settings.max_grid_size,
+                "stride": STRIDE.max(settings)}
 
     @property
     def pool_stride(self) -> int:

@@ -17,22 +17,38 @@ kernels and bounds what ``checked_kernel`` accepts.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine.errors import ParameterError
 from ..engine.kernels import PRESETS, Preset
 from ..engine.shapes import MAX_SIDE
+from ..engine.text import tokenize
 from ..samples import SAMPLES
 from ..settings import Settings
 from ..store import ID_PATTERN
-from .fields import Matrix, parse_int, parse_named_or_matrix, parse_padding, parse_vector
+from .fields import (
+    MAX_ABS,
+    Matrix,
+    parse_choice,
+    parse_int,
+    parse_matrix,
+    parse_named_or_matrix,
+    parse_number,
+    parse_padding,
+    parse_per_axis,
+    parse_vector,
+)
 
-Limit = int | str  # a number, or the name of the Settings attribute that holds it
+# a number, the name of the Settings attribute that holds it, or a function of the settings (a bound known to
+# the app rather than configured: the held-out split's size)
+Limit = int | str | Callable[[Settings], int]
 Schema = dict[str, Any]
 
 
 def bound(limit: Limit, settings: Settings) -> int:
-    value = getattr(settings, limit) if isinstance(limit, str) else limit
+    value = getattr(settings, limit) if isinstance(limit, str) else limit(settings) if callable(limit) else limit
     assert isinstance(value, int)
     return value
 
@@ -61,6 +77,11 @@ class Whole:
             schema["default"] = self.default
         return schema
 
+    query_schema = schema
+
+    def max(self, settings: Settings) -> int:
+        return bound(self.hi, settings)
+
     def per_axis(self, settings: Settings) -> Schema:
         """The API's form: one value for every spatial axis, or a list of one per axis (1-D: one, 2-D: two)."""
         item = {"type": "integer", "minimum": self.lo, "maximum": bound(self.hi, settings)}
@@ -81,6 +102,11 @@ class Padding:
     def schema(self, settings: Settings) -> Schema:
         number = {"type": "integer", "minimum": 0, "maximum": bound(self.hi, settings)}
         return {"anyOf": [number, {"type": "string", "enum": ["valid", "same"]}], "default": self.default}
+
+    query_schema = schema
+
+    def max(self, settings: Settings) -> int:
+        return bound(self.hi, settings)
 
     def per_axis(self, settings: Settings) -> Schema:
         number = {"type": "integer", "minimum": 0, "maximum": bound(self.hi, settings)}
@@ -140,8 +166,212 @@ class Vector:
     def parse(self, text: str, settings: Settings) -> tuple[float, ...]:
         return parse_vector(text, self.name, bound(self.length, settings))
 
+    def max(self, settings: Settings) -> int:
+        return bound(self.length, settings)
+
     def query_schema(self, settings: Settings) -> Schema:
         return {"type": "string", "pattern": rf"^{NUMBER}(,{NUMBER}){{0,{bound(self.length, settings) - 1}}}$"}
+
+
+def matrix_pattern(side: int, cell: str = NUMBER, rows: int | None = None) -> str:
+    """Rows ``;`` of at most ``side`` values ``,`` (at most ``rows`` rows, default ``side``), each value ``cell``."""
+    row = rf"{cell}(,{cell}){{0,{side - 1}}}"
+    return rf"{row}(;{row}){{0,{(side if rows is None else rows) - 1}}}"
+
+
+def one_of(values: Iterable[int]) -> str:
+    """A pattern matching exactly these whole numbers' canonical spellings: ``(0|1|2)``."""
+    return "(" + "|".join(str(v) for v in values) + ")"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A matrix ``1,2;3,4`` in a page's query: at most ``side`` rows of at most ``side`` numbers (rows of equal length)."""
+
+    name: str
+    side: Limit
+
+    def parse(self, text: str, settings: Settings) -> Matrix:
+        return parse_matrix(text, self.name, bound(self.side, settings))
+
+    def query_schema(self, settings: Settings) -> Schema:
+        return {"type": "string", "pattern": f"^{matrix_pattern(bound(self.side, settings))}$"}
+
+
+@dataclass(frozen=True)
+class PerAxis:
+    """One whole number ``lo..hi`` for both axes, or one per axis ``rows,columns`` (spelled as one when they agree)."""
+
+    name: str
+    lo: int
+    hi: Limit
+
+    def parse(self, text: str | None, settings: Settings, default: tuple[int, int]) -> tuple[int, int]:
+        return parse_per_axis(text, self.name, default, self.lo, bound(self.hi, settings))
+
+    def max(self, settings: Settings) -> int:
+        return bound(self.hi, settings)
+
+    def query_schema(self, settings: Settings) -> Schema:
+        value = one_of(range(self.lo, bound(self.hi, settings) + 1))
+        return {"type": "string", "pattern": f"^{value}(,{value})?$"}
+
+
+@dataclass(frozen=True)
+class Sides:
+    """A grid's size: ``n`` (n×n) or ``HxW`` (also ``H×W``, ``H,W``), each side ``1..hi``; blank: ``default`` square."""
+
+    name: str
+    hi: Limit
+    default: int
+
+    def parse(self, text: str | None, settings: Settings) -> tuple[int, int]:
+        if text is None or text.strip() == "":
+            return (self.default, self.default)
+        parts = text.strip().lower().replace("×", "x").replace(",", "x").split("x")
+        if len(parts) > 2:
+            raise ParameterError(self.name, f"{self.name} is n or H×W (e.g. 4 or 4x6), got {text.strip()[:20]!r}")
+        sides = tuple(parse_int(p, self.name, self.default, 1, bound(self.hi, settings)) for p in parts)
+        return (sides[0], sides[-1])
+
+    def max(self, settings: Settings) -> int:
+        return bound(self.hi, settings)
+
+    def query_schema(self, settings: Settings) -> Schema:
+        side = one_of(range(1, bound(self.hi, settings) + 1))
+        return {"type": "string", "pattern": f"^{side}(x{side})?$", "default": str(self.default)}
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Up to ``blocks`` matrices of one shape separated by ``|``, each at most ``side`` × ``side``."""
+
+    name: str
+    side: Limit
+    blocks: Limit
+
+    def parse(self, text: str, settings: Settings) -> tuple[Matrix, ...]:
+        parts = [p for p in text.split("|") if p.strip() != ""]
+        if not parts:
+            raise ParameterError(self.name, f"{self.name} needs at least one matrix, e.g. 1,2;3,4")
+        most = bound(self.blocks, settings)
+        if len(parts) > most:
+            raise ParameterError(self.name, f"{self.name} has {len(parts)} matrices (separated by |); at most {most}"
+                                            " fit on the page")
+        blocks = tuple(parse_matrix(p, self.name, bound(self.side, settings)) for p in parts)
+        shapes = {(len(b), len(b[0])) for b in blocks}
+        if len(shapes) != 1:
+            spelled = " and ".join(f"{r}×{c}" for r, c in sorted(shapes))
+            raise ParameterError(self.name, f"{self.name}: every matrix needs one shape (got {spelled})")
+        return blocks
+
+    def side_max(self, settings: Settings) -> int:
+        return bound(self.side, settings)
+
+    def query_schema(self, settings: Settings) -> Schema:
+        block = matrix_pattern(bound(self.side, settings))
+        return {"type": "string", "pattern": rf"^{block}(\|{block}){{0,{bound(self.blocks, settings) - 1}}}$"}
+
+
+@dataclass(frozen=True)
+class Cells:
+    """An H×W×C volume ``1:2,3:4;5:6,7:8`` (rows ``;``, cells ``,``, a cell's channels ``:``): at most ``side``
+    rows and cells per row, at most ``channels`` channels per cell, every row and cell alike."""
+
+    name: str
+    side: Limit
+    channels: Limit
+
+    def parse(self, text: str, settings: Settings) -> tuple[tuple[tuple[float, ...], ...], ...]:
+        name, max_side, max_channels = self.name, bound(self.side, settings), bound(self.channels, settings)
+        rows = [r for r in text.strip().strip(";").split(";") if r.strip()]
+        if not rows or len(rows) > max_side:
+            raise ParameterError(name, f"{name} needs 1 to {max_side} rows (rows ;, cells ,, channels :), got {len(rows)}")
+        out = []
+        for row in rows:
+            cells = [c for c in row.replace(" ", "").split(",") if c]
+            if not cells or len(cells) > max_side:
+                raise ParameterError(name, f"{name} needs 1 to {max_side} cells per row, got {len(cells)}")
+            parsed = []
+            for cell in cells:
+                parts = cell.split(":")
+                if len(parts) > max_channels:
+                    raise ParameterError(name, f"{name} has {len(parts)} channels; at most {max_channels} fit on the page")
+                parsed.append(tuple(parse_number(p, name) for p in parts))
+            out.append(tuple(parsed))
+        if len({len(r) for r in out}) != 1 or len({len(c) for r in out for c in r}) != 1:
+            raise ParameterError(name, f"{name}: every row needs the same number of cells and every cell the same"
+                                       " number of channels")
+        return tuple(out)
+
+    def query_schema(self, settings: Settings) -> Schema:
+        cell = rf"{NUMBER}(:{NUMBER}){{0,{bound(self.channels, settings) - 1}}}"
+        return {"type": "string", "pattern": f"^{matrix_pattern(bound(self.side, settings), cell)}$"}
+
+
+@dataclass(frozen=True)
+class Words:
+    """A sentence: its words (letters, digits, ``_`` and ``'``; anything else separates them), 1 to ``count`` of them.
+    Its canonical spelling is the words in lower case, one space apart."""
+
+    name: str
+    count: Limit
+
+    def parse(self, text: str, settings: Settings) -> tuple[str, ...]:
+        return tuple(tokenize(text, bound(self.count, settings)))
+
+    def max(self, settings: Settings) -> int:
+        return bound(self.count, settings)
+
+    def query_schema(self, settings: Settings) -> Schema:
+        return {"type": "string", "pattern": rf"^[a-z0-9_']+( [a-z0-9_']+){{0,{bound(self.count, settings) - 1}}}$"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of ``choices`` (blank or absent: ``default``)."""
+
+    name: str
+    choices: tuple[str, ...]
+    default: str = ""
+
+    def parse(self, text: str | None, settings: Settings | None = None) -> str:
+        return parse_choice(text, self.name, self.choices, self.default)
+
+    def query_schema(self, settings: Settings | None = None) -> Schema:
+        schema: Schema = {"type": "string", "enum": list(self.choices)}
+        if self.default:
+            schema["default"] = self.default
+        return schema
+
+
+@dataclass(frozen=True)
+class Flag:
+    """On when given any non-blank value (a link carries ``1``)."""
+
+    name: str
+
+    def parse(self, text: str | None, settings: Settings | None = None) -> bool:
+        return bool(text and text.strip())
+
+    def query_schema(self, settings: Settings | None = None) -> Schema:
+        return {"type": "string", "enum": ["1"]}
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number ``-1e9..1e9`` (the pages' printable range)."""
+
+    name: str
+
+    def parse(self, text: str | None, settings: Settings | None = None, default: float = 0.0) -> float:
+        return parse_number(text, self.name) if text and text.strip() else default
+
+    def query_schema(self, settings: Settings | None = None) -> Schema:
+        return {"type": "number", "minimum": -MAX_ABS, "maximum": MAX_ABS, "default": 0}
+
+
+SWITCH = ("0", "1")  # a page's on/off choice in a link: 1 on, 0 (or absent) the default
 
 
 # the API's geometry: bounded only by the engine's largest side (cost limits are checked from the geometry)

@@ -14,12 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
-from ..engine.text import WIDTHS, tokenize
+from ..engine.text import WIDTHS
 from ..settings import Settings
 from .base import PageState
-from .fields import parse_int
+from .specs import Schema, Whole, Words
 
 DEFAULT_SENTENCE = "the movie was not good but the acting was great"
+SENTENCE = Words("sentence", "max_text_tokens")
+FILTER = Whole("filter", 0, len(WIDTHS) - 1, 0)
+# below the feature map's length (the words, or the widest filter on a shorter sentence), checked once it is known
+STEP = Whole("step", 0, lambda settings: max(settings.max_text_tokens, max(WIDTHS)) - 1)
 
 
 @dataclass(frozen=True)
@@ -35,17 +39,29 @@ class TextState(PageState):
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
         q = query
         sentence = q.get("sentence", "")
-        tokens = tuple(tokenize(sentence, settings.max_text_tokens)) if sentence.strip() else cls().tokens
+        tokens = SENTENCE.parse(sentence, settings) if sentence.strip() else cls().tokens
         step = q.get("step", "").strip()
         return cls(
             tokens=tokens,
-            filter=parse_int(q.get("filter"), "filter", 0, 0, len(WIDTHS) - 1),
-            step=parse_int(step, "step", 0, 0, max(len(tokens), max(WIDTHS)) - 1) if step else None,
+            filter=FILTER.parse(q.get("filter"), settings),
+            step=STEP.parse(step, settings) if step else None,
         )
+
+    @classmethod
+    def query_schema(cls, settings: Settings) -> dict[str, tuple[Schema, str]]:
+        """Each query parameter's JSON Schema and meaning, in ``ORDER`` (the /text.json operation), from the specs
+        ``parse`` uses."""
+        return {
+            "sentence": (SENTENCE.query_schema(settings), "The sentence: its words (any case; punctuation separates"
+                         " words and is dropped)"),
+            "filter": (FILTER.query_schema(settings), "Which filter is stepped"),
+            "step": (STEP.query_schema(settings), "The window's first word, 0-based (below the feature map's length;"
+                     " absent: where max-over-time pooling chose)"),
+        }
 
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
-        return {"tokens": settings.max_text_tokens}
+        return {"tokens": SENTENCE.max(settings)}
 
     @property
     def sentence(self) -> str:

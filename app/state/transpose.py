@@ -29,37 +29,36 @@ from typing import Any, Self
 from ..engine.errors import ParameterError
 from ..settings import Settings
 from .base import PageState, _jsonable
-from .fields import Matrix, parse_choice, parse_int, parse_matrix, parse_per_axis, spell_matrix, spell_per_axis
+from .fields import Matrix, parse_int, spell_matrix, spell_per_axis
+from .specs import Blocks, Choice, Flag, PerAxis, Schema, Sides, Whole, one_of
 
 MODES = ("scatter", "gather")
-MAX_STEP = 10**9
+MAX_STEP = 10**9  # a step past the last one is refused once the geometry is known
 NOTES_KERNEL: Matrix = ((1.0, 2.0, 3.0), (4.0, 5.0, 6.0), (7.0, 8.0, 9.0))  # unsymmetric: the gather's flip shows
+CHANNELS_MAX = "max_transpose_channels"  # C, and N too
+SIZE = Sides("size", "max_transpose_size", 4)
+CHANNELS = Whole("channels", 1, CHANNELS_MAX, 1)
+KERNEL = Blocks("kernel", "max_transpose_kernel", lambda settings: settings.max_transpose_channels ** 2)  # N·C
+STRIDE = PerAxis("stride", 1, "max_transpose_stride")  # one number for both axes, or rows,columns
+PADDING = PerAxis("padding", 0, "max_transpose_padding")
+DILATION = Whole("dilation", 1, "max_transpose_dilation", 1)
+Y = Blocks("y", "max_transpose_size", CHANNELS_MAX)  # N matrices of the forward output's shape
+MODE = Choice("mode", MODES, "scatter")
+STEP = Whole("step", 0, MAX_STEP, 0)
+PROJECTOR = Flag("projector")
 
 
-def parse_size(text: str | None, hi: int) -> tuple[int, int]:
-    """``4`` → (4, 4); ``4x6`` (or ``4×6``, ``4,6``) → (4, 6); each side 1..hi."""
-    if text is None or text.strip() == "":
-        return (4, 4)
-    parts = text.strip().lower().replace("×", "x").replace(",", "x").split("x")
-    if len(parts) > 2:
-        raise ParameterError("size", f"size is n or H×W (e.g. 4 or 4x6), got {text.strip()[:20]!r}")
-    sides = tuple(parse_int(p, "size", 4, 1, hi) for p in parts)
-    return (sides[0], sides[-1])
-
-
-def parse_blocks(text: str, name: str, max_side: int, max_blocks: int) -> tuple[Matrix, ...]:
-    """Matrices separated by ``|``, all of one shape, at most ``max_blocks``."""
-    parts = [p for p in text.split("|") if p.strip() != ""]
-    if not parts:
-        raise ParameterError(name, f"{name} needs at least one matrix, e.g. 1,2;3,4")
-    if len(parts) > max_blocks:
-        raise ParameterError(name, f"{name} has {len(parts)} matrices (separated by |); at most {max_blocks} fit on the page")
-    blocks = tuple(parse_matrix(p, name, max_side) for p in parts)
-    shapes = {(len(b), len(b[0])) for b in blocks}
-    if len(shapes) != 1:
-        spelled = " and ".join(f"{r}×{c}" for r, c in sorted(shapes))
-        raise ParameterError(name, f"{name}: every matrix needs one shape (got {spelled})")
-    return blocks
+def parse_pair(text: str, filters: int, channels: int, settings: Settings) -> tuple[int, int]:
+    """``n,c``: kernel ``n`` (below N), channel ``c`` (below C); each below the most channels first."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise ParameterError("pair", f"pair is n,c (kernel n, channel c), got {text[:20]!r}")
+    most = CHANNELS.max(settings) - 1
+    n, c = parse_int(parts[0], "pair", 0, 0, most), parse_int(parts[1], "pair", 0, 0, most)
+    if n >= filters or c >= channels:
+        raise ParameterError("pair", f"pair {n},{c}: n must be below N = {filters} (the kernels) and c below C ="
+                                     f" {channels} (the channels)")
+    return n, c
 
 
 def spell_blocks(blocks: tuple[Matrix, ...]) -> str:
@@ -70,6 +69,7 @@ def spell_blocks(blocks: tuple[Matrix, ...]) -> str:
 class TransposeState(PageState):
     PATH = "/transpose"
     ORDER = ("size", "channels", "kernel", "stride", "padding", "dilation", "y", "pair", "mode", "step", "projector")
+    JSON_TYPES = {"stride": int | tuple[int, int], "padding": int | tuple[int, int]}  # as_json: one number when equal
 
     size: tuple[int, int] = (4, 4)  # the forward layer's input: H × W (the notes' 4×4 grid)
     channels: int = 1  # C, the forward layer's input channels (the transposed layer's output channels)
@@ -86,9 +86,8 @@ class TransposeState(PageState):
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
         q, d, lim = query, cls(), cls.limits(settings)
-        channels = parse_int(q.get("channels"), "channels", 1, 1, lim["channels"])
-        kernel = (parse_blocks(q["kernel"], "kernel", lim["kernel"], lim["channels"] * lim["filters"])
-                  if (q.get("kernel") or "").strip() else d.kernel)
+        channels = CHANNELS.parse(q.get("channels"), settings)
+        kernel = KERNEL.parse(q["kernel"], settings) if (q.get("kernel") or "").strip() else d.kernel
         if len(kernel) % channels:
             raise ParameterError("kernel", f"kernel holds {len(kernel)} matrices, not a multiple of channels = {channels}:"
                                  " N kernels of C channels need N·C matrices (separated by |)")
@@ -98,36 +97,51 @@ class TransposeState(PageState):
                                  f" {lim['filters']} kernels fit on the page")
         y_text = (q.get("y") or "").strip()
         pair_text = (q.get("pair") or "").strip()
-        pair = (0, 0)
-        if pair_text:
-            parts = pair_text.split(",")
-            if len(parts) != 2:
-                raise ParameterError("pair", f"pair is n,c (kernel n, channel c), got {pair_text[:20]!r}")
-            pair = (parse_int(parts[0], "pair", 0, 0, filters - 1), parse_int(parts[1], "pair", 0, 0, channels - 1))
         state = cls(
-            size=parse_size(q.get("size"), lim["size"]),
+            size=SIZE.parse(q.get("size"), settings),
             channels=channels,
             kernel=kernel,
-            stride=parse_per_axis(q.get("stride"), "stride", d.stride, 1, lim["stride"]),
-            padding=parse_per_axis(q.get("padding"), "padding", d.padding, 0, lim["padding"]),
-            dilation=parse_int(q.get("dilation"), "dilation", d.dilation, 1, lim["dilation"]),
-            y=parse_blocks(y_text, "y", lim["size"], lim["filters"]) if y_text else None,
-            pair=pair,
-            mode=parse_choice(q.get("mode"), "mode", MODES, "scatter"),
-            step=parse_int(q.get("step"), "step", 0, 0, MAX_STEP),
-            projector=bool(q.get("projector")),
+            stride=STRIDE.parse(q.get("stride"), settings, default=d.stride),
+            padding=PADDING.parse(q.get("padding"), settings, default=d.padding),
+            dilation=DILATION.parse(q.get("dilation"), settings),
+            y=Y.parse(y_text, settings) if y_text else None,
+            pair=parse_pair(pair_text, filters, channels, settings) if pair_text else (0, 0),
+            mode=MODE.parse(q.get("mode")),
+            step=STEP.parse(q.get("step"), settings),
+            projector=PROJECTOR.parse(q.get("projector")),
         )
         if state.y is not None and state.y == default_y(state.forward_out(), filters):
             state = replace(state, y=None)  # one state, whichever way the default is spelled
         return state
 
+    @classmethod
+    def query_schema(cls, settings: Settings) -> dict[str, tuple[Schema, str]]:
+        """Each query parameter's JSON Schema and meaning, in ``ORDER`` (the /transpose.json operation), from the
+        specs ``parse`` uses."""
+        index = one_of(range(CHANNELS.max(settings)))
+        return {
+            "size": (SIZE.query_schema(settings), "The forward layer's input: n (n×n) or HxW"),
+            "channels": (CHANNELS.query_schema(settings), "C, the forward layer's input channels"),
+            "kernel": (KERNEL.query_schema(settings), "N·C matrices of one shape separated by | (kernel n's channel c"
+                       " at n·C + c; a multiple of channels), rows ; values ,"),
+            "stride": (STRIDE.query_schema(settings), "The forward layer's stride: one number, or rows,columns"),
+            "padding": (PADDING.query_schema(settings), "The forward layer's padding: one number, or rows,columns; each at"
+                        " most d·(k − 1) of its axis"),
+            "dilation": (DILATION.query_schema(settings), "The forward layer's dilation"),
+            "y": (Y.query_schema(settings), "What the transposed convolution takes: N matrices of the forward output's"
+                  " shape separated by | (absent: 1, 2, 3, …)"),
+            "pair": ({"type": "string", "pattern": f"^{index},{index}$"}, "n,c: kernel n (below N), channel c (below C)"),
+            "mode": (MODE.query_schema(), "How the output is stepped"),
+            "step": (STEP.query_schema(settings), "0-based step (below the number of steps)"),
+            "projector": (PROJECTOR.query_schema(), "The projector theme"),
+        }
+
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
         """W and Wᵀ are drawn whole beside the grids: the layer stays small enough to read (Settings)."""
-        return {"size": settings.max_transpose_size, "kernel": settings.max_transpose_kernel,
-                "stride": settings.max_transpose_stride, "padding": settings.max_transpose_padding,
-                "dilation": settings.max_transpose_dilation, "channels": settings.max_transpose_channels,
-                "filters": settings.max_transpose_channels}
+        return {"size": SIZE.max(settings), "kernel": KERNEL.side_max(settings), "stride": STRIDE.max(settings),
+                "padding": PADDING.max(settings), "dilation": DILATION.max(settings), "channels": CHANNELS.max(settings),
+                "filters": CHANNELS.max(settings)}
 
     @property
     def filters(self) -> int:

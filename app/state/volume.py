@@ -27,12 +27,28 @@ import numpy as np
 from ..engine.errors import ParameterError
 from ..settings import Settings
 from .base import PageState
-from .fields import parse_int, parse_number, spell_number
+from .fields import spell_number
+from .specs import Cells, Number, Schema, Whole
 
 Volume = tuple[tuple[tuple[float, ...], ...], ...]  # rows, cells, channels
 
-MAX_STEP = 10**9
+MAX_STEP = 10**9  # a step past the last one is refused once the geometry is known
 MAX_SEED = 10**6  # the seeds a link may name (a domain, not a size: no setting)
+# the seeded example's numbers (the default is the notes' Ex1: 5×5×3 input, 2 filters, F = 3, p = 1, s = 2)
+SIZES = {
+    "size": (Whole("size", 1, "max_volume_size", 5), "The input's side H = W"),
+    "channels": (Whole("channels", 1, "max_volume_channels", 3), "The input's channels C"),
+    "filters": (Whole("filters", 1, "max_volume_filters", 2), "The filters N"),
+    "groups": (Whole("groups", 1, "max_volume_channels", 1), "Groups: they must divide C and N (depthwise: groups = C)"),
+    "kernel": (Whole("kernel", 1, "max_volume_kernel", 3), "The filter side F; it must fit the padded input"),
+    "stride": (Whole("stride", 1, "max_volume_stride", 2), "Step of the window"),
+    "padding": (Whole("padding", 0, "max_volume_padding", 1), "Zero padding on every side"),
+    "seed": (Whole("seed", 0, MAX_SEED, 1), "The seed the example's numbers are drawn from"),
+}
+INPUT = Cells("input", "max_volume_size", "max_volume_channels")
+WEIGHTS = Cells("weights", "max_volume_kernel", "max_volume_channels")
+BIAS = Number("bias")
+STEP = Whole("step", 0, MAX_STEP, 0)
 
 
 @dataclass(frozen=True)
@@ -55,26 +71,38 @@ class VolumeState(PageState):
 
     @classmethod
     def parse(cls, query: Mapping[str, str], settings: Settings) -> Self:
-        d, lim = cls(), cls.limits(settings)
-        values: dict[str, Any] = {
-            name: parse_int(query.get(name), name, getattr(d, name), 0 if name in ("padding", "seed") else 1, lim[name])
-            for name in lim}
-        step = parse_int(query.get("step"), "step", 0, 0, MAX_STEP)
+        d = cls()
+        values: dict[str, Any] = {name: spec.parse(query.get(name), settings) for name, (spec, _) in SIZES.items()}
+        step = STEP.parse(query.get("step"), settings)
         if not (query.get("input") or query.get("weights")):
             return cls(**values, step=step)
         if not (query.get("input") and query.get("weights")):
             raise ParameterError("input" if not query.get("input") else "weights", "input and weights are given together")
-        x = parse_volume(query["input"], "input", lim["size"], lim["channels"])
-        w = parse_volume(query["weights"], "weights", lim["kernel"], lim["channels"])
+        x = INPUT.parse(query["input"], settings)
+        w = WEIGHTS.parse(query["weights"], settings)
         if len(x) != len(x[0]):
             raise ParameterError("input", f"input must be square (H = W, H×W×C), got {len(x)}×{len(x[0])}")
         if len(w) != len(w[0]):
             raise ParameterError("weights", f"weights must be square (F×F×C), got {len(w)}×{len(w[0])}")
         if len(w[0][0]) != len(x[0][0]):
             raise ParameterError("weights", f"weights need one value per input channel ({len(x[0][0])}), got {len(w[0][0])}")
-        bias = parse_number(query["bias"], "bias") if query.get("bias", "").strip() else 0.0
+        bias = BIAS.parse(query.get("bias"))
         values.update(size=len(x), channels=len(x[0][0]), filters=1, groups=1, kernel=len(w), seed=d.seed)
         return cls(**values, input=x, weights=w, bias=bias, step=step)
+
+    @classmethod
+    def query_schema(cls, settings: Settings) -> dict[str, tuple[Schema, str]]:
+        """Each query parameter's JSON Schema and meaning, in ``ORDER`` (the /volume.json operation), from the specs
+        ``parse`` uses."""
+        return {
+            **{name: (spec.query_schema(settings), text) for name, (spec, text) in SIZES.items()},
+            "input": (INPUT.query_schema(settings), "Given by value (with weights): an H×W×C input, rows ; cells ,"
+                      " a cell's channels : (H = W); the sizes and the seed then come from the values"),
+            "weights": (WEIGHTS.query_schema(settings), "Given by value (with input): one F×F×C filter spelled the same"
+                        " way, one value per input channel"),
+            "bias": (BIAS.query_schema(), "The given filter's bias"),
+            "step": (STEP.query_schema(settings), "0-based step over every output cell of every feature map"),
+        }
 
     def values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """The given input (H, W, C), filters (1, F, F, C) and biases (1,), or None for the seeded example."""
@@ -91,10 +119,7 @@ class VolumeState(PageState):
     @staticmethod
     def limits(settings: Settings) -> dict[str, int]:
         """The example must fit on a page: every channel's slice and every filter is drawn (Settings)."""
-        return {"size": settings.max_volume_size, "channels": settings.max_volume_channels,
-                "filters": settings.max_volume_filters, "groups": settings.max_volume_channels,  # g divides C
-                "kernel": settings.max_volume_kernel,
-                "stride": settings.max_volume_stride, "padding": settings.max_volume_padding, "seed": MAX_SEED}
+        return {name: spec.max(settings) for name, (spec, _) in SIZES.items()}  # groups: ≤ C, as g divides C
 
     def fields(self) -> dict[str, str]:
         given = self.input is not None
@@ -107,28 +132,6 @@ class VolumeState(PageState):
 
     def defaults(self) -> dict[str, str]:
         return {**VolumeState().fields(), "bias": "0"}
-
-
-def parse_volume(text: str, name: str, max_side: int, max_channels: int) -> Volume:
-    """``1:2,3:4;5:6,7:8`` → 2×2 cells of 2 channels; every cell the same number of channels."""
-    rows = [r for r in text.strip().strip(";").split(";") if r.strip()]
-    if not rows or len(rows) > max_side:
-        raise ParameterError(name, f"{name} needs 1 to {max_side} rows (rows ;, cells ,, channels :), got {len(rows)}")
-    out = []
-    for row in rows:
-        cells = [c for c in row.replace(" ", "").split(",") if c]
-        if not cells or len(cells) > max_side:
-            raise ParameterError(name, f"{name} needs 1 to {max_side} cells per row, got {len(cells)}")
-        parsed = []
-        for cell in cells:
-            parts = cell.split(":")
-            if len(parts) > max_channels:
-                raise ParameterError(name, f"{name} has {len(parts)} channels; at most {max_channels} fit on the page")
-            parsed.append(tuple(parse_number(p, name) for p in parts))
-        out.append(tuple(parsed))
-    if len({len(r) for r in out}) != 1 or len({len(c) for r in out for c in r}) != 1:
-        raise ParameterError(name, f"{name}: every row needs the same number of cells and every cell the same number of channels")
-    return tuple(out)
 
 
 @lru_cache(maxsize=64)  # /network links every filter of a layer over the same input volume

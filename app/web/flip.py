@@ -27,7 +27,7 @@ def build(state: FlipState, settings: Settings) -> dict[str, Any]:
     if state.at is None:
         at = int(np.argmax(np.abs(corr - conv))) if len(corr) else 0
     elif state.at > len(corr) - 1:
-        raise ParameterError("at", f"at must be between 0 and {len(corr) - 1}, got {state.at}")
+        raise ParameterError("at", f"at must be between 0 and {len(corr) - 1} (the output's last position), got {state.at}")
     else:
         at = state.at
     steps = {name: conv_step(x, k, at, geometry=g) for name, g in geometries.items()}

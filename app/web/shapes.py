@@ -15,7 +15,8 @@ from ..engine.layers import PRESET_STACKS, Conv, Dense, Pool, summarize
 from ..engine.shapes import Geometry, conv_params, geometry
 from ..engine.solve import solve
 from ..settings import Settings
-from ..state.shapes import UNKNOWNS, ShapesState
+from ..state.shapes import PADDING, UNKNOWNS, WHOLES, ShapesState
+from ..state.specs import setting_name
 from . import stride_picture
 from .page import Page, add_page, canonical_href
 
@@ -34,6 +35,14 @@ EXAMPLES = [
 MAX_PICTURE_CELLS = 40  # padded columns drawn on /shapes (Ex2's 288 are not)
 
 
+def check_solved(name: str, value: int, settings: Settings) -> None:
+    """A solved value within what the page takes for that field (the same bound a typed value has)."""
+    spec = PADDING if name == "padding" else WHOLES[name][0]
+    if value > spec.max(settings):
+        raise ParameterError(name, f"solving for {name} gives {value}, more than this page takes ({spec.max(settings)},"
+                                   f" {setting_name(spec.hi)})")
+
+
 def build(state: ShapesState, settings: Settings) -> dict[str, Any]:
     n, k, s, p, d, c, f = state.input, state.kernel, state.stride, state.padding, state.dilation, state.channels, state.filters
     ctx: dict[str, Any] = {"examples": examples(settings), "unknowns": UNKNOWNS, "stacks": PRESET_STACKS, "solution": None,
@@ -44,6 +53,7 @@ def build(state: ShapesState, settings: Settings) -> dict[str, Any]:
         given: dict[str, int | None] = {"input": n, "kernel": k, "stride": s, "padding": p, "output": state.output}
         given[state.unknown] = None
         sol = solve(**given, dilation=d)
+        check_solved(state.unknown, sol.value, settings)
         ctx["solution"] = sol
         # the notes answer Ex2 a with "F=2" before working it out to F = 4: say so when that is the question asked
         ex2a = (n, s, p, state.output, state.unknown) == (288, 2, 0, 143, "kernel")

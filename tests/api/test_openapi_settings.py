@@ -77,7 +77,8 @@ def test_the_twin_parameters_follow_the_state_order_and_defaults(client):
 
     doc = client.get("/openapi.json").json()
     operation = doc["paths"]["/conv2d.json"]["get"]
-    assert [p["name"] for p in operation["parameters"]] == list(Conv2dState.ORDER)
+    # the state's keys in order, then the settings form's own keys and the step box
+    assert [p["name"] for p in operation["parameters"]] == [*Conv2dState.ORDER, "custom_kernel", "keep_step", "goto"]
     assert all(p["required"] is False for p in operation["parameters"])
     assert _param(doc, "/conv2d.json", "padding")["schema"]["default"] == 1 == Conv2dState().padding
     kernel = _param(doc, "/conv2d.json", "kernel")["schema"]["anyOf"][0]
@@ -91,7 +92,7 @@ def test_the_conv1d_twin_is_described_from_its_state_with_the_settings(tmp_path)
     settings = Settings(data_dir=tmp_path / "data", htmx_source="none", max_conv1d_kernel=3)
     with TestClient(create_app(settings)) as c:
         doc = c.get("/openapi.json").json()
-        assert [p["name"] for p in doc["paths"]["/conv1d.json"]["get"]["parameters"]] == list(Conv1dState.ORDER)
+        assert [p["name"] for p in doc["paths"]["/conv1d.json"]["get"]["parameters"]] == [*Conv1dState.ORDER, "goto"]
         kernel = re.compile(_param(doc, "/conv1d.json", "kernel")["schema"]["pattern"])
         assert kernel.fullmatch("1,0,-1") and not kernel.fullmatch("1,0,0,-1")
         assert c.get("/conv1d.json?kernel=1,0,-1").status_code == 200

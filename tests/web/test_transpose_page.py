@@ -130,7 +130,7 @@ def test_the_page_labels_every_grid_and_explains_output_padding(client):
         ("kernel=" + "|".join(["1"] * 10) + "&channels=1", "kernel", "10 matrices (separated by |); at most 9"),
         ("kernel=1,2|3&channels=2", "kernel", "one shape (got 1×1 and 1×2)"),
         ("kernel=1,2;3,4|5,6;7,8&channels=2&padding=0&y=1,2;3,4|5,6;7,8", "y", "one 2×2 matrix per kernel"),
-        ("kernel=1,2;3,4|5,6;7,8&channels=2&padding=0&pair=1,0", "pair", "between 0 and 0"),
+        ("kernel=1,2;3,4|5,6;7,8&channels=2&padding=0&pair=1,0", "pair", "n must be below N = 1"),
         ("pair=0", "pair", "n,c"),
         ("size=1&padding=0", "kernel", ""),
         ("mode=both", "mode", "scatter, gather"),
