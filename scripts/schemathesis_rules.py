@@ -54,6 +54,7 @@ RELATIONAL = [re.compile(p) for p in (
     r"y is what the forward layer outputs|y needs one \d+×\d+ matrix per kernel",  # /transpose's y vs the forward layer
     r"n must be below N = \d+ \(the kernels\) and c below C",  # /transpose's pair vs kernels and channels
     r"kernel holds \d+ (matrices, not a multiple|kernels of)",  # /transpose's kernel vs channels
+    r"every matrix needs one shape",                    # /transpose's kernel or y: blocks of unequal shapes
     r"every row needs the same number of cells",        # /volume's input or weights typed ragged
     r"to solve, give padding as a number",              # /shapes: unknown vs padding=same
     r"at most d·\(k − 1\)",                             # /transpose: padding vs dilation and kernel
