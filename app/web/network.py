@@ -141,7 +141,12 @@ def load(state: NetworkState, settings: Settings) -> tuple[ModelFile, str]:
     if state.model == "digits":
         net = digits_network()
         return ModelFile("npz", summarize(net), net.total_params, net), "digits"
-    return get_model_store(settings).get(state.model), state.model
+    try:
+        return get_model_store(settings).get(state.model), state.model
+    except Problem as exc:  # the store names the API's path parameter; the page's query key is ``model``
+        if exc.param != "model_id":
+            raise
+        raise Problem(exc.status_code, exc.detail, "model", exc.headers) from None
 
 
 def spatial(net: Network, outs: list[np.ndarray]) -> list[int]:
