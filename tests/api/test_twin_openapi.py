@@ -60,7 +60,7 @@ def allows(schema: dict, text: str) -> bool:
 def contexts(path: str, upload_id: str) -> list[str]:
     """Queries under which every key the parser may read is read (some keys only count with another one)."""
     return {
-        "/conv2d": ["", "image=shapes", f"image={upload_id}"],  # crop, channel, orig: images; name: an upload's
+        "/conv2d": ["", "image=shapes", f"image={upload_id}"],  # crop, channel, orig: images
         "/volume": ["", "input=1:2,3:4;5:6,7:8&weights=1:0&padding=0"],  # bias: a given filter's
         "/shapes": ["", "pool=2"],  # pool_stride: with a pool
     }.get(path, [""])
