@@ -252,8 +252,8 @@ def decode_cost(image: Image.Image, target: int, draft_scale: int = 1) -> int:
     shrink, a quarter when Pillow first reduces it). Plus the bands' scratch arrays.
 
     >>> from PIL import Image
-    >>> decode_cost(Image.new("RGBA", (4096, 4096)), 512) // 2**20  # RGBA 4 B + RGB 4 B per pixel, + bands
-    133
+    >>> decode_cost(Image.new("RGBA", (4096, 4096)), 512) // 2**20  # RGBA 4 B + RGB 4 B per pixel, + the bands' scratch
+    136
     """
     width, height = image.size
     pixels = width * height
