@@ -23,6 +23,8 @@ PAGES = [
     "/conv2d?kernel=1,2;3,4&flip=1&step=6&symbols=1",
     "/conv2d?image=shapes&kernel=edge&step=300",
     "/conv1d?input=1,2,3,4,5,6,7,8&kernel=1,2,3&stride=2&step=1&symbols=1",
+    "/conv2d?kernel=box_blur&compare=sharpen&step=5&projector=1&dense=1",
+    "/conv2d?image=shapes&projector=1",
     "/pool?op=avg",
     "/pool?input=0,0,0,0;0,9,0,0;0,0,0,0;0,0,0,0&shift=down",
     "/volume",
