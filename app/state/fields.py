@@ -40,10 +40,20 @@ def parse_number(text: str, name: str) -> float:
 
 
 def parse_vector(text: str, name: str, max_len: int) -> tuple[float, ...]:
-    """``"1, 2,3"`` → (1.0, 2.0, 3.0) with at most ``max_len`` values."""
-    parts = [p for p in text.replace(" ", "").split(",") if p != ""]
-    if not parts:
+    """``"1, 2,3"`` → (1.0, 2.0, 3.0) with at most ``max_len`` values. One trailing comma is forgiven;
+    an empty value between two commas is refused rather than dropped (``1,,2`` is a typo, not ``1,2``).
+
+    >>> parse_vector("1,,2", "input", 8)
+    Traceback (most recent call last):
+    ...
+    app.engine.errors.ParameterError: input: value 2 of '1,,2' is empty (two commas in a row)
+    """
+    body = text.replace(" ", "")
+    parts = (body[:-1] if body.endswith(",") else body).split(",")
+    if parts == [""]:
         raise ParameterError(name, f"{name} needs at least one number")
+    if "" in parts:
+        raise ParameterError(name, f"{name}: value {parts.index('') + 1} of {text.strip()[:40]!r} is empty (two commas in a row)")
     if len(parts) > max_len:
         raise ParameterError(name, f"{name} has {len(parts)} values; at most {max_len} fit on the page")
     return tuple(parse_number(p, name) for p in parts)
@@ -51,9 +61,11 @@ def parse_vector(text: str, name: str, max_len: int) -> tuple[float, ...]:
 
 def parse_matrix(text: str, name: str, max_side: int) -> Matrix:
     """``"1,2;3,4"`` → ((1, 2), (3, 4)); rows must have equal length, at most ``max_side``."""
-    rows = [r for r in text.strip().strip(";").split(";") if r.strip() != ""]
-    if not rows:
+    rows = text.strip().strip(";").split(";")  # a leading or trailing ; is forgiven, an empty row between two is not
+    if rows == [""]:
         raise ParameterError(name, f"{name} needs at least one row, e.g. 1,2;3,4")
+    if any(r.strip() == "" for r in rows):
+        raise ParameterError(name, f"{name}: an empty row between two semicolons (;;)")
     if len(rows) > max_side:
         raise ParameterError(name, f"{name} has {len(rows)} rows; at most {max_side} fit on the page")
     matrix = tuple(parse_vector(r, name, max_side) for r in rows)

@@ -251,7 +251,10 @@ class Blocks:
     blocks: Limit
 
     def parse(self, text: str, settings: Settings) -> tuple[Matrix, ...]:
-        parts = [p for p in text.split("|") if p.strip() != ""]
+        parts = text.strip().strip("|").split("|")
+        if any(p.strip() == "" for p in parts) and parts != [""]:
+            raise ParameterError(self.name, f"{self.name}: an empty matrix between two bars (||)")
+        parts = [p for p in parts if p.strip() != ""]
         if not parts:
             raise ParameterError(self.name, f"{self.name} needs at least one matrix, e.g. 1,2;3,4")
         most = bound(self.blocks, settings)
@@ -284,12 +287,18 @@ class Cells:
 
     def parse(self, text: str, settings: Settings) -> tuple[tuple[tuple[float, ...], ...], ...]:
         name, max_side, max_channels = self.name, bound(self.side, settings), bound(self.channels, settings)
-        rows = [r for r in text.strip().strip(";").split(";") if r.strip()]
+        rows = text.strip().strip(";").split(";")
+        if any(not r.strip() for r in rows) and rows != [""]:
+            raise ParameterError(name, f"{name}: an empty row between two semicolons (;;)")
+        rows = [r for r in rows if r.strip()]
         if not rows or len(rows) > max_side:
             raise ParameterError(name, f"{name} needs 1 to {max_side} rows (rows ;, cells ,, channels :), got {len(rows)}")
         out = []
         for row in rows:
-            cells = [c for c in row.replace(" ", "").split(",") if c]
+            body = row.replace(" ", "")
+            cells = (body[:-1] if body.endswith(",") else body).split(",")
+            if "" in cells:
+                raise ParameterError(name, f"{name}: an empty cell between two commas in row {row.strip()[:40]!r}")
             if not cells or len(cells) > max_side:
                 raise ParameterError(name, f"{name} needs 1 to {max_side} cells per row, got {len(cells)}")
             parsed = []
