@@ -81,6 +81,17 @@ def open_settings(page) -> None:
         bar.locator("> summary").click()
 
 
+def wait_until(page, expression: str, timeout_ms: int = 15_000) -> None:
+    """Poll a JS expression until it is truthy. ``page.wait_for_function`` polls by evaluating a string in the
+    page, which the app's CSP (no 'unsafe-eval') refuses whenever the first check is false: flaky under load.
+    ``page.evaluate`` runs through the DevTools protocol, outside the page's CSP."""
+    waited = 0
+    while not page.evaluate(expression):
+        assert waited < timeout_ms, f"still false after {timeout_ms} ms: {expression}"
+        page.wait_for_timeout(50)
+        waited += 50
+
+
 def shot(page, name: str, full_page: bool = True) -> None:
     """Save a screenshot to look at; ``full_page=False`` keeps just what the viewport shows."""
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import wait_until
+
 
 @pytest.mark.parametrize("fixture", ["server", "bare_server"])  # with htmx (HX-Push-Url) and without (302)
 def test_applying_the_form_lands_on_the_canonical_url(page, request, fixture):
@@ -16,7 +18,7 @@ def test_applying_the_form_lands_on_the_canonical_url(page, request, fixture):
     page.fill('#settings input[name="bias"]', "0.50")
     page.click("button[type=submit]:has-text('Apply')")
     page.wait_for_url(re.compile(r"/conv2d\?bias=0\.5&stride=2&padding=0$"))
-    page.wait_for_function("document.querySelector('#workspace')?.dataset.last === '0'")  # 4×4, 3×3, s 2, p 0: 1 step
+    wait_until(page, "document.querySelector('#workspace')?.dataset.last === '0'")  # 4×4, 3×3, s 2, p 0: 1 step
     assert page.locator('#settings input[name="stride"]').input_value() == "2"  # the form shows the canonical spelling
     # a new page's head names its twin; with htmx the fragment swaps the head's link out of band
     assert page.locator('link[rel="alternate"]').get_attribute("href") == "/conv2d.json?bias=0.5&stride=2&padding=0"

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from app import htmx
 from scripts.local_server import running_server
 
-from .conftest import open_settings, shot, violations
+from .conftest import open_settings, shot, violations, wait_until
 
 APPLY = "button[type=submit]:has-text('Apply')"
 # answers the client handles by design (Chrome logs every 4xx of a fetch): a 429 is waited out and retried
@@ -79,7 +79,7 @@ def start_class(teacher, base, path="/conv2d?projector=1"):
     expect(panel.locator("[data-class-join]")).to_have_attribute("href", f"{base}/join/{code}")
     qr = panel.locator("[data-class-qr]")
     expect(qr).to_have_attribute("src", f"/api/classes/{code}/qr.svg")
-    teacher.wait_for_function("document.querySelector('[data-class-qr]').naturalWidth > 0")
+    wait_until(teacher, "document.querySelector('[data-class-qr]').naturalWidth > 0")
     return code
 
 

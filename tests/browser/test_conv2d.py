@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from app import htmx
-from tests.browser.conftest import open_settings, shot
+from tests.browser.conftest import open_settings, shot, wait_until
 
 GRID = np.array([[35, 19, 25, 6], [13, 22, 16, 53], [4, 3, 7, 10], [9, 8, 1, 3]], dtype=float)
 SHARPEN = [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]
@@ -97,11 +97,11 @@ def test_step_with_buttons_and_keys(page, server):
 @pytest.mark.skipif(not htmx.LOCAL_FILE.is_file(), reason="pinned htmx not fetched (make htmx)")
 def test_htmx_steps_without_reloading(page, server):
     page.goto(f"{server}/conv2d")
-    page.wait_for_function("window.htmx !== undefined")
+    wait_until(page, "window.htmx !== undefined")
     page.evaluate("window.__marker = 42")
     page.keyboard.press("ArrowRight")
     page.wait_for_url(re.compile(r"step=1"))
-    page.wait_for_function("document.querySelector('#workspace').dataset.step === '1'")
+    wait_until(page, "document.querySelector('#workspace').dataset.step === '1'")
     assert page.evaluate("window.__marker") == 42  # same document: only the fragment moved
     check_numbers(page, 1)
 
@@ -111,7 +111,7 @@ def test_autoplay_advances_and_stops(page, server):
     page.locator("[data-speed]").select_option("60")
     page.keyboard.press(" ")
     page.wait_for_url(re.compile(r"step=15\b"), timeout=10_000)
-    page.wait_for_function("document.querySelector('[data-play]').getAttribute('aria-pressed') === 'false'")
+    wait_until(page, "document.querySelector('[data-play]').getAttribute('aria-pressed') === 'false'")
     check_numbers(page, 15)
 
 
