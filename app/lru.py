@@ -8,6 +8,21 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import TypeVar
+
+V = TypeVar("V")
+
+
+def keep_recent(items: OrderedDict[str, V], key: str, value: V, most: int) -> None:
+    """Put ``key`` last (most recent) in ``items`` and drop the oldest beyond ``most``; the caller holds its lock.
+
+    >>> d = OrderedDict(a=1, b=2); keep_recent(d, "a", 3, most=2); keep_recent(d, "c", 4, most=2); list(d.items())
+    [('a', 3), ('c', 4)]
+    """
+    items[key] = value
+    items.move_to_end(key)
+    while len(items) > most:
+        items.popitem(last=False)
 
 
 class BytesLRU:

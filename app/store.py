@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .lru import keep_recent
 from .problems import Problem
 from .settings import Settings
 
@@ -130,10 +131,7 @@ class ImageStore:
 
     def _remember(self, image_id: str, pixels: np.ndarray) -> None:
         with self._lock:
-            self._memory[image_id] = pixels
-            self._memory.move_to_end(image_id)
-            while len(self._memory) > self.memory_items:
-                self._memory.popitem(last=False)
+            keep_recent(self._memory, image_id, pixels, self.memory_items)
 
     def put(self, pixels: np.ndarray) -> str:
         """Store uint8 pixels, return their id (idempotent)."""
@@ -231,10 +229,7 @@ class ImageStore:
 
     def _remember_name(self, image_id: str, name: str) -> None:
         with self._lock:
-            self._names[image_id] = name
-            self._names.move_to_end(image_id)
-            while len(self._names) > 8 * self.memory_items:
-                self._names.popitem(last=False)
+            keep_recent(self._names, image_id, name, 8 * self.memory_items)
 
     def png(self, image_id: str) -> bytes:
         """The stored image as PNG, encoded once and kept beside the pixels."""

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.lru import keep_recent
 from app.problems import Problem
 from app.settings import Settings
 from app.store import ID_LENGTH, ImageStore, check_id
@@ -92,10 +93,7 @@ class ModelStore:
 
     def _remember(self, key: str, model: ModelFile) -> None:
         with self._lock:
-            self._memory[key] = model
-            self._memory.move_to_end(key)
-            while len(self._memory) > MEMORY_ITEMS:
-                self._memory.popitem(last=False)
+            keep_recent(self._memory, key, model, MEMORY_ITEMS)
 
 
 _stores: dict[Path, ModelStore] = {}
